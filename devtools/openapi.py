@@ -1,0 +1,79 @@
+"""`make openapi`: merges every function's routes into the one OpenAPI document the service function serves.
+
+Lambda ships each function alone, so the service function cannot import the others at run time: the merged
+document is generated here, committed, and checked for staleness by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import Server
+
+from devtools import template
+from library_common.envelope import ErrorEnvelope
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+DOCUMENT = FUNCTIONS / "service" / "library_service" / "openapi.json"
+
+ERRORS_4XX = (
+    "400 malformed JSON, 401 missing/invalid/expired token, 403 not allowed, 404 unknown id or route, "
+    "409 conflicts with the current state, 422 validation failed (with `errors`), 429 too many attempts"
+)
+DESCRIPTION = (
+    "A library's catalogue, members and staff, borrowing, returns, renewals, holds, fines and notices. "
+    "Every response is the envelope `{status, message, data}`; errors add `code` (and `errors` for validation). "
+    "Protected routes need `Authorization: Bearer <access token>` from POST /auth/login."
+)
+
+
+def build() -> dict:
+    merge = OpenAPIMerge(
+        title="Library API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        servers=[Server(url="/")],
+        security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        on_conflict="error",
+    )
+    api = template.load()
+    for logical_id in sorted({route.function for route in api.routes}):
+        function = api.functions[logical_id]
+        module = function.handler.rsplit(".", 1)[0]
+        merge.add_file(function.code_dir / (module.replace(".", "/") + ".py"), resolver_name="app")
+    return _with_error_envelopes(merge.get_openapi_schema())
+
+
+def _with_error_envelopes(document: dict) -> dict:
+    """Every operation can fail with the error envelope; Powertools' own 422/500 shapes are not what we send."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorEnvelope"] = error_schema
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = {str(code): spec for code, spec in operation["responses"].items() if str(code)[0] not in "45"}
+            operation["responses"] = responses
+            responses["4XX"] = {"description": ERRORS_4XX, **error}
+            responses["5XX"] = {"description": "Internal error, or the database is unavailable (503)", **error}
+    return document
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    DOCUMENT.write_text(render())
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

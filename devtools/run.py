@@ -1,0 +1,49 @@
+"""`make run`: database up, migrated, first admin in place, then the local API on 127.0.0.1:$PORT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+from devtools import database
+from devtools.local_api import Server
+
+
+def main() -> None:
+    data_dir = Path(os.environ.get("LIBRARY_DATA_DIR", ".data")).resolve()
+    server_url = database.server_url(data_dir)
+    url = database.ensure_database(server_url, os.environ.get("DATABASE_NAME", "library"))
+    database.migrate_database(url)
+
+    admin_email = os.environ.get("ADMIN_EMAIL", "admin@library.local")
+    generated = database.ensure_admin(url, admin_email, os.environ.get("ADMIN_PASSWORD"))
+    if generated:
+        print(f"Created the first admin: {admin_email} / {generated}  (set ADMIN_EMAIL / ADMIN_PASSWORD to choose)")
+    else:
+        print(f"Admin account: {admin_email}")
+
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database.as_environment_value(url),
+        "LIBRARY_DATA_DIR": str(data_dir),
+    }
+    port = int(os.environ.get("PORT", "3000"))
+    server = Server(environment, port=port).start()
+    print(f"Library API on {server.url}  (docs: {server.url}/docs)  Ctrl-C stops it.", flush=True)
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping...", flush=True)
+        server.stop()
+        # The embedded PostgreSQL stops at exit (pgserver's atexit hook) once no other process uses it.
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""API Gateway TOKEN authorizer: verifies our access JWTs and hands the caller to the functions.
+
+The policy it returns allows every method and path of the stage, because API Gateway caches it per
+token: a policy naming only the first path seen would deny the same token's next call elsewhere.
+Permission checks happen in the functions, from the context passed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from library_common import tokens
+
+# Raising exactly this message makes API Gateway answer 401 (the UNAUTHORIZED gateway response).
+UNAUTHORIZED = "Unauthorized"
+
+
+def _stage_wide(method_arn: str) -> str:
+    # arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{METHOD}/{path...}
+    prefix, _, route = method_arn.partition("/")
+    stage = route.split("/", 1)[0]
+    return f"{prefix}/{stage}/*/*"
+
+
+def lambda_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    try:
+        token = tokens.bearer_token(event.get("authorizationToken"))
+        if token is None:
+            raise tokens.InvalidToken("no token")
+        claims = tokens.verify_access_token(token)
+    except tokens.InvalidToken:
+        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway matches this exact message
+    return {
+        "principalId": claims["sub"],
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _stage_wide(event["methodArn"])}
+            ],
+        },
+        "context": {
+            "user_id": claims["sub"],
+            "role": claims["role"],
+            "permissions": ",".join(claims.get("perms", [])),
+        },
+    }

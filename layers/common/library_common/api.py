@@ -1,0 +1,106 @@
+"""The REST resolver every API function uses: validation on, envelope everywhere, caller bound per request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from library_common import db, tokens
+from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
+from library_common.envelope import JSON, error_body, error_response
+from library_common.errors import LibraryError, Unauthorized
+
+logger = Logger()
+BEARER = "bearerAuth"
+# Pass as `security=SECURED` on every route that needs a token, so the OpenAPI document shows it.
+SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
+_caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
+
+
+def caller() -> Caller:
+    """The caller of the request being handled."""
+    return _caller.get()
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # ("body", "isbn") -> "isbn"; ("query", "page") -> "page"; nested paths joined with dots.
+    parts = [str(part) for part in location[1:]] or [str(part) for part in location]
+    return ".".join(parts)
+
+
+def _validation_failed(error: RequestValidationError) -> Response:
+    problems = error.errors()
+    if any(problem.get("type") in ("json_invalid", "unsupported_content_type") for problem in problems):
+        return Response(400, JSON, error_body(400, "MALFORMED_REQUEST", "Request body is not valid JSON"))
+    fields = [{"field": _field_name(tuple(p.get("loc", ()))), "message": p.get("msg", "invalid")} for p in problems]
+    return Response(422, JSON, error_body(422, "VALIDATION_ERROR", "Validation failed", fields))
+
+
+def _resolve_caller(event: dict[str, Any]) -> Caller:
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    authorised = from_authorizer_context(context)
+    if authorised is not None:
+        return authorised
+    # Public routes run without the authorizer; a token sent there is still honoured (e.g. an admin registering).
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        token = tokens.bearer_token(headers.get("authorization"))
+        return from_claims(tokens.verify_access_token(token)) if token else ANONYMOUS
+    except tokens.InvalidToken as error:
+        raise Unauthorized("Invalid or expired token") from error
+
+
+def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    who = _resolve_caller(app.current_event.raw_event)
+    caller_token = _caller.set(who)
+    actor_token = db.current_actor.set(who.user_id)
+    try:
+        return next_middleware(app)
+    finally:
+        _caller.reset(caller_token)
+        db.current_actor.reset(actor_token)
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
+    app.configure_openapi(title="Library API", security_schemes={BEARER: HTTPBearer(bearerFormat="JWT")})
+    app.use(middlewares=[_bind_caller])
+
+    app.exception_handler(LibraryError)(error_response)
+    app.exception_handler(RequestValidationError)(_validation_failed)
+
+    @app.exception_handler(ResponseValidationError)
+    def _response_invalid(error: ResponseValidationError) -> Response:
+        logger.error("response failed its schema", extra={"errors": error.errors()})
+        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+    @app.not_found
+    def _no_route(_error: Exception) -> Response:
+        return Response(404, JSON, error_body(404, "ROUTE_NOT_FOUND", "No such route"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(_error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+    return app
+
+
+def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler

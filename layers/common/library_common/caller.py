@@ -1,0 +1,63 @@
+"""Who is calling: built from the authorizer context, or from a bearer token on a public route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from library_common.errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int | None = None
+    role: str | None = None
+    permissions: frozenset[str] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def has(self, permission: str) -> bool:
+        return self.is_admin or permission in self.permissions
+
+    def require_login(self) -> int:
+        if self.user_id is None:
+            raise Unauthorized()
+        return self.user_id
+
+    def require(self, permission: str) -> int:
+        user_id = self.require_login()
+        if not self.has(permission):
+            raise Forbidden(f"This needs the '{permission}' permission")
+        return user_id
+
+    def require_self_or(self, owner_id: int, permission: str) -> int:
+        user_id = self.require_login()
+        if user_id != owner_id and not self.has(permission):
+            raise Forbidden(f"Only the owner or a holder of '{permission}' may do this")
+        return user_id
+
+
+ANONYMOUS = Caller()
+
+
+def from_claims(claims: dict[str, Any]) -> Caller:
+    return Caller(user_id=int(claims["sub"]), role=claims["role"], permissions=frozenset(claims.get("perms", ())))
+
+
+def from_authorizer_context(context: dict[str, Any]) -> Caller | None:
+    """API Gateway passes authorizer context values as strings; permissions travel comma-separated."""
+    user_id = context.get("user_id")
+    if not user_id:
+        return None
+    permissions = context.get("permissions") or ""
+    return Caller(
+        user_id=int(user_id),
+        role=context.get("role"),
+        permissions=frozenset(p for p in permissions.split(",") if p),
+    )

@@ -1,0 +1,98 @@
+"""Database access: one lazily created engine per process and a transaction scope.
+
+The engine is created on first use, never at import time, so a SnapStart snapshot holds no socket
+that a restored copy could reuse.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from library_common.settings import Settings, get_settings
+
+# The user id of the caller on whose behalf the current request writes; read by the audit hook.
+current_actor: ContextVar[int | None] = ContextVar("current_actor", default=None)
+
+
+LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
+
+
+@lru_cache(maxsize=1)
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    # Built once per process: pg8000 would otherwise build a fresh context on every connect.
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
+def _rds_url(settings: Settings) -> URL:
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    credentials = json.loads(get_secret(settings.db_secret_arn, max_age=300))
+    return URL.create(
+        "postgresql+pg8000",
+        username=credentials["username"],
+        password=credentials["password"],
+        host=settings.db_host,
+        port=settings.db_port,
+        database=settings.db_name,
+    )
+
+
+def engine_url(settings: Settings) -> URL:
+    return make_url(settings.database_url) if settings.database_url else _rds_url(settings)
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    settings = get_settings()
+    url = engine_url(settings)
+    # Verified TLS to any remote server; none on loopback or a Unix socket, where it only costs time.
+    connect_args = {} if url.host in LOCAL_HOSTS else {"ssl_context": _tls_context(settings.db_ca_bundle)}
+    # A Lambda container serves one request at a time: one pooled connection is all it can use.
+    return create_engine(url, connect_args=connect_args, pool_size=1, max_overflow=4, pool_recycle=300)
+
+
+def dispose_engine() -> None:
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+        get_engine.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back when it raises."""
+    with _session_factory().begin() as session:
+        yield session
+
+
+def reset() -> None:
+    """Forget the engine and settings, e.g. after a test changes DATABASE_URL."""
+    dispose_engine()
+    _session_factory.cache_clear()
+    get_settings.cache_clear()
+
+
+@event.listens_for(Session, "before_flush")
+def _fill_audit_columns(session: Session, _flush_context: object, _instances: object) -> None:
+    from library_common.models.base import Audited
+
+    actor = current_actor.get()
+    for instance in session.new:
+        if isinstance(instance, Audited):
+            instance.created_by = instance.created_by or actor
+            instance.updated_by = instance.updated_by or actor
+    for instance in session.dirty:
+        if isinstance(instance, Audited) and session.is_modified(instance, include_collections=False):
+            instance.updated_by = actor

@@ -1,0 +1,78 @@
+"""The response envelope `{status, message, data}` of API.md: its OpenAPI models and the helpers routes return."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel, Field, PlainSerializer
+
+from library_common.errors import LibraryError
+
+JSON = "application/json"
+T = TypeVar("T")
+
+# Money travels as a decimal string with two places ("2.50"), never a float.
+Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json")]
+
+
+class Envelope(BaseModel, Generic[T]):
+    status: int = Field(description="Equals the HTTP status code")
+    message: str
+    data: T
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+    pages: int
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    status: int
+    message: str
+    data: None = None
+    code: str = Field(description="Stable UPPER_SNAKE identifier, e.g. BOOK_UNAVAILABLE")
+    errors: list[FieldError] | None = Field(default=None, description="Present on validation errors")
+
+
+def ok(data: Any, message: str = "OK", status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body={"status": status, "message": message, "data": data},
+        headers=headers,
+    )
+
+
+def created(data: Any, message: str = "Created") -> Response:
+    return ok(data, message, status=201)
+
+
+def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page, "page_size": page_size, "total": total, "pages": math.ceil(total / page_size)}
+
+
+def error_body(status: int, code: str, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "message": message, "data": None, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def error_response(error: LibraryError) -> Response:
+    return Response(
+        status_code=error.status,
+        content_type=JSON,
+        body=error_body(error.status, error.code, error.message, error.errors),
+    )
+

@@ -1,0 +1,49 @@
+"""Domain exceptions. Each carries its HTTP status and stable code; `envelope.error_response` is the one mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LibraryError(Exception):
+    status = 400
+    code = "BAD_REQUEST"
+    message = "Bad request"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.code = code or self.code
+        self.errors = errors
+
+
+class BadRequest(LibraryError):
+    status, code, message = 400, "BAD_REQUEST", "Bad request"
+
+
+class MalformedJson(LibraryError):
+    status, code, message = 400, "MALFORMED_JSON", "Request body is not valid JSON"
+
+
+class Unauthorized(LibraryError):
+    status, code, message = 401, "UNAUTHORIZED", "Authentication required"
+
+
+class Forbidden(LibraryError):
+    status, code, message = 403, "FORBIDDEN", "You do not have permission to do this"
+
+
+class NotFound(LibraryError):
+    status, code, message = 404, "NOT_FOUND", "Not found"
+
+
+class Conflict(LibraryError):
+    status, code, message = 409, "CONFLICT", "Conflict with the current state"
+
+
+class ValidationFailed(LibraryError):
+    status, code, message = 422, "VALIDATION_ERROR", "Validation failed"
+
+
+class TooManyRequests(LibraryError):
+    status, code, message = 429, "TOO_MANY_REQUESTS", "Too many attempts; try again later"

@@ -1,0 +1,102 @@
+"""Books, reviews and CSV import jobs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from library_common.models.base import Audited, Base
+
+# Title outranks author, which outranks description; 'simple' keeps names and non-English titles intact.
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector('simple', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple', coalesce(author, '')), 'B') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'C')"
+)
+
+
+class Book(Audited, Base):
+    __tablename__ = "books"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        # Circulation keeps these counters in the same transaction as the loan or hold that moves a copy.
+        CheckConstraint(
+            "copies_on_loan >= 0 AND copies_on_hold_shelf >= 0 AND copies_on_loan + copies_on_hold_shelf <= quantity",
+            name="copies_within_quantity",
+        ),
+        CheckConstraint("review_count >= 0 AND rating_total >= 0", name="review_totals"),
+        Index("uq_books_isbn_live", "isbn", unique=True, postgresql_where=text("archived_on IS NULL")),
+        Index("ix_books_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+        Index("ix_books_author_trgm", "author", postgresql_using="gin", postgresql_ops={"author": "gin_trgm_ops"}),
+        Index(
+            "ix_books_publisher_trgm", "publisher", postgresql_using="gin", postgresql_ops={"publisher": "gin_trgm_ops"}
+        ),
+        Index("ix_books_search_vector", "search_vector", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    author: Mapped[str] = mapped_column(String(300))
+    isbn: Mapped[str | None] = mapped_column(String(13))
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    publication: Mapped[str | None] = mapped_column(String(300))
+    published_date: Mapped[date | None] = mapped_column(Date)
+    genre: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer, server_default="1")
+    copies_on_loan: Mapped[int] = mapped_column(Integer, server_default="0")
+    copies_on_hold_shelf: Mapped[int] = mapped_column(Integer, server_default="0")
+    review_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, server_default="0")
+    cover_key: Mapped[str | None] = mapped_column(String(300))
+    archived_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_vector: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True))
+
+
+class Review(Audited, Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        UniqueConstraint("book_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    book_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("books.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(String(2000))
+
+
+class ImportJob(Audited, Base):
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    object_key: Mapped[str] = mapped_column(String(500), unique=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    rows_total: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_done: Mapped[int] = mapped_column(Integer, server_default="0")
+    created: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, server_default="0")
+    errors: Mapped[list] = mapped_column(JSONB, server_default="[]")

@@ -1,0 +1,97 @@
+"""The one typed settings object, read from the environment and validated once per cold start.
+
+A frozen dataclass rather than a pydantic model: the authorizer reads it too, and its cold start
+cannot afford pydantic's import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import get_type_hints
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable deployment; raised at cold start, never per request."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    # Either a full SQLAlchemy URL (local runs, tests) or the RDS pieces plus a Secrets Manager secret.
+    database_url: str | None = None
+    db_secret_arn: str | None = None
+    db_host: str | None = None
+    db_port: int = 5432
+    db_name: str = "library"
+    # RDS certificates chain to Amazon's own CAs: point this at the RDS CA bundle shipped with the function.
+    db_ca_bundle: str | None = None
+
+    jwt_issuer: str = "library-api"
+    jwt_audience: str = "library-clients"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 14
+    # AWS: a Secrets Manager secret holding the Ed25519 signing key (PEM); locally a file under data_dir.
+    jwt_signing_secret_arn: str | None = None
+    # JSON object {kid: public PEM}; when unset the public key is derived from the signing key.
+    jwt_public_keys: str | None = None
+
+    auto_activate_members: bool = False
+    data_dir: Path = Path(".data")
+    covers_bucket: str | None = None
+    imports_bucket: str | None = None
+    notices_sender: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.database_url and not (self.db_secret_arn and self.db_host):
+            raise SettingsError("set DATABASE_URL, or DB_SECRET_ARN and DB_HOST")
+        if not 60 <= self.access_token_ttl_seconds <= 86_400:
+            raise SettingsError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
+        if not 1 <= self.refresh_token_ttl_days <= 365:
+            raise SettingsError("REFRESH_TOKEN_TTL_DAYS must be between 1 and 365")
+        if self.database_url:
+            # Accept the plain libpq form and always use the pg8000 driver.
+            for prefix in ("postgresql://", "postgres://"):
+                if self.database_url.startswith(prefix):
+                    object.__setattr__(self, "database_url", "postgresql+pg8000://" + self.database_url[len(prefix) :])
+
+
+def _convert(name: str, raw: str, kind: str) -> object:
+    if "bool" in kind:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be true or false, not {raw!r}")
+    if "int" in kind:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if "Path" in kind:
+        return Path(raw)
+    return raw
+
+
+def _environment_name(field_name: str) -> str:
+    return "LIBRARY_DATA_DIR" if field_name == "data_dir" else field_name.upper()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(Settings)
+    values = {}
+    for field in fields(Settings):
+        raw = environ.get(_environment_name(field.name))
+        # Empty strings are how SAM passes an unset optional parameter; treat them as unset.
+        if raw:
+            values[field.name] = _convert(_environment_name(field.name), raw, str(hints[field.name]))
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

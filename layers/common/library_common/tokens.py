@@ -1,0 +1,151 @@
+"""Access tokens: EdDSA-signed JWTs with a `kid`, verified by the authorizer and issued by `auth`.
+
+Only the `auth` function ever loads the private key; the authorizer needs the public keys alone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from library_common.settings import Settings, get_settings
+
+ALGORITHM = "EdDSA"
+ACCESS = "access"
+LOCAL_KEY_FILE = "jwt-signing-key.pem"
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired or not an access token."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_pem(self) -> str:
+        return (
+            self.private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+
+def _key_id(private_key: Ed25519PrivateKey) -> str:
+    raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw.hex()[:16]
+
+
+def _load_pem(pem: str) -> SigningKey:
+    private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise ValueError("the JWT signing key must be an Ed25519 private key")
+    return SigningKey(kid=_key_id(private_key), private_key=private_key)
+
+
+def generate_pem() -> str:
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+
+
+def _local_key(data_dir: Path) -> SigningKey:
+    path = data_dir / LOCAL_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate_pem())
+        path.chmod(0o600)
+    return _load_pem(path.read_text())
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> SigningKey:
+    settings = get_settings()
+    if settings.jwt_signing_secret_arn:
+        from aws_lambda_powertools.utilities.parameters import get_secret
+
+        return _load_pem(get_secret(settings.jwt_signing_secret_arn, max_age=3600))
+    return _local_key(settings.data_dir)
+
+
+def _public_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
+    if settings.jwt_public_keys:
+        pems = json.loads(settings.jwt_public_keys)
+    else:
+        key = signing_key()
+        pems = {key.kid: key.public_pem}
+    keys = {}
+    for kid, pem in pems.items():
+        public_key = serialization.load_pem_public_key(pem.encode())
+        if not isinstance(public_key, Ed25519PublicKey):
+            raise ValueError(f"public key {kid} is not an Ed25519 key")
+        keys[kid] = public_key
+    return keys
+
+
+@lru_cache(maxsize=1)
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    return _public_keys(get_settings())
+
+
+def issue_access_token(user_id: int, role: str, permissions: list[str], now: float | None = None) -> str:
+    settings = get_settings()
+    key = signing_key()
+    issued_at = int(now if now is not None else time.time())
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "perms": sorted(permissions),
+        "type": ACCESS,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": issued_at,
+        "exp": issued_at + settings.access_token_ttl_seconds,
+    }
+    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    settings = get_settings()
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = public_keys().get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        # The algorithm list is fixed here, never taken from the token: that rules out `none` and HS256-with-public-key.
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "type"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from error
+    if claims.get("type") != ACCESS:
+        raise InvalidToken("not an access token")
+    if not str(claims["sub"]).isdigit():
+        raise InvalidToken("malformed subject")
+    return claims
+
+
+def bearer_token(header_value: str | None) -> str | None:
+    if not header_value:
+        return None
+    scheme, _, token = header_value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("expected 'Bearer <token>'")
+    return token.strip()

@@ -1,0 +1,64 @@
+"""The local API answers as API Gateway would: template routes, authorizer first, gateway responses."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from devtools import template
+from library_common import migrate
+from tests.http.client import call
+
+pytestmark = pytest.mark.http
+
+
+def test_health_is_public_and_reports_the_schema(local_api):
+    reply = call(local_api, "GET", "/health")
+    assert reply.status == 200
+    assert reply.body["data"]["schema_version"] == migrate.head_revision()
+
+
+def test_a_protected_route_without_a_token_gets_the_templates_401_envelope(local_api):
+    reply = call(local_api, "GET", "/auth")
+    expected = template.load().gateway_responses["UNAUTHORIZED"]
+    assert reply.status == 401
+    assert reply.body == json.loads(expected.body)
+    assert reply.headers.get("WWW-Authenticate") == "Bearer"
+
+
+@pytest.mark.parametrize("authorization", ["Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer a.b.c"])
+def test_a_bad_token_is_stopped_by_the_authorizer(local_api, authorization):
+    reply = call(local_api, "GET", "/auth", headers={"Authorization": authorization})
+    assert reply.status == 401
+    assert reply.body["code"] == "UNAUTHORIZED"
+
+
+def test_a_valid_token_reaches_the_function_with_the_caller(local_api, users):
+    member = users.create("member", name="Mia")
+    reply = call(local_api, "GET", "/auth", token=users.token(member))
+    assert reply.status == 200
+    assert reply.body["data"]["id"] == member["id"] and reply.body["data"]["name"] == "Mia"
+    assert reply.body["status"] == 200 and reply.body["message"]
+
+
+def test_an_unknown_route_or_method_is_a_404_envelope(local_api):
+    for method, path in (("GET", "/no-such-thing"), ("DELETE", "/health")):
+        reply = call(local_api, method, path)
+        assert reply.status == 404
+        assert reply.body["code"] == "ROUTE_NOT_FOUND" and reply.body["data"] is None
+
+
+def test_openapi_and_docs_are_served(local_api):
+    document = call(local_api, "GET", "/openapi.json").body
+    assert {"/health", "/auth"} <= set(document["paths"])
+    docs = call(local_api, "GET", "/docs")
+    assert docs.status == 200 and docs.headers["Content-Type"].startswith("text/html")
+    assert "SwaggerUIBundle" in docs.text
+
+
+def test_concurrent_requests_are_served_in_parallel_workers(local_api, users):
+    member = users.create("member")
+    token = users.token(member)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda _: call(local_api, "GET", "/auth", token=token), range(24)))
+    assert [reply.status for reply in replies] == [200] * 24

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from library_common.settings import SettingsError, load_settings
+
+
+def test_local_settings_take_a_database_url_and_use_pg8000():
+    settings = load_settings({"DATABASE_URL": "postgresql://u:p@db:5432/lib", "LIBRARY_DATA_DIR": "/srv/lib"})
+    assert settings.database_url == "postgresql+pg8000://u:p@db:5432/lib"
+    assert settings.data_dir == Path("/srv/lib")
+    assert settings.access_token_ttl_seconds == 900
+
+
+def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
+    settings = load_settings({"DB_SECRET_ARN": "arn:secret", "DB_HOST": "db.rds", "DB_PORT": "6432",
+                              "AUTO_ACTIVATE_MEMBERS": "true", "JWT_PUBLIC_KEYS": ""})
+    assert (settings.db_host, settings.db_port, settings.auto_activate_members) == ("db.rds", 6432, True)
+    assert settings.jwt_public_keys is None
+
+
+@pytest.mark.parametrize(
+    "environ, complaint",
+    [
+        ({}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://x/y", "DB_PORT": "five"}, "DB_PORT"),
+        ({"DATABASE_URL": "postgresql://x/y", "AUTO_ACTIVATE_MEMBERS": "maybe"}, "AUTO_ACTIVATE_MEMBERS"),
+        ({"DATABASE_URL": "postgresql://x/y", "ACCESS_TOKEN_TTL_SECONDS": "5"}, "ACCESS_TOKEN_TTL_SECONDS"),
+    ],
+)
+def test_a_bad_environment_fails_at_cold_start_with_the_variable_named(environ, complaint):
+    with pytest.raises(SettingsError, match=complaint):
+        load_settings(environ)

@@ -1,0 +1,31 @@
+"""The template is the one source of routes and auth for both AWS and the local API."""
+
+from devtools import template
+
+
+def test_routes_and_authorizer_come_from_the_template():
+    api = template.load()
+    routes = {(route.method, route.path): route for route in api.routes}
+    assert routes[("GET", "/health")].authorized is False
+    assert routes[("GET", "/auth")].authorized is True
+    assert api.authorizer.function == "AuthorizerFunction"
+    assert api.authorizer.header == "Authorization"
+
+
+def test_every_gateway_response_speaks_the_envelope_with_its_own_status():
+    import json
+
+    responses = template.load().gateway_responses
+    for required in ("UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX"):
+        assert required in responses
+    for response_type, response in responses.items():
+        body = json.loads(response.body)
+        assert body["status"] == response.status, response_type
+        assert body["data"] is None and body["code"].isupper() and body["message"]
+
+
+def test_literal_paths_win_over_parameters():
+    route = template.Route("GET", "/books/{id}", "F", False, template._path_pattern("/books/{id}"))
+    literal = template.Route("GET", "/books/imports", "F", False, template._path_pattern("/books/imports"))
+    assert literal.specificity > route.specificity
+    assert route.pattern.match("/books/17").groupdict() == {"id": "17"}
