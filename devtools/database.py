@@ -77,7 +77,11 @@ def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
                 password = generated = secrets.token_urlsafe(12)
             connection.execute(
                 User.__table__.insert().values(
-                    name="Administrator", email=email, password_hash=hash_password(password), role="admin", is_active=True
+                    name="Administrator",
+                    email=email,
+                    password_hash=hash_password(password),
+                    role="admin",
+                    is_active=True,
                 )
             )
         else:

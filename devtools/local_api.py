@@ -223,11 +223,15 @@ class LocalApi:
         return response.status, dict(response.headers), response.body.encode()
 
     def _preflight(self):
-        return 200, {
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Headers": "Authorization,Content-Type,Idempotency-Key",
-            "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-        }, b""
+        return (
+            200,
+            {
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Headers": "Authorization,Content-Type,Idempotency-Key",
+                "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+            },
+            b"",
+        )
 
     def _proxy_event(self, method, url, path, route, path_parameters, headers, body: bytes, source_ip):
         multi_query: dict[str, list[str]] = {}

@@ -106,7 +106,7 @@ class _Resolver:
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 name = argument.split(".")[0]
                 return self.parameters.get(name)

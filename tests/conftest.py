@@ -89,12 +89,20 @@ class Users:
         self.engine = engine
         self._password_hash = hash_password(self.PASSWORD)
 
-    def create(self, role: str = "member", *, active: bool = True, name: str | None = None, email: str | None = None,
-               groups: tuple[str, ...] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        role: str = "member",
+        *,
+        active: bool = True,
+        name: str | None = None,
+        email: str | None = None,
+        groups: tuple[str, ...] | None = None,
+    ) -> dict[str, Any]:
         email = email or f"{role}-{secrets.token_hex(4)}@example.org"
         with db.transaction() as session:
-            user = User(name=name or role.title(), email=email, password_hash=self._password_hash, role=role,
-                        is_active=active)
+            user = User(
+                name=name or role.title(), email=email, password_hash=self._password_hash, role=role, is_active=active
+            )
             wanted = groups if groups is not None else (("librarians",) if role == "librarian" else ())
             if wanted:
                 user.groups = list(session.query(PermissionGroup).filter(PermissionGroup.name.in_(wanted)))
@@ -109,7 +117,8 @@ class Users:
                     query, params = "SELECT code FROM permissions", {}
                 else:
                     query = (
-                        "SELECT DISTINCT p.code FROM permissions p JOIN group_permissions gp ON gp.permission_id = p.id "
+                        "SELECT DISTINCT p.code FROM permissions p "
+                        "JOIN group_permissions gp ON gp.permission_id = p.id "
                         "JOIN user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = :u"
                     )
                     params = {"u": user["id"]}
@@ -132,8 +141,15 @@ def load_event(name: str, **changes: Any) -> dict[str, Any]:
     return event
 
 
-def api_event(name: str, *, body: Any = None, token: str | None = None, authorizer: dict[str, Any] | None = None,
-              path_parameters: dict[str, str] | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+def api_event(
+    name: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    authorizer: dict[str, Any] | None = None,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
     event = load_event(name)
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
@@ -169,8 +185,13 @@ def local_api(database_url: str, data_dir: Path) -> Iterator[str]:
     """The local API (template.yaml's routes, authorizer and gateway responses) on a random port."""
     from devtools.local_api import Server
 
-    environment = {**os.environ, "DATABASE_URL": database_url, "LIBRARY_DATA_DIR": str(data_dir),
-                   "LOCAL_API_QUIET": "1", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LIBRARY_DATA_DIR": str(data_dir),
+        "LOCAL_API_QUIET": "1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
     server = Server(environment, port=0).start()
     yield server.url
     server.stop()

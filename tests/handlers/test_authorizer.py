@@ -28,5 +28,5 @@ def test_a_valid_token_allows_the_whole_stage_and_passes_the_caller_on(event):
 
 @pytest.mark.parametrize("authorization", ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer not.a.token"])
 def test_missing_or_malformed_tokens_are_unauthorized(event, authorization):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         lambda_handler(event(authorization), None)

@@ -11,8 +11,11 @@ def test_health_reports_the_database_and_schema_version(database_url, lambda_con
     response = lambda_handler(load_event("service/health.json"), lambda_context)
     body = json.loads(response["body"])
     assert response["statusCode"] == 200
-    assert body["data"] == {"database": "ok", "schema_version": migrate.head_revision(),
-                            "expected_schema_version": migrate.head_revision()}
+    assert body["data"] == {
+        "database": "ok",
+        "schema_version": migrate.head_revision(),
+        "expected_schema_version": migrate.head_revision(),
+    }
 
 
 def test_openapi_document_is_served_as_json(database_url, lambda_context):

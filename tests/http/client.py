@@ -20,8 +20,16 @@ class Reply:
         return json.loads(self.text)
 
 
-def call(base_url: str, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
-         headers: dict[str, str] | None = None, token: str | None = None) -> Reply:
+def call(
+    base_url: str,
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Reply:
     headers = dict(headers or {})
     if json_body is not None:
         data = json.dumps(json_body).encode()

@@ -21,7 +21,11 @@ def test_validation_errors_carry_field_messages():
 
 def test_pages_report_totals_and_page_count():
     assert page_of([1, 2], page=3, page_size=2, total=5) == {
-        "items": [1, 2], "page": 3, "page_size": 2, "total": 5, "pages": 3,
+        "items": [1, 2],
+        "page": 3,
+        "page_size": 2,
+        "total": 5,
+        "pages": 3,
     }
     assert page_of([], page=1, page_size=20, total=0)["pages"] == 0
 

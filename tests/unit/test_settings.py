@@ -13,8 +13,15 @@ def test_local_settings_take_a_database_url_and_use_pg8000():
 
 
 def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
-    settings = load_settings({"DB_SECRET_ARN": "arn:secret", "DB_HOST": "db.rds", "DB_PORT": "6432",
-                              "AUTO_ACTIVATE_MEMBERS": "true", "JWT_PUBLIC_KEYS": ""})
+    settings = load_settings(
+        {
+            "DB_SECRET_ARN": "arn:secret",
+            "DB_HOST": "db.rds",
+            "DB_PORT": "6432",
+            "AUTO_ACTIVATE_MEMBERS": "true",
+            "JWT_PUBLIC_KEYS": "",
+        }
+    )
     assert (settings.db_host, settings.db_port, settings.auto_activate_members) == ("db.rds", 6432, True)
     assert settings.jwt_public_keys is None
 

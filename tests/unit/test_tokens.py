@@ -16,7 +16,12 @@ def key(database_url):
 
 def test_an_issued_token_verifies_with_its_claims(key):
     claims = tokens.verify_access_token(tokens.issue_access_token(7, "librarian", ["books.create"]))
-    assert (claims["sub"], claims["role"], claims["perms"], claims["type"]) == ("7", "librarian", ["books.create"], "access")
+    assert (claims["sub"], claims["role"], claims["perms"], claims["type"]) == (
+        "7",
+        "librarian",
+        ["books.create"],
+        "access",
+    )
 
 
 def test_an_expired_token_is_rejected(key):
@@ -27,8 +32,16 @@ def test_an_expired_token_is_rejected(key):
 
 def _claims(**changes):
     now = int(time.time())
-    claims = {"sub": "7", "role": "admin", "perms": [], "type": "access", "iss": "library-api",
-              "aud": "library-clients", "iat": now, "exp": now + 600}
+    claims = {
+        "sub": "7",
+        "role": "admin",
+        "perms": [],
+        "type": "access",
+        "iss": "library-api",
+        "aud": "library-clients",
+        "iat": now,
+        "exp": now + 600,
+    }
     claims.update(changes)
     return claims
 
@@ -68,7 +81,7 @@ def test_a_token_signed_by_another_key_is_rejected(key):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     stranger = jwt.encode(_claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": key.kid})
-    with pytest.raises(tokens.InvalidToken, match="[Ss]ignature"):
+    with pytest.raises(tokens.InvalidToken, match=r"[Ss]ignature"):
         tokens.verify_access_token(stranger)
 
 

@@ -75,4 +75,3 @@ def error_response(error: LibraryError) -> Response:
         content_type=JSON,
         body=error_body(error.status, error.code, error.message, error.errors),
     )
-

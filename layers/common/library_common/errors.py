@@ -10,7 +10,9 @@ class LibraryError(Exception):
     code = "BAD_REQUEST"
     message = "Bad request"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, errors: list[dict[str, Any]] | None = None
+    ):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.code = code or self.code

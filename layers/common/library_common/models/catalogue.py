@@ -87,9 +87,7 @@ class Review(Audited, Base):
 
 class ImportJob(Audited, Base):
     __tablename__ = "import_jobs"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed')", name="status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     object_key: Mapped[str] = mapped_column(String(500), unique=True)

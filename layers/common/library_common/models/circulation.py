@@ -56,7 +56,9 @@ class Loan(Audited, Base):
     __table_args__ = (
         CheckConstraint("renewals >= 0", name="renewals_not_negative"),
         # One open loan of a title per member, enforced by the database under concurrency.
-        Index("uq_loans_open_user_book", "user_id", "book_id", unique=True, postgresql_where=text("returned_on IS NULL")),
+        Index(
+            "uq_loans_open_user_book", "user_id", "book_id", unique=True, postgresql_where=text("returned_on IS NULL")
+        ),
         Index("ix_loans_open_due_date", "due_date", postgresql_where=text("returned_on IS NULL")),
         Index("ix_loans_book_borrowed_on", "book_id", "borrowed_on"),
         Index("ix_loans_borrowed_on", "borrowed_on"),
