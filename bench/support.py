@@ -39,7 +39,7 @@ def scratch_database() -> Iterator[str]:
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary_ms(samples_seconds: list[float]) -> tuple[float, float]:
