@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export LIBRARY_DATA_DIR ?= $(CURDIR)/.data
+export SAM_CLI_TELEMETRY := 0
 # Source layout on sys.path the way Lambda lays out a function and its layer (see pyproject's pythonpath).
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)

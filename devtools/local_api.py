@@ -43,7 +43,8 @@ class _Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-c", WORKER_SOURCE, function.handler],
             cwd=function.code_dir,
-            env=environment,
+            # The layer alone, like /opt/python; the working directory (the function's folder) is /var/task.
+            env={**environment, "PYTHONPATH": str(template.LAYER_DIR)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -322,7 +323,11 @@ def make_handler(local_api: LocalApi) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the gateway, which answers unknown ones as API Gateway does.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             if os.environ.get("LOCAL_API_QUIET") != "1":

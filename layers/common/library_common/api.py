@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from library_common import db, tokens
+from library_common import db
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
 from library_common.errors import LibraryError, Unauthorized
@@ -55,6 +55,10 @@ def _resolve_caller(event: dict[str, Any]) -> Caller:
         return authorised
     # Public routes run without the authorizer; a token sent there is still honoured (e.g. an admin registering).
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if not headers.get("authorization"):
+        return ANONYMOUS
+    from library_common import tokens  # pyjwt and cryptography cost ~60 ms of cold start; most requests never need them
+
     try:
         token = tokens.bearer_token(headers.get("authorization"))
         return from_claims(tokens.verify_access_token(token)) if token else ANONYMOUS

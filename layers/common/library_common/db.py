@@ -53,8 +53,10 @@ def engine_url(settings: Settings) -> URL:
 def get_engine() -> Engine:
     settings = get_settings()
     url = engine_url(settings)
-    # Verified TLS to any remote server; none on loopback or a Unix socket, where it only costs time.
-    connect_args = {} if url.host in LOCAL_HOSTS else {"ssl_context": _tls_context(settings.db_ca_bundle)}
+    # Verified TLS to any remote server; none on loopback or a Unix socket, where it only costs time
+    # (pg8000 takes `None` as "build a default context", so "no TLS" must be said with False).
+    tls = False if url.host in LOCAL_HOSTS else _tls_context(settings.db_ca_bundle)
+    connect_args = {"ssl_context": tls}
     # A Lambda container serves one request at a time: one pooled connection is all it can use.
     return create_engine(url, connect_args=connect_args, pool_size=1, max_overflow=4, pool_recycle=300)
 
