@@ -34,11 +34,11 @@ def main() -> None:
     print(f"Library API on {server.url}  (docs: {server.url}/docs)  Ctrl-C stops it.", flush=True)
 
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Set explicitly: a process started in the background inherits SIGINT ignored, and Ctrl-C must still work.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
     try:
         stopping.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         print("Stopping...", flush=True)
         server.stop()

@@ -17,6 +17,13 @@ TEMPLATE = ROOT / "template.yaml"
 LAYER_DIR = ROOT / "layers" / "common"
 
 
+CORS_HEADERS = {
+    "AllowOrigin": "Access-Control-Allow-Origin",
+    "AllowHeaders": "Access-Control-Allow-Headers",
+    "AllowMethods": "Access-Control-Allow-Methods",
+}
+
+
 class _CloudFormationLoader(yaml.SafeLoader):
     """Understands the short intrinsic forms (!Ref, !Sub, !GetAtt ...) as {"Ref": ...} / {"Fn::X": ...}."""
 
@@ -84,6 +91,7 @@ class Api:
     routes: list[Route]
     authorizer: Authorizer | None
     gateway_responses: dict[str, GatewayResponse]
+    cors_headers: dict[str, str]
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:
@@ -190,6 +198,11 @@ def load(template_path: Path = TEMPLATE, parameter_overrides: dict[str, str] | N
             headers={"Content-Type": "application/json", **headers},
         )
 
+    cors = api_resource.get("Cors") or {}
+    cors_headers = {
+        header: str(resolve(cors[setting])).strip("'") for setting, header in CORS_HEADERS.items() if setting in cors
+    }
+
     routes.sort(key=lambda r: r.specificity, reverse=True)
     return Api(
         stage=str(resolve(api_resource.get("StageName")) or "local"),
@@ -197,4 +210,5 @@ def load(template_path: Path = TEMPLATE, parameter_overrides: dict[str, str] | N
         routes=routes,
         authorizer=authorizer,
         gateway_responses=gateway_responses,
+        cors_headers=cors_headers,
     )

@@ -29,3 +29,10 @@ def test_literal_paths_win_over_parameters():
     literal = template.Route("GET", "/books/imports", "F", False, template._path_pattern("/books/imports"))
     assert literal.specificity > route.specificity
     assert route.pattern.match("/books/17").groupdict() == {"id": "17"}
+
+
+def test_cors_preflight_headers_come_from_the_apis_cors_settings():
+    headers = template.load().cors_headers
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Idempotency-Key" in headers["Access-Control-Allow-Headers"]
+    assert "PATCH" in headers["Access-Control-Allow-Methods"]
