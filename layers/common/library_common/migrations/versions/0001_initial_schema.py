@@ -97,6 +97,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_books_search_vector", "books", ["search_vector"], unique=False, postgresql_using="gin")
     op.create_index(
+        "ix_books_genre_newest",
+        "books",
+        ["genre", sa.text("published_date DESC NULLS LAST")],
+        unique=False,
+        postgresql_where=sa.text("archived_on IS NULL"),
+    )
+    op.create_index(
         "ix_books_title_trgm",
         "books",
         ["title"],
@@ -587,6 +594,7 @@ def downgrade() -> None:
         "ix_books_title_trgm", table_name="books", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}
     )
     op.drop_index("ix_books_search_vector", table_name="books", postgresql_using="gin")
+    op.drop_index("ix_books_genre_newest", table_name="books", postgresql_where=sa.text("archived_on IS NULL"))
     op.drop_index(
         "ix_books_publisher_trgm",
         table_name="books",
