@@ -1,27 +1,246 @@
-"""Request and response models of the auth function."""
+"""Request and response models of the auth function.
+
+Response models never carry a password hash or a token hash: the account views are built field by field
+in `logic.accounts.account_view`, and these models describe exactly those fields.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from library_common.envelope import Money
+from library_common.passwords import MIN_LENGTH
+
+ROLE_SYNONYMS = {"user": "member"}
 
 
-class GroupRef(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+def _canonical_role(role: str) -> str:
+    return ROLE_SYNONYMS.get(role, role)
 
+
+Role = Literal["admin", "librarian", "member"]
+RoleInput = Annotated[
+    Literal["admin", "librarian", "member", "user"],
+    AfterValidator(_canonical_role),
+    Field(description="`admin`, `librarian` or `member`; `user` is accepted as a synonym of `member`"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    Field(description="Unique, case-insensitive; stored in lower case"),
+]
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_LENGTH,
+        max_length=256,
+        description=f"At least {MIN_LENGTH} characters, and not containing your email's local part or your name",
+    ),
+]
+GroupRefs = Annotated[
+    list[int | str],
+    Field(
+        max_length=100,
+        description="Permission groups by id (number) or name (string); replaces the current set",
+    ),
+]
+PermissionCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"),
+    Field(description="Dotted lower-case code, e.g. `reports.export`"),
+]
+
+
+class Registration(BaseModel):
+    """POST /auth. `role`, `is_active` and `permission_groups` are for admins only: anyone else gets 403."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    password: NewPassword
+    role: RoleInput | None = Field(default=None, description="Admins only; default `member`")
+    is_active: bool | None = Field(
+        default=None, description="Admins only; default true for accounts an admin creates, else the deployment's"
+    )
+    permission_groups: GroupRefs | None = Field(
+        default=None, description="Admins only; default: `librarians` for a librarian, none otherwise"
+    )
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=4096, description="From login or an earlier refresh")]
+
+
+class ProfileUpdate(BaseModel):
+    """PATCH /auth. Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    email: Email | None = None
+    password: NewPassword | None = Field(
+        default=None, description="Needs `current_password`; signs you out everywhere (refresh tokens revoked)"
+    )
+    current_password: Annotated[str, Field(max_length=256)] | None = None
+    role: RoleInput | None = Field(default=None, description="Admins only (anyone else gets 403)")
+    is_active: bool | None = Field(default=None, description="Admins only (anyone else gets 403)")
+    permission_groups: GroupRefs | None = Field(default=None, description="Admins only (anyone else gets 403)")
+
+
+class AccountCreate(BaseModel):
+    """POST /users: staff create an account, active unless `is_active` is false."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    password: NewPassword
+    role: RoleInput = "member"
+    is_active: bool = True
+    permission_groups: GroupRefs | None = Field(
+        default=None, description="Default: `librarians` for a librarian, none otherwise"
+    )
+
+
+class AccountUpdate(BaseModel):
+    """PATCH /users/{id}. Only the fields sent change. Admin accounts and the admin role are for admins only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    email: Email | None = None
+    password: NewPassword | None = Field(default=None, description="Sets a new password and revokes refresh tokens")
+    role: RoleInput | None = Field(
+        default=None,
+        description="Becoming a librarian joins `librarians`, leaving the role leaves it (unless groups are sent)",
+    )
+    is_active: bool | None = Field(
+        default=None, description="false deactivates (409 with open loans); true activates and notifies the member"
+    )
+    permission_groups: GroupRefs | None = None
+
+
+class AccountGroup(BaseModel):
     id: int
     name: str
 
 
-class Profile(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class Account(BaseModel):
     id: int
     name: str
     email: str
-    role: str
+    role: Role
     is_active: bool
     membership_date: date
-    groups: list[GroupRef]
+    groups: list[AccountGroup]
+    permissions: list[str] = Field(description="Effective permissions: the role's plus every group's")
+    created_by: int | None
+    updated_by: int | None
+    created_on: datetime
+    updated_on: datetime
+
+
+class TokenPair(BaseModel):
+    token: str = Field(description="The same as `access_token` (kept for older clients)")
+    access_token: str = Field(description="JWT for `Authorization: Bearer ...`")
+    refresh_token: str = Field(description="Opaque; single use: POST /auth/refresh answers a new pair")
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds until the access token expires")
+    user: Account
+
+
+class PermissionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: PermissionCode
+    name: Name
+    description: Annotated[str, Field(max_length=2000)] = ""
+
+
+class PermissionInfo(BaseModel):
+    id: int
+    code: str
+    name: str
+    description: str
+    is_builtin: bool
+    created_by: int | None
+    updated_by: int | None
+    created_on: datetime
+    updated_on: datetime
+
+
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PermissionCodes = Annotated[
+    list[str], Field(max_length=500, description="Permission codes; unknown codes are refused (422)")
+]
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: GroupName
+    description: Annotated[str, Field(max_length=2000)] = ""
+    permissions: PermissionCodes = []
+
+
+class GroupUpdate(BaseModel):
+    """PATCH /groups/{id}. Only the fields sent change; `permissions` replaces the set. Built-ins keep their name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: GroupName | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    permissions: PermissionCodes | None = None
+
+
+class GroupInfo(BaseModel):
+    id: int
+    name: str
+    description: str
+    is_builtin: bool = Field(description="Built-in groups cannot be deleted or renamed")
     permissions: list[str]
+    member_count: int
+    created_by: int | None
+    updated_by: int | None
+    created_on: datetime
+    updated_on: datetime
+
+
+LoanStatus = Literal["active", "overdue", "returned"]
+
+
+class BorrowedBook(BaseModel):
+    id: int
+    title: str
+    author: str
+    isbn: str | None
+
+
+class LoanFine(BaseModel):
+    amount: Money
+    status: Literal["unpaid", "paid", "waived"]
+
+
+class BorrowingRecord(BaseModel):
+    id: int
+    book: BorrowedBook
+    borrowed_on: datetime
+    due_date: date
+    returned_on: datetime | None
+    renewals: int
+    status: LoanStatus = Field(description="`overdue`: still out after its due date")
+    fine: LoanFine | None

@@ -1,0 +1,233 @@
+"""What a user may do: effective permissions, the permission catalogue and the groups that bundle it.
+
+A user's effective permissions are their role's defaults plus the union of their groups' permissions. Only
+`admin` has role defaults (every permission); librarians get theirs from the built-in `librarians` group,
+which they join when they become librarians.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
+from library_common.envelope import page_of
+from library_common.errors import Conflict, NotFound, ValidationFailed
+from library_common.models import Audited, Permission, PermissionGroup, User, user_groups
+
+LIBRARIANS = "librarians"
+
+
+class PermissionCatalogue:
+    """Every permission code, read at most once per request (admins hold them all)."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._codes: list[str] | None = None
+
+    def every_code(self) -> list[str]:
+        if self._codes is None:
+            self._codes = list(self._session.scalars(select(Permission.code).order_by(Permission.code)))
+        return self._codes
+
+    def effective_permissions(self, user: User) -> list[str]:
+        if user.role == "admin":
+            return self.every_code()
+        return sorted({permission.code for group in user.groups for permission in group.permissions})
+
+
+def effective_permissions(session: Session, user: User) -> list[str]:
+    return PermissionCatalogue(session).effective_permissions(user)
+
+
+def touch(row: Audited) -> None:
+    """Marks a row as updated when only its many-to-many links changed, so the audit columns move too."""
+    row.updated_on = func.now()
+
+
+def _audit(row: Permission | PermissionGroup) -> dict[str, Any]:
+    return {
+        "created_by": row.created_by,
+        "updated_by": row.updated_by,
+        "created_on": row.created_on,
+        "updated_on": row.updated_on,
+    }
+
+
+# --- permissions ---------------------------------------------------------------------------------------
+
+
+def permission_view(permission: Permission) -> dict[str, Any]:
+    return {
+        "id": permission.id,
+        "code": permission.code,
+        "name": permission.name,
+        "description": permission.description,
+        "is_builtin": permission.is_builtin,
+        **_audit(permission),
+    }
+
+
+def list_permissions(session: Session, page: int, page_size: int) -> dict[str, Any]:
+    total = session.scalar(select(func.count()).select_from(Permission))
+    rows = session.scalars(select(Permission).order_by(Permission.code).offset((page - 1) * page_size).limit(page_size))
+    return page_of([permission_view(p) for p in rows], page, page_size, total)
+
+
+def create_permission(session: Session, request: PermissionCreate) -> dict[str, Any]:
+    permission = Permission(code=request.code, name=request.name, description=request.description)
+    session.add(permission)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"Permission '{request.code}' already exists", code="PERMISSION_EXISTS") from error
+    session.refresh(permission)
+    return permission_view(permission)
+
+
+def permissions_by_code(session: Session, codes: Iterable[str]) -> list[Permission]:
+    """The permissions named; any unknown code fails validation (422) naming it."""
+    wanted = set(codes)
+    found = list(session.scalars(select(Permission).where(Permission.code.in_(wanted)).order_by(Permission.code)))
+    unknown = sorted(wanted - {permission.code for permission in found})
+    if unknown:
+        raise ValidationFailed(
+            "Unknown permission codes",
+            code="UNKNOWN_PERMISSION",
+            errors=[{"field": "permissions", "message": f"unknown permission: {code}"} for code in unknown],
+        )
+    return found
+
+
+# --- groups --------------------------------------------------------------------------------------------
+
+
+def group_view(group: PermissionGroup, member_count: int) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "is_builtin": group.is_builtin,
+        "permissions": sorted(permission.code for permission in group.permissions),
+        "member_count": member_count,
+        **_audit(group),
+    }
+
+
+def _member_counts(session: Session, group_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(user_groups.c.group_id, func.count())
+        .where(user_groups.c.group_id.in_(group_ids))
+        .group_by(user_groups.c.group_id)
+    )
+    return dict(rows.all())
+
+
+def _group_or_404(session: Session, group_id: int, *, lock: bool = False) -> PermissionGroup:
+    statement = select(PermissionGroup).where(PermissionGroup.id == group_id)
+    group = session.scalar(statement.with_for_update() if lock else statement)
+    if group is None:
+        raise NotFound("Group not found", code="GROUP_NOT_FOUND")
+    return group
+
+
+def _viewed(session: Session, group: PermissionGroup) -> dict[str, Any]:
+    return group_view(group, _member_counts(session, [group.id]).get(group.id, 0))
+
+
+def list_groups(session: Session, page: int, page_size: int) -> dict[str, Any]:
+    total = session.scalar(select(func.count()).select_from(PermissionGroup))
+    groups = list(
+        session.scalars(
+            select(PermissionGroup).order_by(PermissionGroup.name).offset((page - 1) * page_size).limit(page_size)
+        )
+    )
+    counts = _member_counts(session, [group.id for group in groups])
+    return page_of([group_view(group, counts.get(group.id, 0)) for group in groups], page, page_size, total)
+
+
+def read_group(session: Session, group_id: int) -> dict[str, Any]:
+    return _viewed(session, _group_or_404(session, group_id))
+
+
+def _flush_group(session: Session, name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"A group named '{name}' already exists", code="GROUP_EXISTS") from error
+
+
+def create_group(session: Session, request: GroupCreate) -> dict[str, Any]:
+    group = PermissionGroup(
+        name=request.name,
+        description=request.description,
+        permissions=permissions_by_code(session, request.permissions),
+    )
+    session.add(group)
+    _flush_group(session, request.name)
+    session.refresh(group)
+    return _viewed(session, group)
+
+
+def update_group(session: Session, group_id: int, changes: GroupUpdate) -> dict[str, Any]:
+    group = _group_or_404(session, group_id, lock=True)
+    if changes.name is not None and changes.name != group.name:
+        if group.is_builtin:
+            raise Conflict("A built-in group keeps its name", code="BUILTIN_GROUP")
+        group.name = changes.name
+    if changes.description is not None:
+        group.description = changes.description
+    if changes.permissions is not None:
+        group.permissions = permissions_by_code(session, changes.permissions)
+        touch(group)
+    _flush_group(session, group.name)
+    session.refresh(group)
+    return _viewed(session, group)
+
+
+def delete_group(session: Session, group_id: int) -> None:
+    group = _group_or_404(session, group_id, lock=True)
+    if group.is_builtin:
+        raise Conflict("A built-in group cannot be deleted", code="BUILTIN_GROUP")
+    session.delete(group)
+
+
+# --- membership ----------------------------------------------------------------------------------------
+
+
+def groups_by_reference(session: Session, references: Sequence[int | str]) -> list[PermissionGroup]:
+    """Groups named by id (number) or name (string); any unknown one fails validation (422) naming it."""
+    ids = {ref for ref in references if isinstance(ref, int)}
+    names = {ref for ref in references if isinstance(ref, str)}
+    found = list(
+        session.scalars(select(PermissionGroup).where(PermissionGroup.id.in_(ids) | PermissionGroup.name.in_(names)))
+    )
+    unknown = sorted(map(str, (ids - {g.id for g in found}) | (names - {g.name for g in found})))
+    if unknown:
+        raise ValidationFailed(
+            "Unknown permission groups",
+            code="UNKNOWN_GROUP",
+            errors=[{"field": "permission_groups", "message": f"unknown group: {ref}"} for ref in unknown],
+        )
+    return sorted(found, key=lambda group: group.name)
+
+
+def librarians_group(session: Session) -> PermissionGroup:
+    return session.scalars(
+        select(PermissionGroup).where(PermissionGroup.name == LIBRARIANS, PermissionGroup.is_builtin)
+    ).one()
+
+
+def groups_for_role_change(session: Session, user: User, old_role: str | None, new_role: str) -> list[PermissionGroup]:
+    """Becoming a librarian joins the built-in `librarians` group; leaving the role leaves it."""
+    groups = list(user.groups)
+    staff = librarians_group(session)
+    if new_role == "librarian" and staff not in groups:
+        groups.append(staff)
+    elif old_role == "librarian" and new_role != "librarian" and staff in groups:
+        groups.remove(staff)
+    return groups

@@ -1,0 +1,393 @@
+"""Who a user is: registration, profiles, staff administration, deactivation and the password rules.
+
+Who may change what:
+- anyone registers a member account; `role`, `is_active` and `permission_groups` are for admins only (403);
+- a user edits their own name, email and password (the password with `current_password`);
+- holders of `users.manage` edit other accounts, but only an admin touches an admin account, grants the admin
+  role, or changes their own role, activation or groups;
+- the last active admin can be neither demoted nor deactivated (409), so the library never locks itself out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from library_auth.logic import access, refresh_tokens
+from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
+from library_common import passwords
+from library_common.caller import Caller
+from library_common.envelope import page_of
+from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from library_common.models import Book, Fine, Loan, User
+from library_common.notices import queue_notice
+from library_common.settings import get_settings
+
+STAFF_FIELDS = frozenset({"role", "is_active", "permission_groups"})
+# Pieces of an email or name shorter than this are too common to forbid inside a password.
+SHORTEST_FORBIDDEN_PIECE = 3
+# Serialises changes to the set of active admins (transaction-scoped advisory lock key).
+ADMIN_SET_LOCK = 0x61646D6E
+
+
+# --- views ---------------------------------------------------------------------------------------------
+
+
+def account_view(user: User, catalogue: access.PermissionCatalogue) -> dict[str, Any]:
+    """The one shape in which an account leaves the API: never a password hash."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "is_active": user.is_active,
+        "membership_date": user.membership_date,
+        "groups": [{"id": group.id, "name": group.name} for group in sorted(user.groups, key=lambda g: g.name)],
+        "permissions": catalogue.effective_permissions(user),
+        "created_by": user.created_by,
+        "updated_by": user.updated_by,
+        "created_on": user.created_on,
+        "updated_on": user.updated_on,
+    }
+
+
+def _fresh_view(session: Session, user: User) -> dict[str, Any]:
+    session.flush()
+    session.refresh(user)
+    return account_view(user, access.PermissionCatalogue(session))
+
+
+def _user_or_404(session: Session, user_id: int, *, lock: bool = False) -> User:
+    statement = select(User).where(User.id == user_id)
+    user = session.scalar(statement.with_for_update() if lock else statement)
+    if user is None:
+        raise NotFound("User not found", code="USER_NOT_FOUND")
+    return user
+
+
+def profile(session: Session, user_id: int) -> dict[str, Any]:
+    return account_view(_user_or_404(session, user_id), access.PermissionCatalogue(session))
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_accounts(
+    session: Session,
+    *,
+    search: str | None,
+    role: str | None,
+    is_active: bool | None,
+    page: int,
+    page_size: int,
+) -> dict[str, Any]:
+    conditions = []
+    if search:
+        pattern = _like_pattern(search.strip())
+        conditions.append(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+    if role is not None:
+        conditions.append(User.role == role)
+    if is_active is not None:
+        conditions.append(User.is_active.is_(is_active))
+    total = session.scalar(select(func.count()).select_from(User).where(*conditions))
+    users = session.scalars(
+        select(User).where(*conditions).order_by(User.id).offset((page - 1) * page_size).limit(page_size)
+    )
+    catalogue = access.PermissionCatalogue(session)
+    return page_of([account_view(user, catalogue) for user in users], page, page_size, total)
+
+
+# --- passwords -----------------------------------------------------------------------------------------
+
+
+def _forbidden_pieces(email: str, name: str) -> set[str]:
+    local_part = email.split("@", 1)[0]
+    pieces = {local_part, name, *name.split()}
+    return {piece.lower() for piece in pieces if len(piece) >= SHORTEST_FORBIDDEN_PIECE}
+
+
+def check_password(password: str, *, email: str, name: str) -> None:
+    """At least MIN_LENGTH characters, and not containing the email's local part or the name (any case)."""
+    problems = []
+    if len(password) < passwords.MIN_LENGTH:
+        problems.append(f"must be at least {passwords.MIN_LENGTH} characters")
+    lowered = password.lower()
+    if any(piece in lowered for piece in _forbidden_pieces(email, name)):
+        problems.append("must not contain your email address or your name")
+    if problems:
+        raise ValidationFailed(
+            "The password is too weak",
+            code="WEAK_PASSWORD",
+            errors=[{"field": "password", "message": problem} for problem in problems],
+        )
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    check_password(password, email=user.email, name=user.name)
+    user.password_hash = passwords.hash_password(password)
+    refresh_tokens.revoke_all(session, user.id)
+
+
+# --- creating accounts ---------------------------------------------------------------------------------
+
+
+def _flush_account(session: Session, email: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if "uq_users_email_lower" in str(error.orig):
+            raise Conflict(f"An account with the email {email} already exists", code="EMAIL_TAKEN") from error
+        raise
+
+
+def _notify_activated(session: Session, user: User) -> None:
+    queue_notice(
+        session,
+        user_id=user.id,
+        kind="account_activated",
+        subject=f"user:{user.id}",
+        context={},
+        occurrence=datetime.now(UTC).isoformat(),
+    )
+
+
+def _create(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    role: str,
+    is_active: bool,
+    groups: Iterable[int | str] | None,
+    by_staff: bool,
+) -> dict[str, Any]:
+    check_password(password, email=email, name=name)
+    user = User(name=name, email=email, password_hash=passwords.hash_password(password), role=role, is_active=is_active)
+    if groups is not None:
+        user.groups = access.groups_by_reference(session, list(groups))
+    elif role == "librarian":
+        user.groups = [access.librarians_group(session)]
+    session.add(user)
+    _flush_account(session, email)
+    if by_staff and is_active:
+        _notify_activated(session, user)
+    return _fresh_view(session, user)
+
+
+def register(session: Session, caller: Caller, request: Registration) -> dict[str, Any]:
+    """Self-registration makes an inactive member (unless the deployment auto-activates); admins choose."""
+    staff_fields = request.model_fields_set & STAFF_FIELDS
+    if staff_fields and not caller.is_admin:
+        raise Forbidden(f"Only an admin may set {', '.join(sorted(staff_fields))}", code="ADMIN_ONLY_FIELDS")
+    if caller.is_admin:
+        return _create(
+            session,
+            name=request.name,
+            email=request.email,
+            password=request.password,
+            role=request.role or "member",
+            is_active=True if request.is_active is None else request.is_active,
+            groups=request.permission_groups,
+            by_staff=True,
+        )
+    return _create(
+        session,
+        name=request.name,
+        email=request.email,
+        password=request.password,
+        role="member",
+        is_active=get_settings().auto_activate_members,
+        groups=None,
+        by_staff=False,
+    )
+
+
+def create_account(session: Session, caller: Caller, request: AccountCreate) -> dict[str, Any]:
+    """POST /users (the route checks `users.manage`)."""
+    if request.role == "admin" and not caller.is_admin:
+        raise Forbidden("Only an admin may create an admin", code="ADMIN_ONLY")
+    return _create(
+        session,
+        name=request.name,
+        email=request.email,
+        password=request.password,
+        role=request.role,
+        is_active=request.is_active,
+        groups=request.permission_groups,
+        by_staff=True,
+    )
+
+
+# --- changing accounts ---------------------------------------------------------------------------------
+
+
+def _keep_an_active_admin(session: Session, user: User) -> None:
+    """Refuses to demote or deactivate the last active admin; serialised so two admins cannot both leave."""
+    if not (user.role == "admin" and user.is_active):
+        return
+    session.execute(select(func.pg_advisory_xact_lock(ADMIN_SET_LOCK)))
+    others = session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active, User.id != user.id)
+    )
+    if not others:
+        raise Conflict("The last active admin cannot be demoted or deactivated", code="LAST_ADMIN")
+
+
+def _open_loans(session: Session, user_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Loan).where(Loan.user_id == user_id, Loan.returned_on.is_(None))
+    )
+
+
+def _unpaid_fines(session: Session, user_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Fine).where(Fine.user_id == user_id, Fine.status == "unpaid")
+    )
+
+
+def _deactivate(session: Session, user: User, *, unpaid_fines_block: bool) -> None:
+    """History is kept; the account just cannot sign in, and every refresh token stops working."""
+    if not user.is_active:
+        return
+    _keep_an_active_admin(session, user)
+    if _open_loans(session, user.id):
+        raise Conflict("The account still has books on loan", code="OPEN_LOANS")
+    if unpaid_fines_block and _unpaid_fines(session, user.id):
+        raise Conflict("The account still has unpaid fines", code="UNPAID_FINES")
+    user.is_active = False
+    refresh_tokens.revoke_all(session, user.id)
+
+
+def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
+    """Applies already-authorised changes; the fields absent from `changes` stay as they are."""
+    if "name" in changes:
+        user.name = changes["name"]
+    if "email" in changes:
+        user.email = changes["email"]
+        _flush_account(session, user.email)
+    if "password" in changes:
+        _set_password(session, user, changes["password"])
+    new_role = changes.get("role", user.role)
+    if new_role != user.role:
+        if new_role != "admin":
+            _keep_an_active_admin(session, user)
+        if "permission_groups" not in changes:
+            user.groups = access.groups_for_role_change(session, user, user.role, new_role)
+        user.role = new_role
+    if "permission_groups" in changes:
+        user.groups = access.groups_by_reference(session, changes["permission_groups"])
+        access.touch(user)
+    if changes.get("is_active") is False:
+        _deactivate(session, user, unpaid_fines_block=False)
+    elif changes.get("is_active") is True and not user.is_active:
+        user.is_active = True
+        _notify_activated(session, user)
+
+
+def _sent(request: ProfileUpdate | AccountUpdate) -> dict[str, Any]:
+    """The fields the client sent with a value (a null means "leave it")."""
+    return {key: value for key, value in request.model_dump(exclude_unset=True).items() if value is not None}
+
+
+def update_own_account(session: Session, caller: Caller, request: ProfileUpdate) -> dict[str, Any]:
+    user_id = caller.require_login()
+    staff_fields = request.model_fields_set & STAFF_FIELDS
+    if staff_fields and not caller.is_admin:
+        raise Forbidden(f"Only an admin may change {', '.join(sorted(staff_fields))}", code="ADMIN_ONLY_FIELDS")
+    user = _user_or_404(session, user_id, lock=True)
+    changes = _sent(request)
+    current_password = changes.pop("current_password", None)
+    if "password" in changes:
+        if current_password is None:
+            raise ValidationFailed(
+                "Changing the password needs the current one",
+                code="CURRENT_PASSWORD_REQUIRED",
+                errors=[{"field": "current_password", "message": "required to change the password"}],
+            )
+        if not passwords.verify_password(user.password_hash, current_password):
+            raise Forbidden("The current password is not correct", code="WRONG_PASSWORD")
+    _apply(session, user, changes)
+    return _fresh_view(session, user)
+
+
+def update_account(session: Session, caller: Caller, user_id: int, request: AccountUpdate) -> dict[str, Any]:
+    """PATCH /users/{id} (the route checks `users.manage`)."""
+    user = _user_or_404(session, user_id, lock=True)
+    changes = _sent(request)
+    if not caller.is_admin:
+        if user.role == "admin" or changes.get("role") == "admin":
+            raise Forbidden("Only an admin may change an admin account or grant the admin role", code="ADMIN_ONLY")
+        if user.id == caller.user_id and STAFF_FIELDS & set(changes):
+            raise Forbidden("You cannot change your own role, activation or groups", code="ADMIN_ONLY_FIELDS")
+    _apply(session, user, changes)
+    return _fresh_view(session, user)
+
+
+def close_own_account(session: Session, caller: Caller) -> dict[str, Any]:
+    """DELETE /auth: refused while the member has books out or fines unpaid."""
+    user = _user_or_404(session, caller.require_login(), lock=True)
+    _deactivate(session, user, unpaid_fines_block=True)
+    return _fresh_view(session, user)
+
+
+def deactivate_account(session: Session, caller: Caller, user_id: int) -> dict[str, Any]:
+    """DELETE /users/{id} (the route checks `users.manage`): refused while the member has books out."""
+    user = _user_or_404(session, user_id, lock=True)
+    if user.role == "admin" and not caller.is_admin:
+        raise Forbidden("Only an admin may deactivate an admin", code="ADMIN_ONLY")
+    _deactivate(session, user, unpaid_fines_block=False)
+    return _fresh_view(session, user)
+
+
+# --- borrowing history ---------------------------------------------------------------------------------
+
+
+def _loan_status():
+    return case(
+        (Loan.returned_on.is_not(None), "returned"),
+        (Loan.due_date < func.current_date(), "overdue"),
+        else_="active",
+    )
+
+
+def borrowing_history(
+    session: Session, user_id: int, *, status: str | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """Every loan of one member, newest first, with the book and any fine."""
+    _user_or_404(session, user_id)
+    loan_status = _loan_status()
+    conditions = [Loan.user_id == user_id]
+    if status is not None:
+        conditions.append(loan_status == status)
+    total = session.scalar(select(func.count()).select_from(Loan).where(*conditions))
+    rows = session.execute(
+        select(Loan, Book, Fine, loan_status.label("status"))
+        .join(Book, Book.id == Loan.book_id)
+        .outerjoin(Fine, Fine.loan_id == Loan.id)
+        .where(*conditions)
+        .order_by(Loan.borrowed_on.desc(), Loan.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    items = [
+        {
+            "id": loan.id,
+            "book": {"id": book.id, "title": book.title, "author": book.author, "isbn": book.isbn},
+            "borrowed_on": loan.borrowed_on,
+            "due_date": loan.due_date,
+            "returned_on": loan.returned_on,
+            "renewals": loan.renewals,
+            "status": loan_status,
+            "fine": {"amount": fine.amount, "status": fine.status} if fine is not None else None,
+        }
+        for loan, book, fine, loan_status in rows
+    ]
+    return page_of(items, page, page_size, total)

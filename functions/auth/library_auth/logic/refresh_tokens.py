@@ -1,0 +1,66 @@
+"""Refresh tokens: opaque random strings, stored only as their SHA-256, grouped in families.
+
+A family is one login's chain of rotations. Each token is used once: rotating marks it `rotated_at` and
+issues its successor in the same family. Presenting a rotated token again means a copy leaked, so the whole
+family is revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from library_common.models import RefreshToken
+from library_common.settings import get_settings
+
+
+def digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(session: Session, user_id: int, family_id: uuid.UUID | None = None) -> str:
+    """A new token (a new family unless one is given); only its hash is stored."""
+    raw = secrets.token_urlsafe(32)
+    lifetime = timedelta(days=get_settings().refresh_token_ttl_days)
+    session.add(
+        RefreshToken(
+            user_id=user_id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=digest(raw),
+            expires_at=datetime.now(UTC) + lifetime,
+        )
+    )
+    return raw
+
+
+def locked(session: Session, raw: str) -> RefreshToken | None:
+    """The stored token, row-locked: two refreshes of one token are serialised here, so only one can rotate it."""
+    return session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(raw)).with_for_update())
+
+
+def revoke_family(session: Session, family_id: uuid.UUID) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def revoke_all(session: Session, user_id: int) -> None:
+    """Signs the user out everywhere: after a password change or a deactivation."""
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def family_of(session: Session, raw: str, user_id: int) -> uuid.UUID | None:
+    return session.scalar(
+        select(RefreshToken.family_id).where(RefreshToken.token_hash == digest(raw), RefreshToken.user_id == user_id)
+    )

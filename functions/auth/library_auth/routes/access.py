@@ -1,0 +1,98 @@
+"""The permission module: /permissions, /groups and /groups/{id} (all need `groups.manage`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from library_auth.logic import access
+from library_auth.schemas import GroupCreate, GroupInfo, GroupUpdate, PermissionCreate, PermissionInfo
+from library_common import db
+from library_common.api import SECURED, caller
+from library_common.envelope import Envelope, Page, created, ok
+
+router = APIGatewayRouter()
+MANAGE = "groups.manage"
+GroupId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The group's id")]
+PageNumber = Annotated[int, Query(ge=1, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+
+
+@router.get("/permissions", summary="List permissions", tags=["Permissions"], security=SECURED)
+def list_permissions(page: PageNumber = 1, page_size: PageSize = 20) -> Response[Envelope[Page[PermissionInfo]]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return ok(access.list_permissions(session, page, page_size))
+
+
+@router.post(
+    "/permissions",
+    summary="Create a permission",
+    description="A new code for groups to grant; the functions check codes by name. Duplicate code: 409.",
+    tags=["Permissions"],
+    security=SECURED,
+)
+def create_permission(request: PermissionCreate) -> Response[Envelope[PermissionInfo]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return created(access.create_permission(session, request), "Permission created")
+
+
+@router.get("/groups", summary="List permission groups", tags=["Groups"], security=SECURED)
+def list_groups(page: PageNumber = 1, page_size: PageSize = 20) -> Response[Envelope[Page[GroupInfo]]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return ok(access.list_groups(session, page, page_size))
+
+
+@router.post(
+    "/groups",
+    summary="Create a permission group",
+    description="Unknown permission codes: 422 `UNKNOWN_PERMISSION`. Duplicate name: 409.",
+    tags=["Groups"],
+    security=SECURED,
+)
+def create_group(request: GroupCreate) -> Response[Envelope[GroupInfo]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return created(access.create_group(session, request), "Group created")
+
+
+@router.get("/groups/<group_id>", summary="Read a permission group", tags=["Groups"], security=SECURED)
+def read_group(group_id: GroupId) -> Response[Envelope[GroupInfo]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return ok(access.read_group(session, group_id))
+
+
+@router.patch(
+    "/groups/<group_id>",
+    summary="Update a permission group",
+    description=(
+        "`permissions` replaces the set (unknown codes: 422). A built-in group keeps its name (409). Members' "
+        "access tokens carry the old permissions until they are refreshed."
+    ),
+    tags=["Groups"],
+    security=SECURED,
+)
+def update_group(group_id: GroupId, changes: GroupUpdate) -> Response[Envelope[GroupInfo]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        return ok(access.update_group(session, group_id, changes), "Group updated")
+
+
+@router.delete(
+    "/groups/<group_id>",
+    summary="Delete a permission group",
+    description="Its members leave it. The built-in `librarians` group cannot be deleted (409 `BUILTIN_GROUP`).",
+    tags=["Groups"],
+    security=SECURED,
+)
+def delete_group(group_id: GroupId) -> Response[Envelope[None]]:
+    caller().require(MANAGE)
+    with db.transaction() as session:
+        access.delete_group(session, group_id)
+    return ok(None, "Group deleted")

@@ -1,0 +1,160 @@
+"""Every route of API.md x {anonymous, member, librarian, admin}: the documented status, over HTTP.
+
+One row per route (a route may have extra rows for variants, e.g. registering with staff fields). Each case
+runs against a fresh `World`: two admins, a librarian (in `librarians`), the calling member, another member
+(`{other}`) with a custom group `{group}`, and whatever a row's `arrange` adds. Paths and bodies name those
+with `{placeholders}`. To cover a new route, append a Row; `test_every_template_route_has_a_row` fails until
+every route in template.yaml has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from devtools import template
+from tests.http.client import call
+
+pytestmark = pytest.mark.http
+
+ROLES = ("anonymous", "member", "librarian", "admin")
+
+
+class World:
+    """The people and things a case needs, created straight in the database."""
+
+    def __init__(self, users, engine):
+        self.users = users
+        self.engine = engine
+        self.admin = users.create("admin", email="admin@example.org")
+        users.create("admin", email="second-admin@example.org")  # so an admin may close their own account
+        self.librarian = users.create("librarian", email="librarian@example.org")
+        self.member = users.create("member", email="member@example.org")
+        self.other = users.create("member", email="other@example.org", name="Otto")
+        self.ids: dict[str, int] = {
+            "other": self.other["id"],
+            "group": self.sql_id("INSERT INTO permission_groups (name) VALUES ('auditors') RETURNING id"),
+        }
+
+    def sql_id(self, statement: str, **params: Any) -> int:
+        with self.engine.begin() as connection:
+            return connection.execute(text(statement), params).scalar()
+
+    def caller(self, role: str) -> dict[str, Any] | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+    def token(self, role: str) -> str | None:
+        user = self.caller(role)
+        return self.users.token(user) if user else None
+
+    def refresh_token(self, user: dict[str, Any], api: str) -> str:
+        credentials = {"email": user["email"], "password": user["password"]}
+        return call(api, "POST", "/auth/login", json_body=credentials).body["data"]["refresh_token"]
+
+
+Body = dict[str, Any] | Callable[[World, str, str], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # the path as template.yaml declares it
+    expected: tuple[int, int, int, int]  # anonymous, member, librarian, admin
+    url: str | None = None  # the path called, with {placeholders} from World.ids; default: the route
+    body: Body = None  # a JSON body, or body(world, role, api_url)
+    arrange: Callable[[World], None] | None = None
+    variant: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.route}" + (f" ({self.variant})" if self.variant else "")
+
+
+def registration(**extra: Any) -> dict[str, Any]:
+    return {"name": "Newcomer", "email": "newcomer@example.org", "password": "a long passphrase", **extra}
+
+
+def own_refresh_token(world: World, role: str, api: str) -> dict[str, Any]:
+    user = world.caller(role) or world.other
+    return {"refresh_token": world.refresh_token(user, api)}
+
+
+AUTH = [
+    Row("POST", "/auth", (201, 201, 201, 201), body=registration()),
+    Row("POST", "/auth", (403, 403, 403, 201), body=registration(role="librarian"), variant="with staff fields"),
+    Row(
+        "POST",
+        "/auth/login",
+        (200, 200, 200, 200),
+        body={"email": "other@example.org", "password": "correct horse battery"},
+    ),
+    Row("POST", "/auth/refresh", (200, 200, 200, 200), body=own_refresh_token),
+    Row("POST", "/auth/logout", (401, 200, 200, 200), body=own_refresh_token),
+    Row("GET", "/auth", (401, 200, 200, 200)),
+    Row("PATCH", "/auth", (401, 200, 200, 200), body={"name": "Renamed"}),
+    Row("PATCH", "/auth", (401, 403, 403, 200), body={"role": "librarian"}, variant="own role"),
+    Row("DELETE", "/auth", (401, 200, 200, 200)),
+    Row("GET", "/users", (401, 403, 200, 200)),
+    Row(
+        "POST",
+        "/users",
+        (401, 403, 403, 201),
+        body={"name": "Staff", "email": "staff@example.org", "password": "a long passphrase", "role": "librarian"},
+    ),
+    Row("GET", "/users/{id}", (401, 403, 200, 200), url="/users/{other}"),
+    Row("PATCH", "/users/{id}", (401, 403, 403, 200), url="/users/{other}", body={"name": "Otto Renamed"}),
+    Row("DELETE", "/users/{id}", (401, 403, 403, 200), url="/users/{other}"),
+    Row("GET", "/users/{id}/loans", (401, 403, 200, 200), url="/users/{other}/loans"),
+    Row("GET", "/permissions", (401, 403, 403, 200)),
+    Row("POST", "/permissions", (401, 403, 403, 201), body={"code": "reports.export", "name": "Export reports"}),
+    Row("GET", "/groups", (401, 403, 403, 200)),
+    Row("POST", "/groups", (401, 403, 403, 201), body={"name": "cataloguers", "permissions": ["books.create"]}),
+    Row("GET", "/groups/{id}", (401, 403, 403, 200), url="/groups/{group}"),
+    Row("PATCH", "/groups/{id}", (401, 403, 403, 200), url="/groups/{group}", body={"permissions": ["reports.view"]}),
+    Row("DELETE", "/groups/{id}", (401, 403, 403, 200), url="/groups/{group}"),
+]
+
+SERVICE = [
+    Row("GET", "/health", (200, 200, 200, 200)),
+    Row("GET", "/openapi.json", (200, 200, 200, 200)),
+    Row("GET", "/docs", (200, 200, 200, 200)),
+]
+
+ROWS = AUTH + SERVICE
+
+
+def _body(row: Row, world: World, role: str, api: str) -> Any:
+    return row.body(world, role, api) if callable(row.body) else row.body
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+def test_each_route_answers_each_caller_as_documented(local_api, users, engine, row, role):
+    world = World(users, engine)
+    if row.arrange is not None:
+        row.arrange(world)
+    url = (row.url or row.route).format(**world.ids)
+    reply = call(
+        local_api,
+        row.method,
+        url,
+        json_body=_body(row, world, role, local_api),
+        headers=row.headers,
+        token=world.token(role),
+    )
+    expected = row.expected[ROLES.index(role)]
+    assert reply.status == expected, f"{row.name} as {role}: {reply.status} {reply.text[:300]}"
+    if reply.headers.get("Content-Type", "").startswith("application/json") and row.route != "/openapi.json":
+        assert reply.body["status"] == expected
+
+
+def test_every_template_route_has_a_row():
+    declared = {(route.method, route.path) for route in template.load().routes}
+    covered = {(row.method, row.route) for row in ROWS}
+    assert declared - covered == set(), "append a Row for each new route"
+    assert covered - declared == set(), "a Row names a route the template does not declare"
