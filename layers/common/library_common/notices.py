@@ -2,39 +2,108 @@
 
 Each notice has a dedupe key (member, kind, subject, occurrence); queueing the same one twice is a no-op,
 so a retried request or a re-run job never notifies anyone twice. Delivery is the `reminders` function's job.
+
+A notice is rendered once, when it is queued, from the templates in `templates/` (`<kind>.txt`, whose first
+line is `Subject: ...`, and `<kind>.html`). Requests queue one notice with `queue_notice`; the daily job
+queues thousands in one statement with `insert_notices`, which renders the same templates in SQL, so both
+paths produce byte-identical notices.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Insert, Numeric, Select, String, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from library_common.models import Notification, User
 
 TEMPLATES = Path(__file__).parent / "templates"
+SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
+# Characters html.escape(quote=True) replaces, in the order it replaces them (& first).
+HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+# The columns a notice row is inserted with, in the order `notice_rows` selects them.
+NOTICE_COLUMNS = ("user_id", "kind", "dedupe_key", "recipient", "subject", "body_text", "body_html")
+
+
+@dataclass(frozen=True)
+class NoticeTemplate:
+    subject: Template
+    text: Template
+    html: Template
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(name for part in (self.subject, self.text, self.html) for name in part.get_identifiers())
 
 
 @lru_cache(maxsize=32)
-def _template(kind: str, extension: str) -> Template:
-    return Template((TEMPLATES / f"{kind}.{extension}").read_text())
+def notice_template(kind: str) -> NoticeTemplate:
+    subject_line, _, text_body = (TEMPLATES / f"{kind}.txt").read_text().partition("\n")
+    return NoticeTemplate(
+        subject=Template(subject_line.removeprefix("Subject:").strip()),
+        text=Template(text_body.strip() + "\n"),
+        html=Template((TEMPLATES / f"{kind}.html").read_text()),
+    )
 
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of a notice; the text template's first line is `Subject: ...`."""
+    """(subject, plain text, HTML) of a notice."""
+    template = notice_template(kind)
     values = {key: str(value) for key, value in context.items()}
-    subject_line, _, text_body = _template(kind, "txt").substitute(values).partition("\n")
     escaped = {key: html.escape(value) for key, value in values.items()}
     return (
-        subject_line.removeprefix("Subject:").strip(),
-        text_body.strip() + "\n",
-        _template(kind, "html").substitute(escaped),
+        template.subject.substitute(values)[:SUBJECT_MAX_LENGTH],
+        template.text.substitute(values),
+        template.html.substitute(escaped),
+    )
+
+
+def _html_escaped(value: ColumnElement[str]) -> ColumnElement[str]:
+    for character, entity in HTML_ESCAPES:
+        value = func.replace(value, character, entity)
+    return value
+
+
+def _substituted(template: Template, values: Mapping[str, ColumnElement[str]]) -> ColumnElement[str]:
+    """The SQL twin of Template.substitute: literal chunks and values concatenated in order."""
+    parts: list[ColumnElement[str]] = []
+    position = 0
+    source = template.template
+    for match in template.pattern.finditer(source):
+        parts.append(literal(source[position : match.start()], String))
+        name = match.group("named") or match.group("braced")
+        if name is not None:
+            parts.append(values[name])
+        elif match.group("escaped") is not None:
+            parts.append(literal(template.delimiter, String))
+        else:
+            raise ValueError(f"invalid placeholder in template at {match.start()}: {source[match.start() :][:20]!r}")
+        position = match.end()
+    parts.append(literal(source[position:], String))
+    return func.concat(*parts)
+
+
+def render_sql(
+    kind: str, values: Mapping[str, ColumnElement[str]]
+) -> tuple[ColumnElement[str], ColumnElement[str], ColumnElement[str]]:
+    """SQL expressions rendering (subject, plain text, HTML) from text-valued columns, exactly as `render` does."""
+    template = notice_template(kind)
+    missing = template.placeholders - values.keys()
+    if missing:
+        raise KeyError(f"{kind} needs {sorted(missing)}")
+    escaped = {name: _html_escaped(value) for name, value in values.items()}
+    return (
+        func.left(_substituted(template.subject, values), SUBJECT_MAX_LENGTH),
+        _substituted(template.text, values),
+        _substituted(template.html, escaped),
     )
 
 
@@ -42,20 +111,26 @@ def dedupe_key(user_id: int, kind: str, subject: str, occurrence: str = "") -> s
     return f"{user_id}:{kind}:{subject}:{occurrence}"
 
 
+def dedupe_key_sql(
+    user_id: ColumnElement[int], kind: str, subject: ColumnElement[str], occurrence: ColumnElement[str]
+) -> ColumnElement[str]:
+    """The same key as `dedupe_key`, computed per row in SQL."""
+    return func.concat(user_id, f":{kind}:", subject, ":", occurrence)
+
+
 def queue_notice(
     session: Session, *, user_id: int, kind: str, subject: str, context: dict[str, Any], occurrence: str = ""
 ) -> None:
     """Queues one notice to a member; `subject` names what it is about (e.g. `loan:17`)."""
-    recipient = session.scalar(select(User.email).where(User.id == user_id))
-    name = session.scalar(select(User.name).where(User.id == user_id))
-    title, text_body, html_body = render(kind, {"name": name, **context})
+    member = session.execute(select(User.email, User.name).where(User.id == user_id)).one()
+    title, text_body, html_body = render(kind, {"name": member.name, **context})
     statement = (
         insert(Notification)
         .values(
             user_id=user_id,
             kind=kind,
             dedupe_key=dedupe_key(user_id, kind, subject, occurrence),
-            recipient=recipient,
+            recipient=member.email,
             subject=title,
             body_text=text_body,
             body_html=html_body,
@@ -63,3 +138,44 @@ def queue_notice(
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     session.execute(statement)
+
+
+def notice_rows(kind: str, rows: Select) -> Select:
+    """The notices of `kind` for each row of `rows`, as a SELECT of NOTICE_COLUMNS.
+
+    `rows` must have the columns `user_id`, `subject` (what the notice is about, e.g. `loan:17`),
+    `occurrence`, and one text column per template placeholder other than `name`, which comes from the member.
+    """
+    source = rows.subquery(f"{kind}_rows")
+    users = User.__table__
+    values = {name: source.c[name] for name in notice_template(kind).placeholders - {"name"}}
+    subject, text_body, html_body = render_sql(kind, {**values, "name": users.c.name})
+    return select(
+        source.c.user_id,
+        literal(kind, String),
+        dedupe_key_sql(source.c.user_id, kind, source.c.subject, source.c.occurrence),
+        users.c.email,
+        subject,
+        text_body,
+        html_body,
+    ).join_from(source, users, users.c.id == source.c.user_id)
+
+
+def insert_notices(*selects: Select) -> Insert:
+    """One INSERT queueing every notice the `notice_rows` selects produce; duplicates of queued ones are skipped."""
+    rows = selects[0] if len(selects) == 1 else union_all(*selects)
+    return (
+        insert(Notification)
+        .from_select(list(NOTICE_COLUMNS), rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+def date_text(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """A date as `YYYY-MM-DD`, the way `str(date)` renders it in Python."""
+    return func.to_char(value, "YYYY-MM-DD")
+
+
+def money_text(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """An amount as `2.50`, the way `str(Decimal)` renders a Numeric(10, 2) value in Python."""
+    return cast(cast(value, Numeric(10, 2)), String)

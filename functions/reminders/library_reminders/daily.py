@@ -1,0 +1,230 @@
+"""The daily job: every rule of "what the library does each morning" is decided here, in set-based SQL.
+
+It runs a constant number of statements however many loans there are, and is idempotent for the day:
+notices carry dedupe keys (a re-run queues nothing new), expired holds are expired once, and fines are
+set to what each loan owes as of the day (an UPDATE to the same value is skipped).
+
+The clock is the database's, in UTC calendar days, as everywhere in circulation (`circulation.TODAY`).
+
+- due soon: open loans due within `due_soon_days`; one notice per loan period (a renewal earns a new one);
+- overdue: on the first day late, then every 7 days until returned, at most 4 times; the occurrence
+  (the loan period and 1..4) is in the dedupe key, so a missed day is caught up without doubling;
+- holds: ready holds past their pickup time expire; the freed copies go to the title's first waiting holds
+  (which become ready, with a `hold_ready` notice) or back on the shelf. These are the rules of
+  `circulation.expire_ready_hold` + `copy_comes_back` + `serve_waiting_holds`, which do it one hold at a
+  time; here they are one statement for every expiring hold of the day;
+- fines: every open overdue loan owes `circulation.fine_amount` (the one definition of the fine) as of
+  today: one fine row per loan, raised while unpaid, never touched once paid or waived, as
+  `circulation.charge_fine` does for one loan. A late return's final fine and its `fine_charged` notice
+  come from the return itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from library_common import circulation, db, notices
+from library_common.models import Book, Fine, Hold, Loan, Notification, Policy
+
+OVERDUE_INTERVAL_DAYS = 7
+OVERDUE_REMINDERS = 4
+
+loans, books, holds, fines, policies = (
+    Loan.__table__,
+    Book.__table__,
+    Hold.__table__,
+    Fine.__table__,
+    Policy.__table__,
+)
+
+
+@dataclass
+class DailyReport:
+    holds_expired: int = 0
+    holds_promoted: int = 0
+    fines_accrued: int = 0
+    notices_queued: int = 0
+
+
+def run(*, due_soon_days: int) -> DailyReport:
+    """The day's work: holds in one short transaction, fines and loan notices in another."""
+    report = DailyReport()
+    with db.transaction() as session:
+        # Circulation's lock order: a title's book row before its holds. Taking every affected title's lock
+        # first means a concurrent borrow, return or hold on those titles waits for this transaction.
+        session.execute(
+            select(books.c.id)
+            .where(books.c.id.in_(select(holds.c.book_id).where(_past_pickup())))
+            .order_by(books.c.id)
+            .with_for_update(key_share=True)
+        )
+        kinds = Counter(session.scalars(_expire_holds()))
+        # Each expired or promoted hold queues exactly one notice, keyed by the hold: these count the holds.
+        report.holds_expired, report.holds_promoted = kinds["hold_expired"], kinds["hold_ready"]
+        report.notices_queued += kinds.total()
+    with db.transaction() as session:
+        report.fines_accrued = session.execute(_accrue_fines()).rowcount
+        queued = session.execute(notices.insert_notices(_due_soon_notices(due_soon_days), _overdue_notices()))
+        report.notices_queued += queued.rowcount
+    return report
+
+
+def _past_pickup() -> ColumnElement[bool]:
+    return and_(holds.c.status == "ready", holds.c.expires_on <= func.now())
+
+
+def _accrue_fines():
+    amount = circulation.fine_amount(circulation.late_days(circulation.TODAY, loans.c.due_date))
+    owed = (
+        select(loans.c.id, loans.c.user_id, amount)
+        .join_from(loans, policies, policies.c.id == 1)
+        .where(loans.c.returned_on.is_(None), loans.c.due_date < circulation.TODAY, amount > 0)
+    )
+    statement = insert(Fine).from_select(["loan_id", "user_id", "amount"], owed)
+    return statement.on_conflict_do_update(
+        index_elements=["loan_id"],
+        set_={"amount": statement.excluded.amount, "updated_on": func.now()},
+        where=and_(fines.c.status == "unpaid", fines.c.amount != statement.excluded.amount),
+    )
+
+
+def _book_context() -> dict[str, ColumnElement[str]]:
+    return {"title": books.c.title, "author": books.c.author}
+
+
+def _loan_subject() -> ColumnElement[str]:
+    return func.concat("loan:", loans.c.id)
+
+
+def _loan_period() -> ColumnElement[str]:
+    """Which loan period of the loan a notice is about: a renewal starts a new one, with its own notices."""
+    return func.concat("period", loans.c.renewals + 1)
+
+
+def _due_soon_notices(due_soon_days: int):
+    rows = (
+        select(
+            loans.c.user_id,
+            _loan_subject().label("subject"),
+            _loan_period().label("occurrence"),
+            notices.date_text(loans.c.due_date).label("due_date"),
+            *(value.label(name) for name, value in _book_context().items()),
+        )
+        .join_from(loans, books, books.c.id == loans.c.book_id)
+        .where(
+            loans.c.returned_on.is_(None),
+            loans.c.due_date > circulation.TODAY,
+            loans.c.due_date <= circulation.TODAY + due_soon_days,
+        )
+    )
+    return notices.notice_rows("due_soon", rows)
+
+
+def _overdue_notices():
+    days_late = circulation.late_days(circulation.TODAY, loans.c.due_date)
+    reminder = (days_late - 1) // OVERDUE_INTERVAL_DAYS + 1
+    # What the member owes for this loan as of today: the fine accrued just before, unless settled.
+    fine_so_far = func.coalesce(case((fines.c.status == "unpaid", fines.c.amount)), 0)
+    rows = (
+        select(
+            loans.c.user_id,
+            _loan_subject().label("subject"),
+            func.concat(_loan_period(), "#", reminder).label("occurrence"),
+            notices.date_text(loans.c.due_date).label("due_date"),
+            cast(days_late, String).label("days_late"),
+            notices.money_text(fine_so_far).label("fine"),
+            notices.money_text(policies.c.fine_per_day).label("fine_per_day"),
+            notices.money_text(policies.c.fine_cap).label("fine_cap"),
+            cast(reminder, String).label("reminder"),
+            literal(str(OVERDUE_REMINDERS), String).label("reminders"),
+            *(value.label(name) for name, value in _book_context().items()),
+        )
+        .join_from(loans, books, books.c.id == loans.c.book_id)
+        .join(policies, policies.c.id == 1)
+        .outerjoin(fines, fines.c.loan_id == loans.c.id)
+        .where(
+            loans.c.returned_on.is_(None),
+            days_late >= 1,
+            days_late <= OVERDUE_INTERVAL_DAYS * (OVERDUE_REMINDERS - 1) + 1,
+        )
+    )
+    return notices.notice_rows("overdue", rows)
+
+
+def pickup_by_text(expires_on: ColumnElement) -> ColumnElement[str]:
+    """The SQL twin of `circulation.pickup_by` (the UTC day), which notices queued one at a time use."""
+    return notices.date_text(func.timezone("UTC", expires_on))
+
+
+def _expire_holds():
+    """One statement: expire, promote the first waiting holds, update the hold shelf, queue both notices."""
+    expired = (
+        update(holds)
+        .where(_past_pickup())
+        .values(status="expired", updated_on=func.now())
+        .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
+        .cte("expired")
+    )
+    freed = select(expired.c.book_id, func.count().label("copies")).group_by(expired.c.book_id).cte("freed")
+    # As circulation.serve_waiting_holds: every copy free once the expired ones leave the hold shelf.
+    free = (
+        select(
+            freed.c.book_id,
+            (books.c.quantity - books.c.copies_on_loan - books.c.copies_on_hold_shelf + freed.c.copies).label("copies"),
+        )
+        .join_from(freed, books, books.c.id == freed.c.book_id)
+        .cte("free")
+    )
+    place = func.row_number().over(partition_by=holds.c.book_id, order_by=(holds.c.queued_on, holds.c.id))
+    queue = (
+        select(holds.c.id, holds.c.book_id, place.label("place"))
+        .where(holds.c.status == "waiting", holds.c.book_id.in_(select(freed.c.book_id)))
+        .cte("queue")
+    )
+    pickup_days = select(policies.c.hold_pickup_days).where(policies.c.id == 1).scalar_subquery()
+    promoted = (
+        update(holds)
+        .where(
+            holds.c.id == queue.c.id,
+            queue.c.book_id == free.c.book_id,
+            queue.c.place <= free.c.copies,
+            holds.c.status == "waiting",
+        )
+        .values(
+            status="ready",
+            ready_on=func.now(),
+            expires_on=func.now() + func.make_interval(0, 0, 0, pickup_days),
+            updated_on=func.now(),
+        )
+        .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
+        .cte("promoted")
+    )
+    passed_on = select(func.count()).where(promoted.c.book_id == freed.c.book_id).scalar_subquery()
+    shelf = (
+        update(books)
+        .where(books.c.id == freed.c.book_id)
+        .values(copies_on_hold_shelf=books.c.copies_on_hold_shelf - freed.c.copies + passed_on, updated_on=func.now())
+        .cte("shelf")
+    )
+    return (
+        notices.insert_notices(
+            notices.notice_rows("hold_expired", _hold_rows(expired)),
+            notices.notice_rows("hold_ready", _hold_rows(promoted)),
+        )
+        .add_cte(shelf)
+        .returning(Notification.kind)
+    )
+
+
+def _hold_rows(changed):
+    return select(
+        changed.c.user_id,
+        func.concat("hold:", changed.c.id).label("subject"),
+        literal("", String).label("occurrence"),
+        pickup_by_text(changed.c.expires_on).label("pickup_by"),
+        *(value.label(name) for name, value in _book_context().items()),
+    ).join_from(changed, books, books.c.id == changed.c.book_id)

@@ -1,0 +1,140 @@
+"""Delivering the outbox: claim due notices with a lease, send each, record each outcome on its own.
+
+Why a lease rather than one transaction per notice: a claim is a short transaction that moves the
+notices' `next_attempt_on` a lease into the future (`FOR UPDATE SKIP LOCKED`, so overlapping runs
+claim disjoint batches), and every outcome is committed on its own right after the send. No
+transaction, row lock or pooled connection is held while SES is talking, and:
+
+- a run that dies mid-batch loses nothing: its unsent notices become due again when the lease ends;
+- nothing is ever half sent: a notice is either accepted by SES and then marked sent, or still queued.
+  The one unavoidable window is between SES accepting a message and the commit marking it sent; a crash
+  exactly there sends that one notice again after the lease (at least once, as the contract says).
+
+A claim counts as an attempt, so a notice that keeps crashing the function also gives up after
+MAX_ATTEMPTS. When SES refuses all sending for now (throttled, quota, paused), or the run is running
+out of time, the run hands its unsent notices back at once without counting the attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import TextClause, text
+
+from library_common import db
+from library_reminders.mail import OutgoingNotice, Sender, SendFailed
+
+MAX_ATTEMPTS = 5
+# Retries wait 5, 10, 20, 40 minutes.
+FIRST_RETRY_DELAY = timedelta(minutes=5)
+# Longer than the function's timeout, so a live run's notices are never claimed by another run.
+LEASE = timedelta(minutes=15)
+BATCH_SIZE = 25
+# Stop claiming or sending when less than this is left of the invocation, and hand the rest back.
+SAFETY_MARGIN_SECONDS = 20.0
+ERROR_TEXT_LIMIT = 1000
+
+CLAIM = text(
+    """
+    WITH due AS (
+        SELECT id FROM notifications
+        WHERE status = 'queued' AND next_attempt_on <= now()
+        ORDER BY next_attempt_on, id
+        LIMIT :batch_size
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE notifications AS n
+    SET next_attempt_on = now() + make_interval(secs => :lease_seconds), attempts = n.attempts + 1, updated_on = now()
+    FROM due WHERE n.id = due.id
+    RETURNING n.id, n.kind, n.recipient, n.subject, n.body_text, n.body_html, n.attempts
+    """
+)
+
+MARK_SENT = text(
+    """
+    UPDATE notifications
+    SET status = 'sent', message_id = :message_id, sent_on = now(), last_error = NULL, updated_on = now()
+    WHERE id = :id AND status = 'queued'
+    """
+)
+
+MARK_FAILED = text(
+    """
+    UPDATE notifications
+    SET last_error = :error, updated_on = now(),
+        status = CASE WHEN attempts >= :max_attempts THEN 'failed' ELSE 'queued' END,
+        next_attempt_on = now() + make_interval(secs => :first_delay_seconds * power(2, attempts - 1))
+    WHERE id = :id AND status = 'queued'
+    """
+)
+
+RELEASE = text(
+    """
+    UPDATE notifications
+    SET next_attempt_on = now(), attempts = attempts - 1, updated_on = now()
+    WHERE id = ANY(:ids) AND status = 'queued'
+    """
+)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    gave_up: int = 0
+    handed_back: int = 0
+
+
+def claim(batch_size: int = BATCH_SIZE) -> list[tuple[OutgoingNotice, int]]:
+    """Due notices with their attempt number, leased to this run."""
+    with db.transaction() as session:
+        rows = session.execute(CLAIM, {"batch_size": batch_size, "lease_seconds": LEASE.total_seconds()}).all()
+    return [(OutgoingNotice(r.id, r.kind, r.recipient, r.subject, r.body_text, r.body_html), r.attempts) for r in rows]
+
+
+def _record(statement: TextClause, parameters: dict[str, object]) -> None:
+    with db.transaction() as session:
+        session.execute(statement, parameters)
+
+
+def deliver(sender: Sender, *, seconds_left: Callable[[], float], batch_size: int = BATCH_SIZE) -> DeliveryReport:
+    """Sends due notices batch by batch until none is due or the invocation is nearly out of time."""
+    report = DeliveryReport()
+    while seconds_left() > SAFETY_MARGIN_SECONDS:
+        batch = claim(batch_size)
+        if not batch:
+            break
+        for position, (notice, attempt) in enumerate(batch):
+            if seconds_left() <= SAFETY_MARGIN_SECONDS:
+                _hand_back(batch[position:], report)
+                return report
+            try:
+                message_id = sender.send(notice)
+            except SendFailed as failure:
+                if failure.refusing_all:
+                    _hand_back(batch[position:], report)
+                    return report
+                _record(
+                    MARK_FAILED,
+                    {
+                        "id": notice.id,
+                        "error": str(failure)[:ERROR_TEXT_LIMIT],
+                        "max_attempts": MAX_ATTEMPTS,
+                        "first_delay_seconds": FIRST_RETRY_DELAY.total_seconds(),
+                    },
+                )
+                if attempt >= MAX_ATTEMPTS:
+                    report.gave_up += 1
+                else:
+                    report.retrying += 1
+                continue
+            _record(MARK_SENT, {"id": notice.id, "message_id": message_id})
+            report.sent += 1
+    return report
+
+
+def _hand_back(unsent: list[tuple[OutgoingNotice, int]], report: DeliveryReport) -> None:
+    _record(RELEASE, {"ids": [notice.id for notice, _ in unsent]})
+    report.handed_back += len(unsent)

@@ -1,0 +1,76 @@
+"""The templates render the same notice in Python (one request) and in SQL (the daily job's bulk insert)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Date, Numeric, String, cast, literal, select
+
+from library_common import db, notices
+
+AWKWARD = 'Ada <Lovelace> & "Bob" O\'Brien $5 \\ 100%'
+
+
+def _sql_render(kind: str, context: dict[str, object]) -> tuple[str, str, str]:
+    def column(value: object):
+        if isinstance(value, date):
+            return notices.date_text(cast(literal(value.isoformat()), Date))
+        if isinstance(value, Decimal):
+            return notices.money_text(cast(literal(str(value)), Numeric))
+        return literal(str(value), String)
+
+    subject, text_body, html_body = notices.render_sql(kind, {k: column(v) for k, v in context.items()})
+    with db.transaction() as session:
+        return tuple(session.execute(select(subject, text_body, html_body)).one())
+
+
+CONTEXTS = {
+    "due_soon": {"name": AWKWARD, "title": AWKWARD, "author": "A", "due_date": date(2026, 3, 9)},
+    "overdue": {
+        "name": "Ada",
+        "title": AWKWARD,
+        "author": "A",
+        "due_date": date(2026, 3, 1),
+        "days_late": 9,
+        "fine": Decimal("2.25"),
+        "fine_per_day": Decimal("0.25"),
+        "fine_cap": Decimal("10.00"),
+        "reminder": 2,
+        "reminders": 4,
+    },
+    "hold_expired": {"name": "Ada", "title": AWKWARD, "author": AWKWARD, "pickup_by": date(2026, 3, 4)},
+    "fine_charged": {
+        "name": "Ada",
+        "title": AWKWARD,
+        "author": "A",
+        "amount": Decimal("1.50"),
+        "due_date": date(2026, 3, 1),
+        "returned_on": date(2026, 3, 7),
+    },
+    "borrow_receipt": {"name": "Ada", "title": AWKWARD, "author": "A", "due_date": date(2026, 3, 1)},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONTEXTS))
+def test_sql_rendering_matches_python_rendering(database_url, kind):
+    context = CONTEXTS[kind]
+    assert _sql_render(kind, context) == notices.render(kind, context)
+
+
+def test_every_template_has_a_subject_line_and_both_bodies():
+    kinds = {path.stem for path in notices.TEMPLATES.glob("*.txt")}
+    assert {"due_soon", "overdue", "hold_expired", "fine_charged", "hold_ready", "borrow_receipt"} <= kinds
+    for kind in kinds:
+        assert (notices.TEMPLATES / f"{kind}.txt").read_text().startswith("Subject: ")
+        assert (notices.TEMPLATES / f"{kind}.html").is_file()
+        assert "name" in notices.notice_template(kind).placeholders
+
+
+def test_a_long_title_is_cut_to_the_subject_column():
+    subject, text_body, _ = notices.render("due_soon", {**CONTEXTS["due_soon"], "title": "x" * 500})
+    assert len(subject) == notices.SUBJECT_MAX_LENGTH and "x" * 500 in text_body
+
+
+def test_sql_rendering_names_a_missing_value():
+    with pytest.raises(KeyError, match="due_date"):
+        notices.render_sql("due_soon", {"name": literal("a"), "title": literal("b"), "author": literal("c")})
