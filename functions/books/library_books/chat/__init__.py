@@ -1,0 +1,54 @@
+"""The librarian chat behind POST /library/chat: plain-language questions answered from live library data.
+
+Two engines answer from the same query functions (`queries`):
+- `librarian` (the default): intent by keywords and patterns, the book, author or genre by trigram match
+  against the catalogue, replies worded around the facts it looked up. Needs nothing but the database.
+- `assistant`, when the deployment sets BEDROCK_MODEL_ID: a Bedrock model that may only answer through
+  tools wrapping those query functions. If Bedrock fails, the question is answered by `librarian`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from sqlalchemy.orm import Session
+
+from library_books.chat import librarian
+from library_books.chat.schemas import ChatAnswer
+from library_common.api import logger
+
+
+def bedrock_model_id() -> str | None:
+    """The Bedrock model to answer with; unset or empty (SAM's unset parameter) means the rule-based librarian."""
+    return os.environ.get("BEDROCK_MODEL_ID") or None
+
+
+def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
+    """Answers the caller's question; account questions only ever read `user_id`'s own rows."""
+    started = time.perf_counter()
+    engine = "rules"
+    model_id = bedrock_model_id()
+    if model_id:
+        from library_books.chat import assistant  # boto3 only for deployments that use Bedrock
+
+        try:
+            result = assistant.answer(session, user_id, message, model_id)
+            engine = "bedrock"
+        except assistant.AssistantUnavailable as error:
+            logger.warning("Bedrock did not answer; the rule-based librarian does", extra={"reason": str(error)})
+            result = librarian.answer(session, user_id, message)
+    else:
+        result = librarian.answer(session, user_id, message)
+    # The question itself is not logged: members may write personal details into it.
+    logger.info(
+        "chat question answered",
+        extra={
+            "intent": result.intent,
+            "engine": engine,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "message_length": len(message),
+            "books": len(result.books),
+        },
+    )
+    return result

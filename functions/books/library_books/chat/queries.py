@@ -1,0 +1,361 @@
+"""Every read the librarian chat makes, and the only place it touches the database.
+
+The rule-based librarian and the Bedrock tools both answer from these functions, so neither can state
+anything they did not return. Catalogue matching is two-step: exact words first (the books' full-text
+vector, title or author weight only, cheap even on large catalogues), then trigram word similarity
+(pg_trgm, tolerant of typos) when no word matched. Account reads always filter by the caller's user id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import Float, and_, case, cast, func, literal, select, text, tuple_
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from library_common.models import Book, Fine, Hold, Loan, Policy
+
+Order = Literal["newest", "best_rated"]
+
+# How well the member's words must fit a title, author or genre (pg_trgm word similarity, 0..1). Lower than
+# pg_trgm's default of 0.6 so that swapped letters ("tolkein", "histroy") still find their match.
+WORD_SIMILARITY_THRESHOLD = 0.5
+# Words too common to narrow a full-text lookup; they still count in the similarity ranking.
+COMMON_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"})
+_WORDS = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class BookStatus:
+    id: int
+    title: str
+    author: str
+    genre: str | None
+    published_date: date | None
+    quantity: int
+    copies_available: int
+    on_loan: int
+    on_hold_shelf: int
+    holds_waiting: int
+    next_due_date: date | None
+    average_rating: float | None
+    review_count: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """A catalogue name (title, author or genre) and how well the member's words fit it."""
+
+    name: str
+    word_similarity: float
+    similarity: float
+
+    @property
+    def strength(self) -> tuple[float, float]:
+        return (self.word_similarity, self.similarity)
+
+
+@dataclass(frozen=True)
+class Listing:
+    name: str
+    total: int
+    books: list[BookStatus]
+
+
+@dataclass(frozen=True)
+class Rules:
+    loan_period_days: int
+    max_loans: int
+    max_renewals: int
+    fine_per_day: Decimal
+    fine_cap: Decimal
+    hold_pickup_days: int
+    block_threshold: Decimal
+
+
+@dataclass(frozen=True)
+class MyLoan:
+    loan_id: int
+    book_id: int
+    title: str
+    author: str
+    copies_available: int
+    due_date: date
+    overdue: bool
+    renewals: int
+    title_match: float
+
+
+@dataclass(frozen=True)
+class MyHold:
+    hold_id: int
+    book_id: int
+    title: str
+    author: str
+    copies_available: int
+    status: str
+    position: int | None
+    queue_length: int
+    expires_on: datetime | None
+    title_match: float
+
+
+@dataclass(frozen=True)
+class MyFine:
+    fine_id: int
+    book_id: int
+    title: str
+    author: str
+    copies_available: int
+    amount: Decimal
+    due_date: date
+
+
+def words_of(phrase: str) -> list[str]:
+    return _WORDS.findall(phrase.casefold())
+
+
+def _word_query(phrase: str, weight: str) -> str | None:
+    """A to_tsquery text requiring every significant word in one field; words are letters and digits only."""
+    words = words_of(phrase)
+    significant = [word for word in words if word not in COMMON_WORDS] or words
+    return " & ".join(f"{word}:{weight}" for word in significant) or None
+
+
+def _copies_available() -> ColumnElement[int]:
+    return Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf
+
+
+def _average_rating() -> ColumnElement[float]:
+    return cast(Book.rating_total, Float) / func.nullif(Book.review_count, 0)
+
+
+def _statuses(session: Session, ranked_ids: list[int]) -> list[BookStatus]:
+    """Availability facts of the given books, in the given order: copies, hold queue, earliest return."""
+    if not ranked_ids:
+        return []
+    holds_waiting = select(func.count()).where(Hold.book_id == Book.id, Hold.status == "waiting").scalar_subquery()
+    next_due_date = (
+        select(func.min(Loan.due_date)).where(Loan.book_id == Book.id, Loan.returned_on.is_(None)).scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Book.id,
+            Book.title,
+            Book.author,
+            Book.genre,
+            Book.published_date,
+            Book.quantity,
+            _copies_available().label("copies_available"),
+            Book.copies_on_loan,
+            Book.copies_on_hold_shelf,
+            holds_waiting.label("holds_waiting"),
+            next_due_date.label("next_due_date"),
+            _average_rating().label("average_rating"),
+            Book.review_count,
+        ).where(Book.id.in_(ranked_ids))
+    ).all()
+    by_id = {
+        row.id: BookStatus(
+            id=row.id,
+            title=row.title,
+            author=row.author,
+            genre=row.genre,
+            published_date=row.published_date,
+            quantity=row.quantity,
+            copies_available=row.copies_available,
+            on_loan=row.copies_on_loan,
+            on_hold_shelf=row.copies_on_hold_shelf,
+            holds_waiting=row.holds_waiting,
+            next_due_date=row.next_due_date,
+            average_rating=round(row.average_rating, 2) if row.average_rating is not None else None,
+            review_count=row.review_count,
+        )
+        for row in rows
+    }
+    return [by_id[book_id] for book_id in ranked_ids if book_id in by_id]
+
+
+def _best_matches(
+    session: Session, column, phrase: str, weight: str, limit: int, fuzzy: bool
+) -> list[tuple[int, Match]]:
+    """(book id, match) of the live books whose `column` best fits the phrase: exact words, else (if `fuzzy`)
+    trigrams."""
+    word_similarity = func.word_similarity(phrase, column)
+    similarity = func.similarity(phrase, column)
+    ranked = (
+        select(Book.id, column.label("name"), word_similarity.label("ws"), similarity.label("s"))
+        .where(Book.archived_on.is_(None))
+        .order_by(word_similarity.desc(), similarity.desc(), Book.id)
+        .limit(limit)
+    )
+    word_query = _word_query(phrase, weight)
+    rows = []
+    if word_query:
+        rows = session.execute(ranked.where(Book.search_vector.op("@@")(func.to_tsquery("simple", word_query)))).all()
+    if not rows and fuzzy:
+        # `<%` is pg_trgm's word-similarity operator, served by the trigram index; its threshold is a setting
+        # (for this transaction only), and its percent sign is doubled for the driver's format paramstyle.
+        session.execute(
+            select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True))
+        )
+        rows = session.execute(ranked.where(literal(phrase).op("<%%")(column))).all()
+    return [(row.id, Match(row.name, row.ws, row.s)) for row in rows if row.ws >= WORD_SIMILARITY_THRESHOLD]
+
+
+def find_titles(session: Session, phrase: str, limit: int = 5, fuzzy: bool = True) -> list[tuple[BookStatus, Match]]:
+    """The live books whose title best fits the phrase, best first, with their availability.
+
+    `fuzzy=False` skips the typo-tolerant step: for when a match of every word is already known elsewhere.
+    """
+    matches = _best_matches(session, Book.title, phrase, "A", limit, fuzzy)
+    statuses = _statuses(session, [book_id for book_id, _ in matches])
+    strength = dict(matches)
+    return [(status, strength[status.id]) for status in statuses]
+
+
+def find_author(session: Session, phrase: str, fuzzy: bool = True) -> Match | None:
+    """The author name in the catalogue that best fits the phrase (`fuzzy` as for `find_titles`)."""
+    matches = _best_matches(session, Book.author, phrase, "B", limit=20, fuzzy=fuzzy)
+    return max((match for _, match in matches), key=lambda match: match.strength, default=None)
+
+
+# Genres are few: they are read off the genre index one distinct value per probe (a skip scan), then compared.
+_BEST_GENRE = text(
+    """
+    WITH RECURSIVE genres(name) AS (
+        (SELECT genre FROM books WHERE genre IS NOT NULL AND archived_on IS NULL ORDER BY genre LIMIT 1)
+        UNION ALL
+        SELECT (SELECT genre FROM books WHERE genre > genres.name AND archived_on IS NULL ORDER BY genre LIMIT 1)
+        FROM genres WHERE genres.name IS NOT NULL
+    )
+    SELECT name, word_similarity(:phrase, name) AS ws, similarity(:phrase, name) AS s
+    FROM genres
+    WHERE name IS NOT NULL AND word_similarity(:phrase, name) >= :threshold
+    ORDER BY ws DESC, s DESC, name
+    LIMIT 1
+    """
+)
+
+
+def find_genre(session: Session, phrase: str) -> Match | None:
+    """The genre of the live catalogue that best fits the phrase."""
+    row = session.execute(_BEST_GENRE, {"phrase": phrase, "threshold": WORD_SIMILARITY_THRESHOLD}).first()
+    return Match(row.name, row.ws, row.s) if row else None
+
+
+def _listing(session: Session, name: str, where: list[ColumnElement[bool]], order: Order, limit: int) -> Listing:
+    conditions = [Book.archived_on.is_(None), *where]
+    total = session.execute(select(func.count()).select_from(Book).where(*conditions)).scalar_one()
+    if order == "best_rated":
+        ordering = [_average_rating().desc().nulls_last(), Book.review_count.desc(), Book.id]
+    else:
+        ordering = [Book.published_date.desc().nulls_last(), Book.id.desc()]
+    ids = list(session.execute(select(Book.id).where(*conditions).order_by(*ordering).limit(limit)).scalars())
+    return Listing(name, total, _statuses(session, ids))
+
+
+def books_by_author(session: Session, author: str, order: Order = "newest", limit: int = 5) -> Listing:
+    where = [Book.author == author]
+    word_query = _word_query(author, "B")
+    if word_query:
+        # Narrows through the full-text index before the exact comparison.
+        where.append(Book.search_vector.op("@@")(func.to_tsquery("simple", word_query)))
+    return _listing(session, author, where, order, limit)
+
+
+def books_in_genre(session: Session, genre: str, order: Order = "newest", limit: int = 5) -> Listing:
+    return _listing(session, genre, [Book.genre == genre], order, limit)
+
+
+def lending_rules(session: Session) -> Rules:
+    policy = session.execute(select(Policy).where(Policy.id == 1)).scalar_one()
+    return Rules(
+        loan_period_days=policy.loan_period_days,
+        max_loans=policy.max_loans,
+        max_renewals=policy.max_renewals,
+        fine_per_day=policy.fine_per_day,
+        fine_cap=policy.fine_cap,
+        hold_pickup_days=policy.hold_pickup_days,
+        block_threshold=policy.block_threshold,
+    )
+
+
+def _title_match(phrase: str | None) -> ColumnElement[float]:
+    return func.word_similarity(phrase, Book.title) if phrase else literal(0.0, Float)
+
+
+def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[MyLoan]:
+    """The caller's open loans, soonest due first; `title_match` says how well each title fits `phrase`."""
+    rows = session.execute(
+        select(
+            Loan.id,
+            Loan.book_id,
+            Book.title,
+            Book.author,
+            _copies_available().label("copies_available"),
+            Loan.due_date,
+            (Loan.due_date < func.current_date()).label("overdue"),
+            Loan.renewals,
+            _title_match(phrase).label("title_match"),
+        )
+        .join(Book, Book.id == Loan.book_id)
+        .where(Loan.user_id == user_id, Loan.returned_on.is_(None))
+        .order_by(Loan.due_date, Loan.id)
+    ).all()
+    return [MyLoan(*row) for row in rows]
+
+
+def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[MyHold]:
+    """The caller's active holds with their place in each queue (first come, first served by queued_on)."""
+    ahead = aliased(Hold)
+    waiting = and_(ahead.book_id == Hold.book_id, ahead.status == "waiting")
+    position = (
+        select(func.count())
+        .where(waiting, tuple_(ahead.queued_on, ahead.id) <= tuple_(Hold.queued_on, Hold.id))
+        .scalar_subquery()
+    )
+    queue_length = select(func.count()).where(waiting).scalar_subquery()
+    rows = session.execute(
+        select(
+            Hold.id,
+            Hold.book_id,
+            Book.title,
+            Book.author,
+            _copies_available().label("copies_available"),
+            Hold.status,
+            case((Hold.status == "waiting", position)).label("position"),
+            queue_length.label("queue_length"),
+            Hold.expires_on,
+            _title_match(phrase).label("title_match"),
+        )
+        .join(Book, Book.id == Hold.book_id)
+        .where(Hold.user_id == user_id, Hold.status.in_(("waiting", "ready")))
+        .order_by(Hold.queued_on, Hold.id)
+    ).all()
+    return [MyHold(*row) for row in rows]
+
+
+def my_fines(session: Session, user_id: int) -> list[MyFine]:
+    """The caller's unpaid fines, oldest loan first."""
+    rows = session.execute(
+        select(
+            Fine.id,
+            Loan.book_id,
+            Book.title,
+            Book.author,
+            _copies_available().label("copies_available"),
+            Fine.amount,
+            Loan.due_date,
+        )
+        .join(Loan, Loan.id == Fine.loan_id)
+        .join(Book, Book.id == Loan.book_id)
+        .where(Fine.user_id == user_id, Fine.status == "unpaid")
+        .order_by(Loan.due_date, Fine.id)
+    ).all()
+    return [MyFine(*row) for row in rows]

@@ -1,0 +1,44 @@
+"""Request and answer of POST /library/chat."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# A question, not a document: long enough for any real question, short enough to keep matching cheap.
+MAX_MESSAGE_CHARACTERS = 2000
+
+Intent = Literal[
+    "availability", "books_by_author", "books_in_genre", "rules", "my_loans", "my_holds", "my_fines", "help"
+]
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARACTERS)
+    ] = Field(
+        description=f"The member's question in plain language, 1 to {MAX_MESSAGE_CHARACTERS} characters "
+        "after surrounding whitespace is removed; anything longer or empty is a 422.",
+        examples=["Is Dune available?"],
+    )
+
+
+class ChatBook(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    author: str
+    copies_available: int = Field(description="Copies on the shelf now (owned minus on loan minus on the hold shelf)")
+
+
+class ChatAnswer(BaseModel):
+    reply: str = Field(description="A short answer in plain language, stated only from the library's live data")
+    intent: Intent = Field(
+        description="What the question was understood to ask: a book's availability, an author's or a genre's "
+        "books, the lending rules, the caller's own loans, holds or fines, or `help` when it is none of these"
+    )
+    books: list[ChatBook] = Field(description="The catalogue entries the reply is about, for a client to render")
