@@ -9,7 +9,7 @@ export SAM_CLI_TELEMETRY := 0
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)
 
-.PHONY: install run test lint validate unit openapi build bench clean
+.PHONY: install run test lint validate unit openapi build bench remind clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,10 @@ build: install
 
 bench: install
 	$(PY) -m bench.run_all
+
+# The reminders function's daily job, then a delivery run, once, against the `make run` database.
+remind: install
+	$(PY) -m devtools.remind
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

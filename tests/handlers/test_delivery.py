@@ -227,3 +227,13 @@ def test_the_local_outbox_rewrites_rather_than_duplicates_a_resent_notice(tmp_pa
     notice = mail.OutgoingNotice(7, "due_soon", "a@example.org", "Soon", "text\n", "<p>html</p>")
     assert sender.send(notice) == sender.send(notice) == "outbox/00000007-due_soon.eml"
     assert [path.name for path in (tmp_path / "outbox").iterdir()] == ["00000007-due_soon.eml"]
+
+
+def test_a_notice_whose_every_attempt_died_is_given_up_not_retried_forever(users):
+    (member,) = queue(users, 1)
+    with db.transaction() as session:
+        session.execute(text("UPDATE notifications SET attempts = 5"))
+    assert run_delivery() == {"job": "delivery", "sent": 0, "retrying": 0, "gave_up": 1, "handed_back": 0}
+    status, attempts, message_id, last_error = outbox()[member["email"]]
+    assert (status, attempts, message_id) == ("failed", 5, None) and "no outcome recorded" in last_error
+    assert sent_mail() == []

@@ -11,8 +11,9 @@ transaction, row lock or pooled connection is held while SES is talking, and:
   exactly there sends that one notice again after the lease (at least once, as the contract says).
 
 A claim counts as an attempt, so a notice that keeps crashing the function also gives up after
-MAX_ATTEMPTS. When SES refuses all sending for now (throttled, quota, paused), or the run is running
-out of time, the run hands its unsent notices back at once without counting the attempt.
+MAX_ATTEMPTS (it is marked failed when claimed once more). When SES refuses all sending for now
+(throttled, quota, paused), or the invocation is running out of time, the run hands its unsent
+notices back at once without counting the attempt.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ BATCH_SIZE = 25
 SAFETY_MARGIN_SECONDS = 20.0
 ERROR_TEXT_LIMIT = 1000
 
+# A notice whose every attempt so far ended without an outcome (the run died each time) is given up here.
 CLAIM = text(
     """
     WITH due AS (
@@ -46,9 +48,15 @@ CLAIM = text(
         FOR UPDATE SKIP LOCKED
     )
     UPDATE notifications AS n
-    SET next_attempt_on = now() + make_interval(secs => :lease_seconds), attempts = n.attempts + 1, updated_on = now()
+    SET next_attempt_on = now() + make_interval(secs => :lease_seconds),
+        attempts = least(n.attempts + 1, :max_attempts),
+        status = CASE WHEN n.attempts >= :max_attempts THEN 'failed' ELSE 'queued' END,
+        last_error = CASE WHEN n.attempts >= :max_attempts
+                          THEN coalesce(n.last_error, 'no outcome recorded: the delivery run stopped mid-attempt')
+                          ELSE n.last_error END,
+        updated_on = now()
     FROM due WHERE n.id = due.id
-    RETURNING n.id, n.kind, n.recipient, n.subject, n.body_text, n.body_html, n.attempts
+    RETURNING n.id, n.kind, n.recipient, n.subject, n.body_text, n.body_html, n.attempts, n.status
     """
 )
 
@@ -87,11 +95,17 @@ class DeliveryReport:
     handed_back: int = 0
 
 
-def claim(batch_size: int = BATCH_SIZE) -> list[tuple[OutgoingNotice, int]]:
-    """Due notices with their attempt number, leased to this run."""
+def claim(batch_size: int = BATCH_SIZE) -> tuple[list[tuple[OutgoingNotice, int]], int]:
+    """Due notices with their attempt number, leased to this run; and how many were given up instead."""
+    parameters = {"batch_size": batch_size, "lease_seconds": LEASE.total_seconds(), "max_attempts": MAX_ATTEMPTS}
     with db.transaction() as session:
-        rows = session.execute(CLAIM, {"batch_size": batch_size, "lease_seconds": LEASE.total_seconds()}).all()
-    return [(OutgoingNotice(r.id, r.kind, r.recipient, r.subject, r.body_text, r.body_html), r.attempts) for r in rows]
+        rows = session.execute(CLAIM, parameters).all()
+    leased = [
+        (OutgoingNotice(r.id, r.kind, r.recipient, r.subject, r.body_text, r.body_html), r.attempts)
+        for r in rows
+        if r.status == "queued"
+    ]
+    return leased, len(rows) - len(leased)
 
 
 def _record(statement: TextClause, parameters: dict[str, object]) -> None:
@@ -103,8 +117,9 @@ def deliver(sender: Sender, *, seconds_left: Callable[[], float], batch_size: in
     """Sends due notices batch by batch until none is due or the invocation is nearly out of time."""
     report = DeliveryReport()
     while seconds_left() > SAFETY_MARGIN_SECONDS:
-        batch = claim(batch_size)
-        if not batch:
+        batch, given_up = claim(batch_size)
+        report.gave_up += given_up
+        if not batch and not given_up:
             break
         for position, (notice, attempt) in enumerate(batch):
             if seconds_left() <= SAFETY_MARGIN_SECONDS:

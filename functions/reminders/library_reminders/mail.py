@@ -67,7 +67,9 @@ def _ses_client() -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("sesv2", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    # Short timeouts: a hung call must not eat the invocation; the notice is simply retried later.
+    config = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+    return boto3.client("sesv2", config=config)
 
 
 class SesSender:

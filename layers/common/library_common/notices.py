@@ -23,9 +23,13 @@ from sqlalchemy import ColumnElement, Insert, Numeric, Select, String, cast, fun
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from library_common.caller import Caller
+from library_common.errors import Forbidden
 from library_common.models import Notification, User
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Staff holding this may read any member's notices; members read their own.
+VIEW_OTHERS = "users.view"
 SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
 # Characters html.escape(quote=True) replaces, in the order it replaces them (& first).
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
@@ -179,3 +183,51 @@ def date_text(value: ColumnElement[Any]) -> ColumnElement[str]:
 def money_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     """An amount as `2.50`, the way `str(Decimal)` renders a Numeric(10, 2) value in Python."""
     return cast(cast(value, Numeric(10, 2)), String)
+
+
+def list_notices(
+    session: Session,
+    who: Caller,
+    *,
+    user_id: int | None,
+    status: str | None,
+    kind: str | None,
+    page: int,
+    page_size: int,
+) -> dict[str, Any]:
+    """A member's notices with their delivery status, newest first; anyone's (or everyone's) with VIEW_OTHERS."""
+    # Here, not at the top: the reminders function imports this module and has no use for pydantic.
+    from library_common.envelope import page_of
+
+    viewer = who.require_login()
+    if not who.has(VIEW_OTHERS):
+        if user_id not in (None, viewer):
+            raise Forbidden(f"Only your own notices, unless you hold '{VIEW_OTHERS}'")
+        user_id = viewer
+    conditions = []
+    if user_id is not None:
+        conditions.append(Notification.user_id == user_id)
+    if status is not None:
+        conditions.append(Notification.status == status)
+    if kind is not None:
+        conditions.append(Notification.kind == kind)
+    total = session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+    rows = session.execute(
+        select(
+            Notification.id,
+            Notification.user_id,
+            Notification.kind,
+            Notification.recipient,
+            Notification.subject,
+            Notification.body_text,
+            Notification.status,
+            Notification.attempts,
+            Notification.created_on,
+            Notification.sent_on,
+        )
+        .where(*conditions)
+        .order_by(Notification.created_on.desc(), Notification.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([dict(row._mapping) for row in rows], page, page_size, total)
