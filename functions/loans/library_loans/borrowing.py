@@ -1,0 +1,273 @@
+"""Borrowing: who may take a copy of which title, decided and recorded in three statements of one transaction.
+
+1. Lock the member's row. Every borrow for that member queues here, so the loan-limit and one-copy-per-title
+   checks below see every loan committed before it (each statement reads a fresh snapshot).
+2. Read everything the rules need at once: the title, the member's open loans, overdue loans, unpaid fines,
+   their ready hold for the title, a stored answer for the Idempotency-Key, and the new loan's id.
+3. Take the copy and write the consequences in one statement: a conditional UPDATE of the title's counters
+   (only while a copy is free, or from the hold shelf for the member whose hold is ready) that the loan, the
+   hold's fulfilment, the borrow receipt and the stored answer all depend on, so nothing is written without it.
+
+The unique index of one open loan per member and title backs the second check up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Row, and_, exists, false, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from library_common import circulation, db, notices
+from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from library_common.models import Book, Hold, IdempotencyRecord, Loan, Notification, Policy, User
+from library_loans import schemas
+from library_loans.integrity import violated_constraint
+
+BORROWED = "Book borrowed"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    message: str
+    data: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def fingerprint(member_id: int, book_id: int) -> str:
+    """What an Idempotency-Key promises not to change between retries."""
+    request = json.dumps({"request": "POST /loans", "user_id": member_id, "book_id": book_id}, sort_keys=True)
+    return hashlib.sha256(request.encode()).hexdigest()
+
+
+def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, idempotency_key: str | None) -> Answer:
+    member = _lock_member(session, member_id)
+    facts = _facts(session, caller_id=caller_id, member_id=member_id, book_id=book_id, key=idempotency_key)
+    if facts.response is not None:
+        return _replay(facts, fingerprint(member_id, book_id))
+    _check_rules(member, facts)
+    loan = _new_loan(member, facts, member_id=member_id, book_id=book_id)
+    stored = None
+    if idempotency_key:
+        body = {"status": 201, "message": BORROWED, "data": schemas.Loan.model_validate(loan).model_dump(mode="json")}
+        stored = (caller_id, idempotency_key, fingerprint(member_id, book_id), body)
+    _take_copy_and_record(session, member, facts, loan, stored)
+    return Answer(201, BORROWED, loan)
+
+
+def _lock_member(session: Session, member_id: int) -> Row:
+    member = session.execute(
+        select(
+            User.name,
+            User.email,
+            User.is_active,
+            func.now().label("now"),
+            circulation.TODAY.label("today"),
+            Policy.loan_period_days,
+            Policy.max_loans,
+            Policy.max_renewals,
+            Policy.block_threshold,
+        )
+        .join_from(User, Policy, Policy.id == 1)
+        .where(User.id == member_id)
+        .with_for_update(of=User, key_share=True)
+    ).one_or_none()
+    if member is None:
+        raise NotFound("Member not found", code="USER_NOT_FOUND")
+    return member
+
+
+def _facts(session: Session, *, caller_id: int, member_id: int, book_id: int, key: str | None) -> Row:
+    open_loans = (Loan.user_id == member_id, Loan.returned_on.is_(None))
+    stored_answer = and_(IdempotencyRecord.user_id == caller_id, IdempotencyRecord.key == key) if key else false()
+    facts = session.execute(
+        select(
+            Book.title,
+            Book.author,
+            Book.archived_on.is_not(None).label("archived"),
+            select(func.count()).where(*open_loans).scalar_subquery().label("open_loans"),
+            exists().where(*open_loans, Loan.book_id == book_id).label("has_title"),
+            circulation.overdue_loan_exists(member_id).label("has_overdue"),
+            circulation.unpaid_fines_total(member_id).label("unpaid"),
+            select(Hold.id)
+            .where(Hold.user_id == member_id, Hold.book_id == book_id, Hold.status == "ready")
+            .scalar_subquery()
+            .label("ready_hold_id"),
+            IdempotencyRecord.request_hash,
+            IdempotencyRecord.status_code,
+            IdempotencyRecord.response,
+            # Allocated up front so the loan, its receipt and the stored answer are written in one statement.
+            func.nextval(func.pg_get_serial_sequence(Loan.__tablename__, Loan.id.key)).label("loan_id"),
+        )
+        .outerjoin(IdempotencyRecord, stored_answer)
+        .where(Book.id == book_id)
+    ).one_or_none()
+    if facts is None or (facts.archived and facts.response is None):
+        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    return facts
+
+
+def _replay(facts: Row, request_hash: str) -> Answer:
+    if facts.request_hash != request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used for a different request",
+            code="IDEMPOTENCY_KEY_REUSED",
+            errors=[{"field": "Idempotency-Key", "message": "already used with another book_id or user_id"}],
+        )
+    body = facts.response
+    return Answer(facts.status_code, body["message"], body["data"], {"Idempotent-Replayed": "true"})
+
+
+def _check_rules(member: Row, facts: Row) -> None:
+    reason = circulation.block_reason(
+        is_active=member.is_active,
+        has_overdue=facts.has_overdue,
+        unpaid=facts.unpaid,
+        threshold=member.block_threshold,
+    )
+    if reason:
+        raise Forbidden(f"Borrowing is blocked: {reason}", code="BORROWING_BLOCKED")
+    if facts.has_title:
+        raise Conflict("A copy of this title is already on loan to this member", code="ALREADY_BORROWED")
+    if facts.open_loans >= member.max_loans:
+        raise Conflict(f"The limit of {member.max_loans} open loans is reached", code="LOAN_LIMIT_REACHED")
+
+
+def _new_loan(member: Row, facts: Row, *, member_id: int, book_id: int) -> dict[str, Any]:
+    return {
+        "id": facts.loan_id,
+        "user_id": member_id,
+        "book_id": book_id,
+        "title": facts.title,
+        "author": facts.author,
+        "borrowed_on": member.now,
+        "due_date": member.today + timedelta(days=member.loan_period_days),
+        "returned_on": None,
+        "renewals": 0,
+        "renewals_left": member.max_renewals,
+        "status": "active",
+        "days_overdue": 0,
+        "fine_amount": None,
+        "fine_status": None,
+    }
+
+
+def _take_copy_and_record(
+    session: Session,
+    member: Row,
+    facts: Row,
+    loan: dict[str, Any],
+    stored: tuple[int, str, str, dict[str, Any]] | None,
+) -> None:
+    from_hold_shelf = facts.ready_hold_id is not None
+    if from_hold_shelf:
+        copy_kept = Book.copies_on_hold_shelf > 0
+        counters = {
+            Book.copies_on_loan: Book.copies_on_loan + 1,
+            Book.copies_on_hold_shelf: Book.copies_on_hold_shelf - 1,
+        }
+        hold_to_fulfil = and_(Hold.id == facts.ready_hold_id, Hold.status == "ready")
+    else:
+        copy_kept = Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf > 0
+        counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
+        # A member who queued and then found a copy free leaves the queue with this loan.
+        hold_to_fulfil = and_(
+            Hold.user_id == loan["user_id"], Hold.book_id == loan["book_id"], Hold.status == "waiting"
+        )
+    actor = db.current_actor.get()
+    taken = (
+        update(Book)
+        .where(Book.id == loan["book_id"], Book.archived_on.is_(None), copy_kept)
+        .values(counters)
+        .returning(Book.id)
+        .cte("taken")
+    )
+    copy_taken = exists(select(taken.c.id))
+    new_loan = insert(Loan).from_select(
+        ["id", "user_id", "book_id", "due_date", "created_by", "updated_by"],
+        select(
+            literal(loan["id"], BigInteger),
+            literal(loan["user_id"], BigInteger),
+            taken.c.id,
+            literal(loan["due_date"], Date),
+            literal(actor, BigInteger),
+            literal(actor, BigInteger),
+        ),
+    )
+    fulfilled = (
+        update(Hold)
+        .where(hold_to_fulfil, copy_taken)
+        .values(status="fulfilled", loan_id=loan["id"], updated_by=actor)
+        .returning(Hold.id)
+        .cte("fulfilled")
+    )
+    writes = [new_loan.cte("new_loan"), _receipt(member, loan, copy_taken).cte("receipt")]
+    if stored is not None:
+        writes.append(_stored_answer(stored, copy_taken).cte("stored_answer"))
+    statement = select(
+        select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
+        select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),
+    ).add_cte(*writes)
+    try:
+        outcome = session.execute(statement).one()
+    except IntegrityError as error:
+        raise _conflict_for(error) from error
+    if not outcome.copies_taken:
+        raise Conflict("No copy of this title is free", code="BOOK_UNAVAILABLE")
+    if from_hold_shelf and not outcome.holds_fulfilled:
+        # The hold expired or was cancelled after step 2 and its copy passed on; nothing is kept (rollback).
+        raise Conflict("The hold on this title is no longer ready", code="BOOK_UNAVAILABLE")
+
+
+def _receipt(member: Row, loan: dict[str, Any], copy_taken: Any):
+    kind = "borrow_receipt"
+    user_id = loan["user_id"]
+    context = {"name": member.name, "title": loan["title"], "author": loan["author"], "due_date": loan["due_date"]}
+    subject, text_body, html_body = notices.render(kind, context)
+    values = {
+        "user_id": literal(user_id, BigInteger),
+        "kind": literal(kind),
+        "dedupe_key": literal(notices.dedupe_key(user_id, kind, f"loan:{loan['id']}")),
+        "recipient": literal(member.email),
+        "subject": literal(subject),
+        "body_text": literal(text_body),
+        "body_html": literal(html_body),
+    }
+    return (
+        insert(Notification)
+        .from_select(list(values), select(*values.values()).where(copy_taken))
+        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
+    )
+
+
+def _stored_answer(stored: tuple[int, str, str, dict[str, Any]], copy_taken: Any):
+    caller_id, key, request_hash, body = stored
+    return insert(IdempotencyRecord).from_select(
+        ["user_id", "key", "request_hash", "status_code", "response"],
+        select(
+            literal(caller_id, BigInteger),
+            literal(key),
+            literal(request_hash),
+            literal(201),
+            literal(body, JSONB),
+        ).where(copy_taken),
+    )
+
+
+def _conflict_for(error: IntegrityError) -> Exception:
+    constraint = violated_constraint(error)
+    if constraint == "uq_loans_open_user_book":
+        return Conflict("A copy of this title is already on loan to this member", code="ALREADY_BORROWED")
+    if constraint == "pk_idempotency_records":
+        return Conflict(
+            "Another request with this Idempotency-Key is in progress; retry to get its answer",
+            code="IDEMPOTENCY_KEY_IN_USE",
+        )
+    return error

@@ -1,0 +1,89 @@
+"""Late fees: members see their own; staff holding fines.manage see all and settle them (pay or waive).
+
+A settled fine is final. Paying waits for the loan's return, when the fee stops growing; waiving forgives it
+at any time, including whatever it would still have grown by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from library_common.caller import Caller
+from library_common.envelope import page_of
+from library_common.errors import Conflict, Forbidden, NotFound
+from library_common.models import Book, Fine, Loan
+
+MANAGE = "fines.manage"
+
+
+def _fine_rows() -> Select:
+    return (
+        select(
+            Fine.id,
+            Fine.loan_id,
+            Fine.user_id,
+            Loan.book_id,
+            Book.title,
+            Fine.amount,
+            Fine.status,
+            Loan.returned_on.is_(None).label("accruing"),
+            Fine.created_on,
+            Fine.settled_on,
+        )
+        .join(Loan, Loan.id == Fine.loan_id)
+        .join(Book, Book.id == Loan.book_id)
+    )
+
+
+def _read(session: Session, fine_id: int) -> dict[str, Any]:
+    return dict(session.execute(_fine_rows().where(Fine.id == fine_id)).one()._mapping)
+
+
+def list_fines(
+    session: Session, who: Caller, *, status: str | None, user_id: int | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """The caller's fines, or anyone's for holders of fines.manage; newest first."""
+    viewer = who.require_login()
+    if not who.has(MANAGE):
+        if user_id not in (None, viewer):
+            raise Forbidden(f"Only your own fines, unless you hold '{MANAGE}'")
+        user_id = viewer
+    conditions = []
+    if user_id is not None:
+        conditions.append(Fine.user_id == user_id)
+    if status is not None:
+        conditions.append(Fine.status == status)
+    total = session.scalar(select(func.count()).select_from(Fine).where(*conditions))
+    rows = session.execute(
+        _fine_rows()
+        .where(*conditions)
+        .order_by(Fine.created_on.desc(), Fine.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([dict(row._mapping) for row in rows], page, page_size, total)
+
+
+def settle(session: Session, fine_id: int, outcome: str) -> dict[str, Any]:
+    """Marks an unpaid fine `paid` or `waived`; 409 when it is already settled (or, to pay, still growing)."""
+    found = session.execute(
+        select(Fine, Loan.returned_on)
+        .join(Loan, Loan.id == Fine.loan_id)
+        .where(Fine.id == fine_id)
+        .with_for_update(of=Fine)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if found is None:
+        raise NotFound("Fine not found", code="FINE_NOT_FOUND")
+    fine, returned_on = found
+    if fine.status != "unpaid":
+        raise Conflict(f"This fine is already {fine.status}", code="FINE_ALREADY_SETTLED")
+    if outcome == "paid" and returned_on is None:
+        raise Conflict("The loan is still out, so the fine is still growing", code="FINE_STILL_ACCRUING")
+    fine.status = outcome
+    fine.settled_on = func.now()
+    session.flush()
+    return _read(session, fine_id)

@@ -1,0 +1,184 @@
+"""Loans after the borrow: returning, renewing, and reading them.
+
+A return and a renewal of the same loan both lock the loan row first, so whichever comes second sees the
+first one's outcome (a renewal after the return is refused; a return after the renewal fines from the new date).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from library_common import circulation, db
+from library_common.caller import Caller
+from library_common.envelope import page_of
+from library_common.errors import Conflict, Forbidden, NotFound
+from library_common.models import Book, Fine, Hold, Loan, Policy, User
+
+VIEW_ALL = "loans.view_all"
+MANAGE = "loans.manage"
+
+
+def _loan_rows() -> Select:
+    return (
+        select(
+            Loan.id,
+            Loan.user_id,
+            Loan.book_id,
+            Book.title,
+            Book.author,
+            Loan.borrowed_on,
+            Loan.due_date,
+            Loan.returned_on,
+            Loan.renewals,
+            Policy.max_renewals,
+            Fine.amount.label("fine_amount"),
+            Fine.status.label("fine_status"),
+            circulation.TODAY.label("today"),
+        )
+        .join(Book, Book.id == Loan.book_id)
+        .join(Policy, Policy.id == 1)
+        .outerjoin(Fine, Fine.loan_id == Loan.id)
+    )
+
+
+def _view(row: Any) -> dict[str, Any]:
+    days_overdue = 0 if row.returned_on is not None else max(0, (row.today - row.due_date).days)
+    status = "returned" if row.returned_on is not None else "overdue" if days_overdue else "active"
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "book_id": row.book_id,
+        "title": row.title,
+        "author": row.author,
+        "borrowed_on": row.borrowed_on,
+        "due_date": row.due_date,
+        "returned_on": row.returned_on,
+        "renewals": row.renewals,
+        "renewals_left": max(0, row.max_renewals - row.renewals),
+        "status": status,
+        "days_overdue": days_overdue,
+        "fine_amount": row.fine_amount,
+        "fine_status": row.fine_status,
+    }
+
+
+def _read(session: Session, loan_id: int) -> dict[str, Any]:
+    return _view(session.execute(_loan_rows().where(Loan.id == loan_id)).one())
+
+
+def _lock(session: Session, loan_id: int, who: Caller) -> Loan:
+    loan = session.execute(
+        select(Loan).where(Loan.id == loan_id).with_for_update(key_share=True).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if loan is None:
+        raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
+    who.require_self_or(loan.user_id, MANAGE)
+    if loan.returned_on is not None:
+        raise Conflict("This loan was already returned", code="LOAN_ALREADY_RETURNED")
+    return loan
+
+
+def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
+    """Checks a copy in: the loan closes, a late return is fined, and the copy goes to the next hold or the shelf."""
+    loan = _lock(session, loan_id, who)
+    session.execute(
+        update(Loan)
+        .where(Loan.id == loan_id)
+        .values(returned_on=func.now(), updated_by=db.current_actor.get())
+        .execution_options(synchronize_session=False)
+    )
+    # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
+    circulation.charge_fine(session, loan_id)
+    next_hold = circulation.copy_comes_back(session, loan.book_id)
+    returned = _read(session, loan_id)
+    return {**returned, "copy_destination": "hold_shelf" if next_hold else "shelf"}
+
+
+def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
+    """Extends the due date by one loan period, counted from the current due date."""
+    loan = _lock(session, loan_id, who)
+    facts = session.execute(
+        select(
+            User.is_active,
+            circulation.overdue_loan_exists(loan.user_id).label("has_overdue"),
+            circulation.unpaid_fines_total(loan.user_id).label("unpaid"),
+            exists().where(Hold.book_id == loan.book_id, Hold.status == "waiting").label("someone_waiting"),
+            Policy.block_threshold,
+            Policy.max_renewals,
+            Policy.loan_period_days,
+        )
+        .join_from(User, Policy, Policy.id == 1)
+        .where(User.id == loan.user_id)
+    ).one()
+    reason = circulation.block_reason(
+        is_active=facts.is_active, has_overdue=facts.has_overdue, unpaid=facts.unpaid, threshold=facts.block_threshold
+    )
+    if reason:
+        raise Forbidden(f"Renewing is blocked: {reason}", code="BORROWING_BLOCKED")
+    if loan.renewals >= facts.max_renewals:
+        raise Conflict(f"All {facts.max_renewals} renewals are used", code="RENEWAL_LIMIT_REACHED")
+    if facts.someone_waiting:
+        raise Conflict("Another member is waiting for this title", code="HOLDS_WAITING")
+    session.execute(
+        update(Loan)
+        .where(Loan.id == loan_id)
+        .values(
+            due_date=Loan.due_date + facts.loan_period_days,
+            renewals=Loan.renewals + 1,
+            updated_by=db.current_actor.get(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _read(session, loan_id)
+
+
+def read_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
+    row = session.execute(_loan_rows().where(Loan.id == loan_id)).one_or_none()
+    if row is None:
+        raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
+    who.require_self_or(row.user_id, VIEW_ALL)
+    return _view(row)
+
+
+def list_loans(
+    session: Session,
+    who: Caller,
+    *,
+    status: str | None,
+    user_id: int | None,
+    book_id: int | None,
+    page: int,
+    page_size: int,
+) -> dict[str, Any]:
+    """The caller's loans, or anyone's for holders of loans.view_all; newest first.
+
+    `status=active` means still out (overdue ones included); `overdue` only those past their due date.
+    """
+    viewer = who.require_login()
+    if not who.has(VIEW_ALL):
+        if user_id not in (None, viewer):
+            raise Forbidden(f"Only your own loans, unless you hold '{VIEW_ALL}'")
+        user_id = viewer
+    conditions = []
+    if user_id is not None:
+        conditions.append(Loan.user_id == user_id)
+    if book_id is not None:
+        conditions.append(Loan.book_id == book_id)
+    if status == "returned":
+        conditions.append(Loan.returned_on.is_not(None))
+    elif status == "active":
+        conditions.append(Loan.returned_on.is_(None))
+    elif status == "overdue":
+        conditions.extend((Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY))
+    total = session.scalar(select(func.count()).select_from(Loan).where(*conditions))
+    rows = session.execute(
+        _loan_rows()
+        .where(*conditions)
+        .order_by(Loan.borrowed_on.desc(), Loan.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([_view(row) for row in rows], page, page_size, total)

@@ -1,0 +1,40 @@
+"""The lending policy: one row, read by everyone, changed by holders of policies.manage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from library_common import circulation, db
+from library_common.models import Policy
+
+FIELDS = (
+    "loan_period_days",
+    "max_loans",
+    "max_renewals",
+    "fine_per_day",
+    "fine_cap",
+    "hold_pickup_days",
+    "block_threshold",
+)
+
+
+def _view(policy: Policy) -> dict[str, Any]:
+    return {name: getattr(policy, name) for name in FIELDS}
+
+
+def read_policy(session: Session) -> dict[str, Any]:
+    return _view(circulation.current_policy(session))
+
+
+def change_policy(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
+    """Applies the given fields; new values govern loans, renewals and fines from now on."""
+    session.execute(
+        update(Policy)
+        .where(Policy.id == 1)
+        .values(**changes, updated_by=db.current_actor.get())
+        .execution_options(synchronize_session=False)
+    )
+    return read_policy(session)

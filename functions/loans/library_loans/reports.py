@@ -1,0 +1,96 @@
+"""Reports for staff holding reports.view: most borrowed titles, overdue loans, and the library at a glance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from library_common import circulation
+from library_common.envelope import page_of
+from library_common.models import Book, Fine, Hold, Loan, Policy, User
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def most_borrowed(session: Session, *, start: date | None, end: date | None, limit: int) -> list[dict[str, Any]]:
+    """Titles by the number of loans that began between `start` and `end` (whole UTC days, both included)."""
+    conditions = []
+    if start is not None:
+        conditions.append(Loan.borrowed_on >= _start_of(start))
+    if end is not None:
+        conditions.append(Loan.borrowed_on < _start_of(end + timedelta(days=1)))
+    loans = func.count().label("loans")
+    counts = (
+        select(Loan.book_id, loans)
+        .where(*conditions)
+        .group_by(Loan.book_id)
+        .order_by(loans.desc(), Loan.book_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(counts.c.book_id, Book.title, Book.author, counts.c.loans)
+        .join(Book, Book.id == counts.c.book_id)
+        .order_by(counts.c.loans.desc(), counts.c.book_id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
+    """Loans still out past their due date, the latest first, with the member's contact and the fee so far."""
+    late = (Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY)
+    days_late = circulation.late_days(circulation.TODAY, Loan.due_date)
+    total = session.scalar(select(func.count()).select_from(Loan).where(*late))
+    rows = session.execute(
+        select(
+            Loan.id.label("loan_id"),
+            Loan.book_id,
+            Book.title,
+            Loan.user_id,
+            User.name.label("member_name"),
+            User.email.label("member_email"),
+            Loan.borrowed_on,
+            Loan.due_date,
+            days_late.label("days_late"),
+            circulation.fine_amount(days_late).label("fine_so_far"),
+        )
+        .join(Book, Book.id == Loan.book_id)
+        .join(User, User.id == Loan.user_id)
+        .join(Policy, Policy.id == 1)
+        .where(*late)
+        .order_by(Loan.due_date, Loan.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([dict(row._mapping) for row in rows], page, page_size, total)
+
+
+def summary(session: Session) -> dict[str, Any]:
+    live = Book.archived_on.is_(None)
+    counts = session.execute(
+        select(
+            select(func.count()).where(live).scalar_subquery().label("titles"),
+            select(func.coalesce(func.sum(Book.quantity), 0)).where(live).scalar_subquery().label("copies"),
+            select(func.coalesce(func.sum(Book.copies_on_loan), 0)).scalar_subquery().label("on_loan"),
+            select(func.coalesce(func.sum(Book.copies_on_hold_shelf), 0)).scalar_subquery().label("on_hold_shelf"),
+            select(func.count())
+            .where(Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY)
+            .scalar_subquery()
+            .label("overdue"),
+            select(func.count()).where(Hold.status == "waiting").scalar_subquery().label("holds_waiting"),
+            select(func.count())
+            .where(User.role == "member", User.is_active.is_(True))
+            .scalar_subquery()
+            .label("active_members"),
+            select(func.coalesce(func.sum(Fine.amount), 0))
+            .where(Fine.status == "unpaid")
+            .scalar_subquery()
+            .label("fines_outstanding"),
+        )
+    ).one()
+    return dict(counts._mapping)

@@ -1,0 +1,151 @@
+"""Request and response models of the loans function (loans, holds, fines, policies, reports)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from library_common.envelope import Money
+
+LoanStatus = Literal["active", "overdue", "returned"]
+HoldStatus = Literal["waiting", "ready", "fulfilled", "cancelled", "expired"]
+FineStatus = Literal["unpaid", "paid", "waived"]
+MemberId = Annotated[
+    int | None,
+    Field(ge=1, description="Staff with `loans.manage` act for this member; omitted: the caller themselves"),
+]
+
+
+class BorrowRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    book_id: int = Field(ge=1, description="The title to borrow a copy of")
+    user_id: MemberId = None
+
+
+class Loan(BaseModel):
+    id: int
+    user_id: int
+    book_id: int
+    title: str
+    author: str
+    borrowed_on: datetime
+    due_date: date
+    returned_on: datetime | None
+    renewals: int = Field(description="Renewals used so far")
+    renewals_left: int = Field(description="Renewals the current policy still allows")
+    status: LoanStatus = Field(description="`overdue`: still out after its due date")
+    days_overdue: int = Field(description="Days past the due date while still out; 0 otherwise")
+    fine_amount: Money | None = Field(description="The late fee charged for this loan, if any")
+    fine_status: FineStatus | None
+
+
+class ReturnedLoan(Loan):
+    copy_destination: Literal["hold_shelf", "shelf"] = Field(
+        description="`hold_shelf`: the copy is kept for the first member waiting for the title; otherwise shelved"
+    )
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    book_id: int = Field(ge=1, description="The title to queue for")
+    user_id: MemberId = None
+
+
+class Hold(BaseModel):
+    id: int
+    user_id: int
+    book_id: int
+    title: str
+    author: str
+    status: HoldStatus
+    position: int | None = Field(description="Place in the title's queue (1 = next) while waiting; null otherwise")
+    queued_on: datetime
+    ready_on: datetime | None = Field(description="When a copy was put on the hold shelf for this member")
+    pickup_by: datetime | None = Field(description="While ready: borrow the copy before this time")
+    loan_id: int | None = Field(description="The loan that fulfilled the hold")
+
+
+class Fine(BaseModel):
+    id: int
+    loan_id: int
+    user_id: int
+    book_id: int
+    title: str
+    amount: Money
+    status: FineStatus
+    accruing: bool = Field(description="The loan is still out, so the amount still grows daily (up to the cap)")
+    created_on: datetime
+    settled_on: datetime | None
+
+
+FinePerDay = Annotated[Decimal, Field(ge=0, le=1000, max_digits=10, decimal_places=2, description="Money, e.g. 0.25")]
+Amount = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2, description="Money, e.g. 10.00")]
+
+
+class Policy(BaseModel):
+    loan_period_days: int = Field(description="Days a loan (or a renewal) lasts")
+    max_loans: int = Field(description="Open loans a member may have at once")
+    max_renewals: int = Field(description="Renewals allowed per loan")
+    fine_per_day: Money = Field(description="Late fee per day past the due date")
+    fine_cap: Money = Field(description="The most one loan's late fee can reach")
+    hold_pickup_days: int = Field(description="Days a copy waits on the hold shelf for its member")
+    block_threshold: Money = Field(description="Unpaid fines at or over this amount block borrowing (0: any)")
+
+
+class PolicyChange(BaseModel):
+    """Only the fields sent change; at least one is needed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    loan_period_days: int | None = Field(default=None, ge=1, le=365)
+    max_loans: int | None = Field(default=None, ge=0, le=100)
+    max_renewals: int | None = Field(default=None, ge=0, le=50)
+    fine_per_day: FinePerDay | None = None
+    fine_cap: Amount | None = None
+    hold_pickup_days: int | None = Field(default=None, ge=1, le=60)
+    block_threshold: Amount | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> PolicyChange:
+        if not self.model_fields_set:
+            raise ValueError("send at least one policy field")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class BorrowCount(BaseModel):
+    book_id: int
+    title: str
+    author: str
+    loans: int = Field(description="Loans of the title that started in the range")
+
+
+class OverdueLoan(BaseModel):
+    loan_id: int
+    book_id: int
+    title: str
+    user_id: int
+    member_name: str
+    member_email: str
+    borrowed_on: datetime
+    due_date: date
+    days_late: int
+    fine_so_far: Money = Field(description="The late fee the loan has run up by today")
+
+
+class Summary(BaseModel):
+    titles: int = Field(description="Titles in the catalogue (archived ones excluded)")
+    copies: int = Field(description="Copies owned")
+    on_loan: int = Field(description="Copies out on loan")
+    on_hold_shelf: int = Field(description="Copies kept on the hold shelf for a member")
+    overdue: int = Field(description="Loans still out after their due date")
+    holds_waiting: int
+    active_members: int = Field(description="Members whose account is active")
+    fines_outstanding: Money = Field(description="Total of unpaid fines")

@@ -1,0 +1,111 @@
+"""Circulation reports over HTTP (reports.view): most borrowed over a range, overdue loans, the summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from tests.http.client import call
+from tests.test_circulation_support import add_book, assert_copies_add_up, make_overdue, set_policy
+
+pytestmark = pytest.mark.http
+
+
+@pytest.fixture(autouse=True)
+def copies_add_up(engine):
+    yield
+    assert_copies_add_up(engine)
+
+
+def borrow(api, token, book_id):
+    return call(api, "POST", "/loans", json_body={"book_id": book_id}, token=token).body["data"]
+
+
+def test_most_borrowed_ranks_titles_by_loans_begun_in_the_range(local_api, users, engine):
+    librarian = users.create("librarian")
+    members = [users.create("member") for _ in range(3)]
+    popular, second, old = add_book(quantity=3, title="Popular"), add_book(title="Second"), add_book(title="Old")
+    for member in members:
+        loan = borrow(local_api, users.token(member), popular)
+        call(local_api, "POST", f"/loans/{loan['id']}/return", token=users.token(member))
+    borrow(local_api, users.token(members[0]), second)
+    old_loan = borrow(local_api, users.token(members[1]), old)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE loans SET borrowed_on = now() - interval '40 days' WHERE id = :id"), {"id": old_loan["id"]}
+        )
+    today = datetime.now(UTC).date()
+    staff = users.token(librarian)
+
+    recent = call(local_api, "GET", f"/reports/most-borrowed?from={today - timedelta(days=7)}&to={today}", token=staff)
+    ever = call(local_api, "GET", "/reports/most-borrowed?limit=2", token=staff)
+    before = call(local_api, "GET", f"/reports/most-borrowed?to={today - timedelta(days=30)}", token=staff)
+
+    assert recent.status == 200
+    assert [(row["title"], row["loans"]) for row in recent.body["data"]] == [("Popular", 3), ("Second", 1)]
+    assert [row["book_id"] for row in ever.body["data"]] == [popular, second]
+    assert [row["title"] for row in before.body["data"]] == ["Old"]
+
+
+def test_most_borrowed_validates_its_range_and_needs_reports_view(local_api, users):
+    staff, member = users.token(users.create("librarian")), users.token(users.create("member"))
+    backwards = call(local_api, "GET", "/reports/most-borrowed?from=2025-02-01&to=2025-01-01", token=staff)
+    assert backwards.status == 422 and backwards.body["errors"][0]["field"] == "from"
+    assert call(local_api, "GET", "/reports/most-borrowed?from=yesterday", token=staff).status == 422
+    assert call(local_api, "GET", "/reports/most-borrowed?limit=0", token=staff).status == 422
+    for path in ("/reports/most-borrowed", "/reports/overdue", "/reports/summary"):
+        assert call(local_api, "GET", path, token=member).status == 403
+
+
+def test_the_overdue_report_lists_late_loans_with_days_late_and_the_members_contact(local_api, users, engine):
+    librarian = users.create("librarian")
+    late, later = users.create("member", name="Lena Late"), users.create("member", name="Otto")
+    on_time = users.create("member")
+    late_loan = borrow(local_api, users.token(late), add_book(title="Late"))
+    later_loan = borrow(local_api, users.token(later), add_book(title="Later"))
+    borrow(local_api, users.token(on_time), add_book(title="On time"))
+    make_overdue(engine, late_loan["id"], 3)
+    make_overdue(engine, later_loan["id"], 60)
+
+    reply = call(local_api, "GET", "/reports/overdue?page_size=1", token=users.token(librarian))
+    second_page = call(local_api, "GET", "/reports/overdue?page=2&page_size=1", token=users.token(librarian))
+
+    assert reply.status == 200 and reply.body["data"]["total"] == 2
+    first = reply.body["data"]["items"][0]
+    assert (first["loan_id"], first["days_late"], first["fine_so_far"]) == (later_loan["id"], 60, "10.00")
+    assert (first["member_name"], first["member_email"]) == ("Otto", later["email"])
+    row = second_page.body["data"]["items"][0]
+    assert (row["member_name"], row["days_late"], row["fine_so_far"], row["title"]) == ("Lena Late", 3, "0.75", "Late")
+
+
+def test_the_summary_counts_the_library(local_api, users, engine):
+    librarian = users.create("librarian")
+    members = [users.create("member") for _ in range(3)]
+    users.create("member", active=False)
+    set_policy(engine, max_loans=5)
+    dune, emma = add_book(quantity=2, title="Dune"), add_book(quantity=1, title="Emma")
+    archived = add_book(quantity=4, title="Gone")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE books SET archived_on = now() WHERE id = :b"), {"b": archived})
+    first = borrow(local_api, users.token(members[0]), dune)
+    borrow(local_api, users.token(members[1]), emma)
+    call(local_api, "POST", "/holds", json_body={"book_id": emma}, token=users.token(members[2]))
+    make_overdue(engine, first["id"], 4)
+    late = borrow(local_api, users.token(members[1]), dune)
+    make_overdue(engine, late["id"], 2)
+    call(local_api, "POST", f"/loans/{late['id']}/return", token=users.token(members[1]))
+
+    summary = call(local_api, "GET", "/reports/summary", token=users.token(librarian)).body["data"]
+
+    assert summary == {
+        "titles": 2,
+        "copies": 3,
+        "on_loan": 2,
+        "on_hold_shelf": 0,
+        "overdue": 1,
+        "holds_waiting": 1,
+        "active_members": 3,
+        "fines_outstanding": "0.50",
+    }
