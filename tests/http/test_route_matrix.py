@@ -31,7 +31,8 @@ class World:
         self.users = users
         self.engine = engine
         self.admin = users.create("admin", email="admin@example.org")
-        users.create("admin", email="second-admin@example.org")  # so an admin may close their own account
+        # A second admin, so an admin may close their own account; circulation() lends it the held book.
+        self.second_admin = users.create("admin", email="second-admin@example.org")
         self.librarian = users.create("librarian", email="librarian@example.org")
         self.member = users.create("member", email="member@example.org")
         self.other = users.create("member", email="other@example.org", name="Otto")
@@ -84,6 +85,45 @@ def own_refresh_token(world: World, role: str, api: str) -> dict[str, Any]:
     return {"refresh_token": world.refresh_token(user, api)}
 
 
+def circulation(world: World) -> None:
+    """{book}: on the shelf; {loan}: `other` borrowing a copy; {fine}: unpaid, for a late loan returned;
+    {held_book}: its one copy out (to the second admin) with `other` waiting in {hold}."""
+    with world.engine.begin() as connection:
+
+        def insert(statement: str, **params: Any) -> int:
+            return connection.execute(text(statement + " RETURNING id"), params).scalar()
+
+        other, lender = world.other["id"], world.second_admin["id"]
+        world.ids["book"] = insert("INSERT INTO books (title, author, quantity) VALUES ('Dune', 'Frank Herbert', 3)")
+        lent = insert(
+            "INSERT INTO books (title, author, quantity, copies_on_loan) VALUES ('Emma', 'Jane Austen', 2, 1)"
+        )
+        world.ids["loan"] = insert(
+            "INSERT INTO loans (user_id, book_id, due_date) VALUES (:u, :b, current_date + 14)", u=other, b=lent
+        )
+        fined = insert("INSERT INTO books (title, author) VALUES ('Ulysses', 'James Joyce')")
+        late = insert(
+            "INSERT INTO loans (user_id, book_id, borrowed_on, due_date, returned_on) "
+            "VALUES (:u, :b, now() - interval '20 days', current_date - 6, now() - interval '2 days')",
+            u=other,
+            b=fined,
+        )
+        world.ids["fine"] = insert(
+            "INSERT INTO fines (loan_id, user_id, amount) VALUES (:l, :u, 1.00)", l=late, u=other
+        )
+        world.ids["held_book"] = insert(
+            "INSERT INTO books (title, author, quantity, copies_on_loan) VALUES ('Solaris', 'Stanislaw Lem', 1, 1)"
+        )
+        insert(
+            "INSERT INTO loans (user_id, book_id, due_date) VALUES (:u, :b, current_date + 14)",
+            u=lender,
+            b=world.ids["held_book"],
+        )
+        world.ids["hold"] = insert(
+            "INSERT INTO holds (user_id, book_id) VALUES (:u, :b)", u=other, b=world.ids["held_book"]
+        )
+
+
 AUTH = [
     Row("POST", "/auth", (201, 201, 201, 201), body=registration()),
     Row("POST", "/auth", (403, 403, 403, 201), body=registration(role="librarian"), variant="with staff fields"),
@@ -125,7 +165,33 @@ SERVICE = [
     Row("GET", "/docs", (200, 200, 200, 200)),
 ]
 
-ROWS = AUTH + SERVICE
+CIRCULATION = [
+    Row("POST", "/loans", (401, 201, 201, 201), body=lambda w, r, a: {"book_id": w.ids["book"]}, arrange=circulation),
+    Row("GET", "/loans", (401, 200, 200, 200), arrange=circulation),
+    Row("GET", "/loans/{loan_id}", (401, 403, 200, 200), url="/loans/{loan}", arrange=circulation),
+    Row("POST", "/loans/{loan_id}/return", (401, 403, 200, 200), url="/loans/{loan}/return", arrange=circulation),
+    Row("POST", "/loans/{loan_id}/renew", (401, 403, 200, 200), url="/loans/{loan}/renew", arrange=circulation),
+    Row(
+        "POST",
+        "/holds",
+        (401, 201, 201, 201),
+        body=lambda w, r, a: {"book_id": w.ids["held_book"]},
+        arrange=circulation,
+    ),
+    Row("GET", "/holds", (401, 200, 200, 200), arrange=circulation),
+    Row("DELETE", "/holds/{hold_id}", (401, 403, 200, 200), url="/holds/{hold}", arrange=circulation),
+    Row("GET", "/fines", (401, 200, 200, 200), arrange=circulation),
+    Row("POST", "/fines/{fine_id}/pay", (401, 403, 200, 200), url="/fines/{fine}/pay", arrange=circulation),
+    Row("POST", "/fines/{fine_id}/waive", (401, 403, 200, 200), url="/fines/{fine}/waive", arrange=circulation),
+    Row("GET", "/policies", (200, 200, 200, 200)),
+    Row("PATCH", "/policies", (401, 403, 403, 200), body={"max_loans": 4}),
+    Row("GET", "/reports/most-borrowed", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/reports/overdue", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/reports/summary", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/notifications", (401, 200, 200, 200)),
+]
+
+ROWS = AUTH + CIRCULATION + SERVICE
 
 
 def _body(row: Row, world: World, role: str, api: str) -> Any:

@@ -187,26 +187,16 @@ def register(session: Session, caller: Caller, request: Registration) -> dict[st
     staff_fields = request.model_fields_set & STAFF_FIELDS
     if staff_fields and not caller.is_admin:
         raise Forbidden(f"Only an admin may set {', '.join(sorted(staff_fields))}", code="ADMIN_ONLY_FIELDS")
-    if caller.is_admin:
-        return _create(
-            session,
-            name=request.name,
-            email=request.email,
-            password=request.password,
-            role=request.role or "member",
-            is_active=True if request.is_active is None else request.is_active,
-            groups=request.permission_groups,
-            by_staff=True,
-        )
+    by_admin = caller.is_admin
     return _create(
         session,
         name=request.name,
         email=request.email,
         password=request.password,
-        role="member",
-        is_active=get_settings().auto_activate_members,
-        groups=None,
-        by_staff=False,
+        role=(request.role or "member") if by_admin else "member",
+        is_active=request.is_active is not False if by_admin else get_settings().auto_activate_members,
+        groups=request.permission_groups if by_admin else None,
+        by_staff=by_admin,
     )
 
 

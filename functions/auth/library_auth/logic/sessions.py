@@ -25,10 +25,6 @@ LOCKOUT_WINDOW = timedelta(minutes=15)
 # Namespace of the per-email advisory lock that serialises the lockout bookkeeping of one email.
 LOGIN_LOCK_NAMESPACE = 0x6C6F67
 
-# Computed now, at cold start (inside the SnapStart snapshot), so the first unknown-email login of a
-# container costs one hash like every other failed login rather than two.
-passwords.dummy_hash()
-
 
 def _invalid_credentials() -> Unauthorized:
     return Unauthorized("Wrong email or password", code="INVALID_CREDENTIALS")
