@@ -1,4 +1,4 @@
-"""Books, reviews and CSV import jobs."""
+"""Books, reviews, CSV import jobs and the live-book counter."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     Date,
@@ -92,16 +93,36 @@ class Review(Audited, Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
 
 
+class CatalogueCount(Base):
+    """How many books are not archived: one row (id 1), kept by triggers on `books` (see migration 0001).
+
+    The unfiltered catalogue list reads its total here instead of counting every row on every request.
+    """
+
+    __tablename__ = "catalogue_counts"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    live_books: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
 class ImportJob(Audited, Base):
+    """A CSV import uploaded to S3 and run by the uploads function; `GET /books/imports/{id}` reports it."""
+
     __tablename__ = "import_jobs"
     __table_args__ = (CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed')", name="status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     object_key: Mapped[str] = mapped_column(String(500), unique=True)
     status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    dry_run: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    atomic: Mapped[bool] = mapped_column(Boolean, server_default="false")
     rows_total: Mapped[int] = mapped_column(Integer, server_default="0")
     rows_done: Mapped[int] = mapped_column(Integer, server_default="0")
     created: Mapped[int] = mapped_column(Integer, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, server_default="0")
     failed: Mapped[int] = mapped_column(Integer, server_default="0")
     errors: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    # Why a job failed as a whole (unreadable file, bad header, rows rejected by an atomic import).
+    message: Mapped[str | None] = mapped_column(Text)
+    finished_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -114,6 +114,30 @@ def upgrade() -> None:
     op.create_index(
         "uq_books_isbn_live", "books", ["isbn"], unique=True, postgresql_where=sa.text("archived_on IS NULL")
     )
+    op.create_index(
+        "ix_books_live_title",
+        "books",
+        [sa.literal_column("lower(title)"), "id"],
+        unique=False,
+        postgresql_where=sa.text("archived_on IS NULL"),
+    )
+    for column in ("genre", "language"):
+        op.create_index(
+            f"ix_books_live_{column}",
+            "books",
+            [column],
+            unique=False,
+            postgresql_where=sa.text("archived_on IS NULL"),
+            postgresql_include=["quantity", "copies_on_loan", "copies_on_hold_shelf"],
+        )
+    op.create_table(
+        "catalogue_counts",
+        sa.Column("id", sa.SmallInteger(), server_default="1", nullable=False),
+        sa.Column("live_books", sa.BigInteger(), server_default="0", nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_catalogue_counts_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_counts")),
+    )
+    _count_live_books()
     op.create_table(
         "import_jobs",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -124,7 +148,11 @@ def upgrade() -> None:
         sa.Column("created", sa.Integer(), server_default="0", nullable=False),
         sa.Column("updated", sa.Integer(), server_default="0", nullable=False),
         sa.Column("failed", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("dry_run", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("atomic", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("errors", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column("finished_on", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_on", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_on", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=True),
@@ -532,6 +560,56 @@ def upgrade() -> None:
     _seed_reference_data()
 
 
+def _count_live_books() -> None:
+    """catalogue_counts.live_books follows every insert, delete, archive and truncate of books.
+
+    Inserts and deletes count their transition tables once per statement (a bulk import is one statement);
+    updates fire only when archived_on changes. A missing row means zero (a TRUNCATE of both tables).
+    """
+    op.execute(
+        """
+        CREATE FUNCTION catalogue_count_live_books() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            delta bigint;
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                SELECT count(*) INTO delta FROM new_rows WHERE archived_on IS NULL;
+            ELSIF TG_OP = 'DELETE' THEN
+                SELECT -count(*) INTO delta FROM old_rows WHERE archived_on IS NULL;
+            ELSE
+                delta := (NEW.archived_on IS NULL)::int - (OLD.archived_on IS NULL)::int;
+            END IF;
+            IF delta <> 0 THEN
+                INSERT INTO catalogue_counts (id, live_books) VALUES (1, delta)
+                ON CONFLICT (id) DO UPDATE SET live_books = catalogue_counts.live_books + excluded.live_books;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER books_count_inserts AFTER INSERT ON books REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_count_live_books()"
+    )
+    op.execute(
+        "CREATE TRIGGER books_count_deletes AFTER DELETE ON books REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_count_live_books()"
+    )
+    op.execute(
+        "CREATE TRIGGER books_count_archiving AFTER UPDATE OF archived_on ON books FOR EACH ROW "
+        "WHEN (OLD.archived_on IS DISTINCT FROM NEW.archived_on) EXECUTE FUNCTION catalogue_count_live_books()"
+    )
+    op.execute(
+        "CREATE FUNCTION catalogue_forget_count() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN DELETE FROM catalogue_counts; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER books_count_truncate AFTER TRUNCATE ON books "
+        "FOR EACH STATEMENT EXECUTE FUNCTION catalogue_forget_count()"
+    )
+
+
 def _seed_reference_data() -> None:
     permissions = sa.table("permissions", sa.column("code"), sa.column("name"), sa.column("is_builtin"))
     op.bulk_insert(
@@ -589,6 +667,13 @@ def downgrade() -> None:
     op.drop_index("ix_login_attempts_email_attempted_on", table_name="login_attempts")
     op.drop_table("login_attempts")
     op.drop_table("import_jobs")
+    op.drop_table("catalogue_counts")
+    for trigger in ("books_count_inserts", "books_count_deletes", "books_count_archiving", "books_count_truncate"):
+        op.execute(f"DROP TRIGGER {trigger} ON books")
+    op.execute("DROP FUNCTION catalogue_count_live_books()")
+    op.execute("DROP FUNCTION catalogue_forget_count()")
+    for index in ("ix_books_live_title", "ix_books_live_genre", "ix_books_live_language"):
+        op.drop_index(index, table_name="books")
     op.drop_index("uq_books_isbn_live", table_name="books", postgresql_where=sa.text("archived_on IS NULL"))
     op.drop_index(
         "ix_books_title_trgm", table_name="books", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}

@@ -1,0 +1,164 @@
+"""One book: what a reader sees of it, and the rules for creating, changing and removing it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Row, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from library_books.logic import covers
+from library_common.errors import Conflict, NotFound
+from library_common.models import Book, Hold, Loan
+
+ISBN_INDEX = "uq_books_isbn_live"
+
+_HOLDS_WAITING = (
+    select(func.count())
+    .where(Hold.book_id == Book.id, Hold.status == "waiting")
+    .correlate(Book)
+    .scalar_subquery()
+    .label("holds_waiting")
+)
+# Everything a book response needs, in one row per book.
+SHOWN_COLUMNS = (
+    Book.id,
+    Book.title,
+    Book.author,
+    Book.isbn,
+    Book.publisher,
+    Book.publication,
+    Book.published_date,
+    Book.genre,
+    Book.language,
+    Book.description,
+    Book.quantity,
+    Book.copies_on_loan,
+    Book.copies_on_hold_shelf,
+    Book.review_count,
+    Book.rating_total,
+    Book.cover_key,
+    Book.created_by,
+    Book.updated_by,
+    Book.created_on,
+    Book.updated_on,
+    _HOLDS_WAITING,
+)
+
+
+def book_not_found() -> NotFound:
+    return NotFound("Book not found", code="BOOK_NOT_FOUND")
+
+
+def present(row: Row[Any]) -> dict[str, Any]:
+    """The API's view of a book: derived availability, rating and a cover URL next to the stored fields."""
+    copies_available = row.quantity - row.copies_on_loan - row.copies_on_hold_shelf
+    return {
+        "id": row.id,
+        "title": row.title,
+        "author": row.author,
+        "isbn": row.isbn,
+        "publisher": row.publisher,
+        "publication": row.publication,
+        "published_date": row.published_date,
+        "genre": row.genre,
+        "language": row.language,
+        "description": row.description,
+        "quantity": row.quantity,
+        "copies_available": copies_available,
+        "is_available": copies_available > 0,
+        "on_loan": row.copies_on_loan,
+        "on_hold_shelf": row.copies_on_hold_shelf,
+        "holds_waiting": row.holds_waiting,
+        "average_rating": round(row.rating_total / row.review_count, 2) if row.review_count else None,
+        "review_count": row.review_count,
+        "cover_url": covers.cover_url(row.cover_key),
+        "created_by": row.created_by,
+        "updated_by": row.updated_by,
+        "created_on": row.created_on,
+        "updated_on": row.updated_on,
+    }
+
+
+def shown_books(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The books with these ids, in this order."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(select(*SHOWN_COLUMNS).where(Book.id.in_(ids)))}
+    return [present(rows[book_id]) for book_id in ids if book_id in rows]
+
+
+def get_book(session: Session, book_id: int) -> dict[str, Any]:
+    row = session.execute(select(*SHOWN_COLUMNS).where(Book.id == book_id, Book.archived_on.is_(None))).first()
+    if row is None:
+        raise book_not_found()
+    return present(row)
+
+
+@contextmanager
+def _isbn_stays_unique() -> Iterator[None]:
+    # The partial unique index decides, so two requests racing for one ISBN cannot both win.
+    try:
+        yield
+    except IntegrityError as error:
+        if ISBN_INDEX in str(error.orig):
+            raise Conflict("Another book in the catalogue already has this ISBN", code="DUPLICATE_ISBN") from None
+        raise
+
+
+def create_book(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
+    book = Book(**fields)
+    session.add(book)
+    with _isbn_stays_unique():
+        session.flush()
+    return get_book(session, book.id)
+
+
+def _live_book_locked(session: Session, book_id: int) -> Book:
+    # The lock orders this change after any loan, return or hold that is moving a copy of the book right now.
+    book = session.scalars(
+        select(Book).where(Book.id == book_id, Book.archived_on.is_(None)).with_for_update()
+    ).one_or_none()
+    if book is None:
+        raise book_not_found()
+    return book
+
+
+def change_book(session: Session, book_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """PUT (every field) and PATCH (the fields sent); quantity may not drop below the copies that are out."""
+    book = _live_book_locked(session, book_id)
+    copies_out = book.copies_on_loan + book.copies_on_hold_shelf
+    if changes.get("quantity") is not None and changes["quantity"] < copies_out:
+        raise Conflict(
+            f"{copies_out} copies are on loan or on the hold shelf; quantity cannot be lower than that",
+            code="QUANTITY_BELOW_COPIES_OUT",
+        )
+    for name, value in changes.items():
+        setattr(book, name, value)
+    with _isbn_stays_unique():
+        session.flush()
+    return get_book(session, book_id)
+
+
+def remove_book(session: Session, book_id: int) -> dict[str, Any]:
+    """Erases a book nobody ever borrowed or queued for; archives one with history, so that history stays whole."""
+    book = _live_book_locked(session, book_id)
+    if book.copies_on_loan:
+        raise Conflict(f"{book.copies_on_loan} copies are still on loan", code="COPIES_OUT")
+    if book.copies_on_hold_shelf:
+        raise Conflict(f"{book.copies_on_hold_shelf} copies wait on the hold shelf for members", code="COPIES_OUT")
+    waiting = session.scalar(select(func.count()).where(Hold.book_id == book_id, Hold.status == "waiting"))
+    if waiting:
+        raise Conflict(f"{waiting} members are waiting for this book; cancel their holds first", code="HOLDS_WAITING")
+    has_history = session.scalar(
+        select(exists().where(Loan.book_id == book_id) | exists().where(Hold.book_id == book_id))
+    )
+    if has_history:
+        book.archived_on = func.now()
+    else:
+        session.delete(book)
+    session.flush()
+    return {"id": book_id, "archived": bool(has_history)}

@@ -1,0 +1,96 @@
+"""Reviews: only members who have borrowed the book, one per member per book, and the book's rating totals.
+
+`books.review_count` and `books.rating_total` change in the same transaction as the review, by relative
+updates, so concurrent reviews of one book cannot lose a count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from library_books.logic.books import book_not_found
+from library_common.caller import Caller
+from library_common.envelope import page_of
+from library_common.errors import Conflict, Forbidden, NotFound
+from library_common.models import Book, Loan, Review, User
+
+_SHOWN = (
+    Review.id,
+    Review.book_id,
+    Review.user_id,
+    User.name.label("user_name"),
+    Review.rating,
+    Review.comment,
+    Review.created_on,
+)
+
+
+def _require_live_book(session: Session, book_id: int) -> None:
+    if not session.scalar(select(exists().where(Book.id == book_id, Book.archived_on.is_(None)))):
+        raise book_not_found()
+
+
+def list_reviews(session: Session, book_id: int, page: int, page_size: int) -> dict[str, Any]:
+    """Newest first."""
+    _require_live_book(session, book_id)
+    total = session.scalar(select(func.count()).where(Review.book_id == book_id)) or 0
+    rows = session.execute(
+        select(*_SHOWN)
+        .join(User, User.id == Review.user_id)
+        .where(Review.book_id == book_id)
+        .order_by(Review.created_on.desc(), Review.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([dict(row._mapping) for row in rows], page, page_size, total)
+
+
+def add_review(session: Session, book_id: int, user_id: int, rating: int, comment: str | None) -> dict[str, Any]:
+    # Counting first also locks the book row, so the review and the totals move together.
+    counted = session.execute(
+        update(Book)
+        .where(Book.id == book_id, Book.archived_on.is_(None))
+        .values(review_count=Book.review_count + 1, rating_total=Book.rating_total + rating)
+        .execution_options(synchronize_session=False)
+    )
+    if counted.rowcount != 1:
+        raise book_not_found()
+    if not session.scalar(select(exists().where(Loan.user_id == user_id, Loan.book_id == book_id))):
+        raise Forbidden("Only members who have borrowed this book can review it", code="NOT_A_BORROWER")
+    review_id = session.scalar(
+        insert(Review)
+        .values(
+            book_id=book_id, user_id=user_id, rating=rating, comment=comment, created_by=user_id, updated_by=user_id
+        )
+        .on_conflict_do_nothing(index_elements=["book_id", "user_id"])
+        .returning(Review.id)
+    )
+    if review_id is None:
+        raise Conflict("You have already reviewed this book", code="ALREADY_REVIEWED")
+    return _review(session, review_id)
+
+
+def _review(session: Session, review_id: int) -> dict[str, Any]:
+    row = session.execute(select(*_SHOWN).join(User, User.id == Review.user_id).where(Review.id == review_id)).one()
+    return dict(row._mapping)
+
+
+def remove_review(session: Session, caller: Caller, review_id: int) -> dict[str, Any]:
+    """The reviewer, or staff holding books.update, may remove a review."""
+    review = session.scalars(select(Review).where(Review.id == review_id).with_for_update()).one_or_none()
+    if review is None:
+        raise NotFound("Review not found", code="REVIEW_NOT_FOUND")
+    caller.require_self_or(review.user_id, "books.update")
+    session.execute(
+        update(Book)
+        .where(Book.id == review.book_id)
+        .values(review_count=Book.review_count - 1, rating_total=Book.rating_total - review.rating)
+        .execution_options(synchronize_session=False)
+    )
+    session.delete(review)
+    session.flush()
+    return {"id": review_id, "book_id": review.book_id}

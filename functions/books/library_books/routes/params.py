@@ -1,0 +1,20 @@
+"""Path and query parameters the books routes share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+# Ids are PostgreSQL bigints; anything larger cannot name a row, and must not reach the database as one.
+MAX_ID = 2**63 - 1
+# NUL cannot be stored or compared in PostgreSQL text.
+NO_NUL = r"^[^\x00]*$"
+
+BookId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Query(ge=1, le=10_000_000, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+
+
+def text_filter(description: str) -> Query:
+    return Query(min_length=1, max_length=200, pattern=NO_NUL, description=description)

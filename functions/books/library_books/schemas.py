@@ -1,0 +1,242 @@
+"""Request and response models of the books function (the catalogue, imports, covers and reviews)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from library_books import isbn as isbns
+
+MAX_QUANTITY = 100_000
+MAX_DESCRIPTION = 20_000
+COVER_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+_REQUIRED: Any = ...
+
+
+def _title(default: Any = _REQUIRED) -> Any:
+    return Field(default, min_length=1, max_length=500, description="Title (at most 500 characters)")
+
+
+def _author(default: Any = _REQUIRED) -> Any:
+    return Field(default, min_length=1, max_length=300, description="Author, as it should be shown and searched")
+
+
+def _quantity(default: int | None) -> Any:
+    return Field(
+        default,
+        ge=0,
+        le=MAX_QUANTITY,
+        description="Copies the library owns. Lowering it below the copies on loan or on the hold shelf is 409.",
+    )
+
+
+_ISBN = Field(
+    default=None,
+    description="ISBN-10 or ISBN-13, hyphens and spaces allowed; checksum verified and stored as ISBN-13. "
+    "Unique among books in the catalogue (409 `DUPLICATE_ISBN`).",
+    examples=["978-0-441-17271-9"],
+)
+_PUBLISHER = Field(default=None, max_length=300)
+_PUBLICATION = Field(default=None, max_length=300, description="Edition, series or imprint details")
+_GENRE = Field(default=None, max_length=100)
+_LANGUAGE = Field(default=None, max_length=50, examples=["English"])
+_DESCRIPTION = Field(default=None, max_length=MAX_DESCRIPTION)
+OPTIONAL_TEXT = ("isbn", "publisher", "publication", "genre", "language", "description")
+
+
+def _valid_isbn(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return isbns.normalize(value)
+    except isbns.InvalidIsbn as error:
+        raise PydanticCustomError("isbn", str(error)) from None
+
+
+class BookIn(BaseModel):
+    """A whole book: the body of POST /books and PUT /books/{id} (fields left out are cleared)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = _title()
+    author: str = _author()
+    isbn: str | None = _ISBN
+    publisher: str | None = _PUBLISHER
+    publication: str | None = _PUBLICATION
+    published_date: date | None = None
+    genre: str | None = _GENRE
+    language: str | None = _LANGUAGE
+    description: str | None = _DESCRIPTION
+    quantity: int = _quantity(1)
+
+    @field_validator(*OPTIONAL_TEXT, mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn(cls, value: str | None) -> str | None:
+        return _valid_isbn(value)
+
+
+class BookPatch(BaseModel):
+    """Some fields of a book: the body of PATCH /books/{id}; only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = _title(None)
+    author: str | None = _author(None)
+    isbn: str | None = _ISBN
+    publisher: str | None = _PUBLISHER
+    publication: str | None = _PUBLICATION
+    published_date: date | None = None
+    genre: str | None = _GENRE
+    language: str | None = _LANGUAGE
+    description: str | None = _DESCRIPTION
+    quantity: int | None = _quantity(None)
+
+    @field_validator(*OPTIONAL_TEXT, mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn(cls, value: str | None) -> str | None:
+        return _valid_isbn(value)
+
+    @model_validator(mode="after")
+    def _required_fields_stay_set(self) -> BookPatch:
+        for name in ("title", "author", "quantity"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise PydanticCustomError("required", f"{name} cannot be null")
+        return self
+
+
+class Book(BaseModel):
+    id: int
+    title: str
+    author: str
+    isbn: str | None = Field(description="ISBN-13")
+    publisher: str | None
+    publication: str | None
+    published_date: date | None
+    genre: str | None
+    language: str | None
+    description: str | None
+    quantity: int = Field(description="Copies the library owns")
+    copies_available: int = Field(description="quantity - on_loan - on_hold_shelf: copies a member can borrow now")
+    is_available: bool = Field(description="copies_available > 0")
+    on_loan: int = Field(description="Copies out on loan")
+    on_hold_shelf: int = Field(description="Copies kept on the hold shelf for a member whose hold is ready")
+    holds_waiting: int = Field(description="Members queued for the next free copy")
+    average_rating: float | None = Field(description="Mean review rating, 2 decimals; null without reviews")
+    review_count: int
+    cover_url: str | None = Field(description="Pre-signed URL of the cover image (valid for an hour), or null")
+    created_by: int | None
+    updated_by: int | None
+    created_on: datetime
+    updated_on: datetime
+
+
+class BookRemoved(BaseModel):
+    id: int
+    archived: bool = Field(description="true: kept with its history but hidden; false: erased (it had no history)")
+
+
+class Genre(BaseModel):
+    name: str
+    book_count: int
+
+
+class Author(BaseModel):
+    name: str
+    book_count: int
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Review(BaseModel):
+    id: int
+    book_id: int
+    user_id: int
+    user_name: str = Field(description="The reviewer's name as shown to readers")
+    rating: int
+    comment: str | None
+    created_on: datetime
+
+
+class ReviewRemoved(BaseModel):
+    id: int
+    book_id: int
+
+
+class CoverRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(
+        description="The image's type; the upload must send exactly this Content-Type"
+    )
+
+
+class PresignedUpload(BaseModel):
+    url: str = Field(description="POST a multipart/form-data form here: every field below, then `file` last")
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int = Field(description="Seconds the form stays valid")
+
+
+class CoverUpload(PresignedUpload):
+    key: str = Field(description="Where the image will be stored; it becomes the cover once uploaded")
+    content_type: str
+
+
+class ImportRowError(BaseModel):
+    row: int | None = Field(description="Row number in the file, counting the header as row 1; null for the file")
+    field: str | None = Field(description="Column at fault, or null for the whole row")
+    message: str
+
+
+class ImportReport(BaseModel):
+    rows: int = Field(description="Data rows read (blank lines skipped)")
+    created: int
+    updated: int
+    failed: int
+    errors: list[ImportRowError] = Field(description="Row errors in file order; at most the first 1,000")
+    errors_truncated: bool = Field(description="true when more rows failed than `errors` lists")
+    dry_run: bool = Field(description="true: validated and counted only, nothing saved")
+    atomic: bool
+    applied: bool = Field(description="Whether the good rows were saved")
+
+
+class ImportJob(BaseModel):
+    id: int
+    status: Literal["pending", "running", "succeeded", "failed"] = Field(
+        description="pending: waiting for the upload; running; succeeded; failed (see `message`)"
+    )
+    dry_run: bool
+    atomic: bool
+    rows_total: int = Field(description="Data rows in the file, known once the job starts")
+    rows_done: int = Field(description="Rows processed so far")
+    created: int
+    updated: int
+    failed: int
+    errors: list[ImportRowError]
+    message: str | None
+    created_on: datetime
+    finished_on: datetime | None
+
+
+class ImportJobStarted(BaseModel):
+    job: ImportJob
+    upload: PresignedUpload
