@@ -311,7 +311,8 @@ def my_fines(library: Library, answer: chat.ChatAnswer) -> None:
     for title, amount in fines:
         assert f"{money(amount)} for \u201c{title}\u201d" in answer.reply
     assert "SPQR" not in answer.reply, "a paid fine is not owed"
-    assert "Borrowing is blocked" not in answer.reply, "below the policy's threshold"
+    overdue = any(due < TODAY for _, due in library.open_loans(library.member))
+    assert overdue and "Borrowing is blocked for now: an overdue loan must be returned first." in answer.reply
 
 
 def queue_place(title: str) -> Callable[[Library, chat.ChatAnswer], None]:
@@ -325,7 +326,7 @@ def queue_place(title: str) -> Callable[[Library, chat.ChatAnswer], None]:
 def my_holds(library: Library, answer: chat.ChatAnswer) -> None:
     queue_place("Dune")(library, answer)
     title, expires_on = library.ready_hold(library.member)
-    assert f"\u201c{title}\u201d is ready for you on the hold shelf until {expires_on.date().isoformat()}" in (
+    assert f"\u201c{title}\u201d is ready for you on the hold shelf until {expires_on.astimezone(UTC).date()}" in (
         answer.reply
     )
 
@@ -427,17 +428,32 @@ def test_the_rules_quoted_follow_the_policies_row_when_it_changes(library):
     assert "A loan lasts 10 days" in after.reply
 
 
-def test_fines_at_the_policy_threshold_say_borrowing_is_blocked(library):
+def test_fines_reaching_the_policy_threshold_say_borrowing_is_blocked(library):
+    debtor = library.others[0]
+    (_, owed), *_ = library.unpaid(debtor)
+    below = ask(library, "do I owe anything?", debtor)
     with db.transaction() as session:
-        session.execute(update(Policy).values(block_threshold=Decimal("1.20")))
-    answer = ask(library, "do I owe anything?")
-    assert "Borrowing is blocked until your unpaid fines are below 1.20" in answer.reply
+        session.execute(update(Policy).values(block_threshold=owed))
+    reached = ask(library, "do I owe anything?", debtor)
+    assert "Borrowing is blocked" not in below.reply
+    assert f"Borrowing is blocked for now: unpaid fines of {money(owed)} reach the limit of {money(owed)}." in (
+        reached.reply
+    )
+
+
+def test_when_any_unpaid_fine_blocks_borrowing_the_rules_and_the_account_say_so(library):
+    with db.transaction() as session:
+        session.execute(update(Policy).values(block_threshold=Decimal("0.00")))
+    assert ask(library, "when am I blocked from borrowing?").reply == (
+        "Borrowing is blocked while you have an overdue book or any unpaid fine."
+    )
+    assert "Borrowing is blocked for now: unpaid fines of 3.50" in ask(library, "do I owe?", library.others[0]).reply
 
 
 def test_a_member_with_nothing_out_or_owed_is_told_so(library, users):
     newcomer = users.create("member")["id"]
     assert ask(library, "what do I have out?", newcomer).reply == "You have no books on loan right now."
-    assert ask(library, "do I owe anything?", newcomer).reply == "You have no unpaid fines. Thank you!"
+    assert ask(library, "do I owe anything?", newcomer).reply == "You have no unpaid fines."
     assert ask(library, "where am I in the queue for dune?", newcomer).reply == (
         "You have no holds for \u201cdune\u201d at the moment."
     )

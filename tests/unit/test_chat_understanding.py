@@ -60,6 +60,11 @@ def test_every_rule_asked_about_is_answered(message, topics):
     assert (question.kind, question.topics) == ("rules", topics)
 
 
+def test_who_wrote_a_book_asks_about_the_book():
+    question = understand("Who wrote Dune?")
+    assert (question.kind, question.subject, question.cues) == ("catalogue", "Dune", frozenset())
+
+
 def test_a_hypothetical_about_fines_asks_for_the_rule_not_the_account():
     assert understand("how much will I be fined if I'm late?").kind == "rules"
     assert understand("how much do I owe?").kind == "my_fines"

@@ -7,6 +7,7 @@ written here. Account answers read only the caller's own rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
     if question.kind == "my_holds":
         return _my_holds(queries.my_holds(session, user_id, question.subject), question.subject)
     if question.kind == "my_fines":
-        return _my_fines(queries.my_fines(session, user_id), queries.lending_rules(session))
+        return _my_fines(queries.my_fines(session, user_id), queries.borrowing_block(session, user_id))
     if question.kind == "catalogue" and question.subject:
         return _catalogue(session, question, question.subject)
     return _reply("help", f"Hello! {HELP}")
@@ -79,7 +80,7 @@ def _joined(parts: list[str]) -> str:
 
 
 def _catalogue(session: Session, question: Question, subject: str) -> ChatAnswer:
-    if question.cues == {"author"}:
+    if "author" in question.cues:
         author = queries.find_author(session, subject)
         if author is None:
             return _reply("books_by_author", f"I couldn't find an author matching {_quoted(subject)} in the catalogue.")
@@ -241,7 +242,7 @@ def _my_holds(holds: list[MyHold], subject: str | None) -> ChatAnswer:
     lines = []
     for hold in shown:
         if hold.status == "ready":
-            until = f" until {hold.expires_on.date().isoformat()}" if hold.expires_on else ""
+            until = f" until {hold.expires_on.astimezone(UTC).date().isoformat()}" if hold.expires_on else ""
             lines.append(f"{_quoted(hold.title)} is ready for you on the hold shelf{until}")
         else:
             place = f"number {hold.position} of {hold.queue_length}"
@@ -254,12 +255,13 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _my_fines(fines: list[MyFine], rules: Rules) -> ChatAnswer:
-    if not fines:
-        return _reply("my_fines", "You have no unpaid fines. Thank you!")
-    total = sum((fine.amount for fine in fines), Decimal(0))
-    lines = [f"{_money(fine.amount)} for {_quoted(fine.title)} (due {fine.due_date.isoformat()})" for fine in fines]
-    text = f"You owe {_money(total)} in unpaid fines: {_joined(lines)}."
-    if total >= rules.block_threshold:
-        text += f" Borrowing is blocked until your unpaid fines are below {_money(rules.block_threshold)}."
+def _my_fines(fines: list[MyFine], block: str | None) -> ChatAnswer:
+    if fines:
+        total = sum((fine.amount for fine in fines), Decimal(0))
+        lines = [f"{_money(fine.amount)} for {_quoted(fine.title)} (due {fine.due_date.isoformat()})" for fine in fines]
+        text = f"You owe {_money(total)} in unpaid fines: {_joined(lines)}."
+    else:
+        text = "You have no unpaid fines."
+    if block:
+        text += f" Borrowing is blocked for now: {block}."
     return _reply("my_fines", text, fines)

@@ -18,7 +18,8 @@ from sqlalchemy import Float, and_, case, cast, func, literal, select, text, tup
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from library_common.models import Book, Fine, Hold, Loan, Policy
+from library_common.circulation import TODAY, block_reason, overdue_loan_exists, unpaid_fines_total
+from library_common.models import Book, Fine, Hold, Loan, Policy, User
 
 Order = Literal["newest", "best_rated"]
 
@@ -300,7 +301,7 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
             Book.author,
             _copies_available().label("copies_available"),
             Loan.due_date,
-            (Loan.due_date < func.current_date()).label("overdue"),
+            (Loan.due_date < TODAY).label("overdue"),
             Loan.renewals,
             _title_match(phrase).label("title_match"),
         )
@@ -359,3 +360,21 @@ def my_fines(session: Session, user_id: int) -> list[MyFine]:
         .order_by(Loan.due_date, Fine.id)
     ).all()
     return [MyFine(*row) for row in rows]
+
+
+def borrowing_block(session: Session, user_id: int) -> str | None:
+    """Why the caller may not borrow now (the circulation rule itself), or None."""
+    facts = session.execute(
+        select(
+            select(User.is_active).where(User.id == user_id).scalar_subquery().label("is_active"),
+            overdue_loan_exists(user_id).label("has_overdue"),
+            unpaid_fines_total(user_id).label("unpaid"),
+            Policy.block_threshold,
+        ).where(Policy.id == 1)
+    ).one()
+    return block_reason(
+        is_active=bool(facts.is_active),
+        has_overdue=facts.has_overdue,
+        unpaid=facts.unpaid,
+        threshold=facts.block_threshold,
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["catalogue", "rules", "my_loans", "my_holds", "my_fines", "help"]
+# "author": asked for books *by* someone; "title" / "genre": words that suggest a book's or a genre's name.
 Cue = Literal["title", "author", "genre"]
 RuleTopic = Literal["max_loans", "loan_period", "renewals", "fines", "hold_pickup", "blocking"]
 RULE_TOPICS: tuple[RuleTopic, ...] = ("max_loans", "loan_period", "renewals", "fines", "hold_pickup", "blocking")
@@ -122,7 +123,6 @@ RULES: dict[RuleTopic, re.Pattern[str]] = {
 }
 ALL_RULES = _pattern("rules", "policy", "policies", "terms", "conditions")
 
-AUTHOR_CUE = _pattern("by", "written", "wrote", "authors?", "writer")
 GENRE_CUE = _pattern(
     "genres?",
     "section",
@@ -189,7 +189,7 @@ def _trimmed(original: list[str], corrected: list[str]) -> list[str]:
     return original[start:end]
 
 
-def subject_of(original: list[str], corrected: list[str]) -> str | None:
+def _subject_of(original: list[str], corrected: list[str]) -> str | None:
     """The words left once question words and keywords are trimmed from both ends, as the member wrote them."""
     words = _trimmed(original, corrected) or _trimmed(original, [word.casefold() for word in original])
     return " ".join(words) or None
@@ -201,7 +201,7 @@ def _personal_subject(original: list[str], corrected: list[str]) -> str | None:
     if not markers:
         return None
     start = markers[-1] + 1
-    return subject_of(original[start:], corrected[start:])
+    return _subject_of(original[start:], corrected[start:])
 
 
 def _author_subject(original: list[str], corrected: list[str]) -> tuple[str | None, str | None]:
@@ -209,7 +209,7 @@ def _author_subject(original: list[str], corrected: list[str]) -> tuple[str | No
     if "by" not in corrected:
         return None, None
     index = len(corrected) - 1 - corrected[::-1].index("by")
-    return subject_of(original[index + 1 :], corrected[index + 1 :]), subject_of(original[:index], corrected[:index])
+    return _subject_of(original[index + 1 :], corrected[index + 1 :]), _subject_of(original[:index], corrected[:index])
 
 
 def _rule_topics(text: str) -> tuple[RuleTopic, ...]:
@@ -239,14 +239,12 @@ def understand(message: str) -> Question:
     author, title = _author_subject(original, corrected)
     if author and not title:
         return Question("catalogue", subject=author, cues=frozenset({"author"}), order=order)
-    subject = title or subject_of(original, corrected)
+    subject = title or _subject_of(original, corrected)
     if subject is None or (GREETING.search(text) and not TITLE_CUE.search(text) and len(original) <= 3):
         return Question("help")
     cues: set[Cue] = set()
     if TITLE_CUE.search(text):
         cues.add("title")
-    if AUTHOR_CUE.search(text):
-        cues.add("author")
     if GENRE_CUE.search(text):
         cues.add("genre")
     return Question("catalogue", subject=subject, cues=frozenset(cues), order=order)
