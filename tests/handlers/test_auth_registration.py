@@ -103,6 +103,9 @@ def test_weak_passwords_are_refused_with_the_field_named(users, password):
         {"email": "ada@example.org", "password": PASSWORD},
         {"name": "Ada", "email": "ada@example.org", "password": PASSWORD, "favourite_colour": "green"},
         {"name": "Ada", "email": "ada@example.org", "password": PASSWORD, "role": "emperor"},
+        # PostgreSQL text cannot hold NUL: refused up front rather than failing in the database.
+        {"name": "A\u0000da", "email": "ada@example.org", "password": PASSWORD},
+        {"name": "Ada", "email": "a\u0000da@example.org", "password": PASSWORD},
     ],
 )
 def test_invalid_registrations_are_422(users, body):

@@ -179,6 +179,9 @@ def test_logout_needs_a_caller(users):
     assert invoke("logout", body={"refresh_token": "whatever"}).status == 401
 
 
-@pytest.mark.parametrize("body", [{}, {"email": "a@b.org"}, {"email": "a@b.org", "password": ""}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"email": "a@b.org"}, {"email": "a@b.org", "password": ""}, {"email": "a\u0000@b.org", "password": "x"}],
+)
 def test_incomplete_logins_are_422(users, body):
     assert invoke("login", body=body).status == 422

@@ -99,6 +99,19 @@ def test_unknown_permission_codes_are_422_naming_them(admin_token):
     assert invoke("get_group", token=admin_token, path={"id": librarians["id"]}).data == librarians
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "bad\u0000name"},
+        {"name": "x", "description": "nul\u0000"},
+        {"name": "x", "permissions": ["books.create\u0000"]},
+        {"name": ""},
+    ],
+)
+def test_malformed_groups_are_422(admin_token, body):
+    assert invoke("create_group", token=admin_token, body=body).status == 422
+
+
 def test_group_names_are_unique(admin_token):
     assert invoke("create_group", token=admin_token, body={"name": "auditors"}).status == 201
     duplicate = invoke("create_group", token=admin_token, body={"name": "librarians"})

@@ -86,6 +86,8 @@ def test_listing_filters_and_paginates(users):
     assert len(second["items"]) == 1 and second["pages"] == 2
     assert invoke("list_users", token=token, query={"page": "9"}).data["items"] == []
     assert invoke("list_users", token=token, query={"page_size": "101"}).status == 422
+    assert invoke("list_users", token=token, query={"page": "99999999999999999999"}).status == 422
+    assert invoke("list_users", token=token, query={"search": "a\u0000b"}).status == 422
     assert "password" not in invoke("list_users", token=token, query={}).raw
 
 

@@ -72,12 +72,10 @@ def test_concurrent_refreshes_of_one_token_cannot_both_succeed(local_api, users)
     credentials = {"email": member["email"], "password": member["password"]}
     for _ in range(3):
         refresh_token = call(local_api, "POST", "/auth/login", json_body=credentials).body["data"]["refresh_token"]
+        body = {"refresh_token": refresh_token}
         with ThreadPoolExecutor(max_workers=4) as pool:
             replies = list(
-                pool.map(
-                    lambda _: call(local_api, "POST", "/auth/refresh", json_body={"refresh_token": refresh_token}),
-                    range(4),
-                )
+                pool.map(lambda request: call(local_api, "POST", "/auth/refresh", json_body=request), [body] * 4)
             )
         statuses = sorted(reply.status for reply in replies)
         assert statuses.count(200) <= 1 and set(statuses) <= {200, 401}

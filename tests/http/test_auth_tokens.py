@@ -76,7 +76,7 @@ def test_malformed_token(local_api, authorization):
 def test_wrong_signature(local_api, users):
     member = users.create("member")
     assert_refused(local_api, f"Bearer {signed(member, key=Ed25519PrivateKey.generate())}")
-    header, payload, signature = signed(member).split(".")
+    header, _payload, signature = signed(member).split(".")
     tampered_payload = b64(json.dumps(claims(member, role="admin")).encode()).decode()
     assert_refused(local_api, f"Bearer {header}.{tampered_payload}.{signature}")
 

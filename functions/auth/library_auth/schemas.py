@@ -27,10 +27,21 @@ RoleInput = Annotated[
     AfterValidator(_canonical_role),
     Field(description="`admin`, `librarian` or `member`; `user` is accepted as a synonym of `member`"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# PostgreSQL text cannot hold NUL, and no name or code needs a control character: both are refused (422).
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
+]
+Description = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=320,
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
+    ),
     Field(description="Unique, case-insensitive; stored in lower case"),
 ]
 NewPassword = Annotated[
@@ -41,8 +52,11 @@ NewPassword = Annotated[
         description=f"At least {MIN_LENGTH} characters, and not containing your email's local part or your name",
     ),
 ]
+GroupName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)
+]
 GroupRefs = Annotated[
-    list[int | str],
+    list[int | GroupName],
     Field(
         max_length=100,
         description="Permission groups by id (number) or name (string); replaces the current set",
@@ -75,7 +89,12 @@ class Registration(BaseModel):
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
+    email: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, to_lower=True, min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS
+        ),
+    ]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -168,7 +187,7 @@ class PermissionCreate(BaseModel):
 
     code: PermissionCode
     name: Name
-    description: Annotated[str, Field(max_length=2000)] = ""
+    description: Description = ""
 
 
 class PermissionInfo(BaseModel):
@@ -183,9 +202,8 @@ class PermissionInfo(BaseModel):
     updated_on: datetime
 
 
-GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PermissionCodes = Annotated[
-    list[str], Field(max_length=500, description="Permission codes; unknown codes are refused (422)")
+    list[PermissionCode], Field(max_length=500, description="Permission codes; unknown codes are refused (422)")
 ]
 
 
@@ -193,7 +211,7 @@ class GroupCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: GroupName
-    description: Annotated[str, Field(max_length=2000)] = ""
+    description: Description = ""
     permissions: PermissionCodes = []
 
 
@@ -203,7 +221,7 @@ class GroupUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: GroupName | None = None
-    description: Annotated[str, Field(max_length=2000)] | None = None
+    description: Description | None = None
     permissions: PermissionCodes | None = None
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_auth.logic import access
+from library_auth.routes.paging import PageNumber, PageSize
 from library_auth.schemas import GroupCreate, GroupInfo, GroupUpdate, PermissionCreate, PermissionInfo
 from library_common import db
 from library_common.api import SECURED, caller
@@ -17,8 +18,6 @@ from library_common.envelope import Envelope, Page, created, ok
 router = APIGatewayRouter()
 MANAGE = "groups.manage"
 GroupId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The group's id")]
-PageNumber = Annotated[int, Query(ge=1, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 
 
 @router.get("/permissions", summary="List permissions", tags=["Permissions"], security=SECURED)
@@ -34,6 +33,7 @@ def list_permissions(page: PageNumber = 1, page_size: PageSize = 20) -> Response
     description="A new code for groups to grant; the functions check codes by name. Duplicate code: 409.",
     tags=["Permissions"],
     security=SECURED,
+    status_code=201,
 )
 def create_permission(request: PermissionCreate) -> Response[Envelope[PermissionInfo]]:
     caller().require(MANAGE)
@@ -54,6 +54,7 @@ def list_groups(page: PageNumber = 1, page_size: PageSize = 20) -> Response[Enve
     description="Unknown permission codes: 422 `UNKNOWN_PERMISSION`. Duplicate name: 409.",
     tags=["Groups"],
     security=SECURED,
+    status_code=201,
 )
 def create_group(request: GroupCreate) -> Response[Envelope[GroupInfo]]:
     caller().require(MANAGE)

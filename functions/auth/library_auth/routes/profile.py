@@ -25,6 +25,7 @@ TAGS = ["Auth"]
         "password: 422."
     ),
     tags=TAGS,
+    status_code=201,
 )
 def register(registration: Registration) -> Response[Envelope[Account]]:
     with db.transaction() as session:

@@ -9,7 +9,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_auth.logic import accounts
-from library_auth.schemas import ROLE_SYNONYMS, Account, AccountCreate, AccountUpdate, BorrowingRecord, LoanStatus
+from library_auth.routes.paging import PageNumber, PageSize
+from library_auth.schemas import (
+    NO_NUL,
+    ROLE_SYNONYMS,
+    Account,
+    AccountCreate,
+    AccountUpdate,
+    BorrowingRecord,
+    LoanStatus,
+)
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.envelope import Envelope, Page, created, ok
@@ -17,8 +26,6 @@ from library_common.envelope import Envelope, Page, created, ok
 router = APIGatewayRouter()
 TAGS = ["Users"]
 UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The user's id")]
-PageNumber = Annotated[int, Query(ge=1, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 
 
 @router.get(
@@ -29,7 +36,9 @@ PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at mo
     security=SECURED,
 )
 def list_users(
-    search: Annotated[str | None, Query(max_length=200, description="Part of the name or email")] = None,
+    search: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Part of the name or email")
+    ] = None,
     role: Annotated[Literal["admin", "librarian", "member", "user"] | None, Query()] = None,
     is_active: Annotated[bool | None, Query()] = None,
     page: PageNumber = 1,
@@ -55,6 +64,7 @@ def list_users(
     description="Needs `users.manage`; only an admin creates admins. Active unless `is_active` is false.",
     tags=TAGS,
     security=SECURED,
+    status_code=201,
 )
 def create_user(request: AccountCreate) -> Response[Envelope[Account]]:
     caller().require("users.manage")
