@@ -9,7 +9,7 @@ export SAM_CLI_TELEMETRY := 0
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)
 
-.PHONY: install run test lint validate unit openapi build bench remind clean
+.PHONY: install run test lint validate unit openapi build bench remind import clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: install
 # The reminders function's daily job, then a delivery run, once, against the `make run` database.
 remind: install
 	$(PY) -m devtools.remind
+
+# Import a CSV into the `make run` database with a progress bar: make import FILE=books.csv [IMPORT_ARGS=--dry-run]
+import: install
+	@test -n "$(FILE)" || { echo "usage: make import FILE=books.csv [IMPORT_ARGS='--dry-run --atomic']" >&2; exit 2; }
+	$(PY) -m devtools.import_books "$(FILE)" $(IMPORT_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

@@ -23,6 +23,11 @@ def main() -> None:
         print(f"Created the first admin: {admin_email} / {generated}  (set ADMIN_EMAIL / ADMIN_PASSWORD to choose)")
     else:
         print(f"Admin account: {admin_email}")
+    if os.environ.get("DEMO_DATA") == "1":
+        from devtools.import_books import load_sample_if_empty  # only demo runs need the books package
+
+        loaded = load_sample_if_empty(url)
+        print(f"Loaded {loaded} sample books" if loaded is not None else "The catalogue has books: no sample loaded")
 
     environment = {
         **os.environ,

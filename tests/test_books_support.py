@@ -26,7 +26,20 @@ def authorizer(users, user: dict[str, Any]) -> dict[str, str]:
 
 
 def _event(event_name: str, path: str | None, changes: dict[str, Any]) -> dict[str, Any]:
+    headers = changes.pop("headers", {})
+    is_base64 = changes.pop("is_base64", False)
     event = api_event(f"books/{event_name}.json", **changes)
+    event["isBase64Encoded"] = is_base64
+    for name, value in headers.items():
+        for key in [key for key in event["headers"] if key.lower() == name.lower()]:
+            del event["headers"][key]
+            event["multiValueHeaders"].pop(key, None)
+        event["headers"][name] = value
+        event["multiValueHeaders"][name] = [value]
+    if "query" in changes:
+        query = changes["query"] or {}
+        event["queryStringParameters"] = query or None
+        event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} or None
     if path is not None:
         event["path"] = path
     elif changes.get("path_parameters"):

@@ -334,7 +334,7 @@ def import_csv(
     dry_run: bool = False,
     atomic: bool = False,
     on_progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> ImportReport:
     """Validates and upserts every row of a CSV text stream; see the module docstring for the rules."""
     records = _records(stream)
@@ -346,7 +346,7 @@ def import_csv(
     savepoint = session.begin_nested()
     try:
         run = _Import(session, columns, report)
-        while chunk := list(islice(records, chunk_rows)):
+        while chunk := list(islice(records, chunk_rows or CHUNK_ROWS)):
             staged = run.validate(chunk)
             # An atomic import that already failed only validates the rest, to report every bad row.
             if not (atomic and report.failed):

@@ -1,0 +1,165 @@
+"""POST /books/import: a CSV body validated row by row and upserted by ISBN."""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy import text
+
+from tests.test_books_support import add_book, invoke, lend, live_book_count
+
+HEADER = "title,author,isbn,publisher,published_date,genre,language,quantity\n"
+
+
+def send(users, user, csv_text: str, *, content_type: str = "text/csv", **query: str):
+    event = {
+        "body": csv_text,
+        "query": query or None,
+        "headers": {"Content-Type": content_type},
+    }
+    return invoke("import_books", users=users, user=user, **event)
+
+
+def books(engine) -> dict[str, tuple]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT isbn, title, author, publisher, published_date, quantity, created_by FROM books ORDER BY id")
+        )
+        return {row.isbn or row.title: tuple(row)[1:] for row in rows}
+
+
+def test_valid_rows_are_created_and_bad_rows_reported_by_row_number(users, engine):
+    librarian = users.create("librarian")
+    csv_text = (
+        HEADER
+        + "Dune,Frank Herbert,0-441-17271-7,Ace,1965,Science Fiction,English,3\n"
+        + ",Nobody,,,,,,\n"
+        + "Emma,Jane Austen,978-0-14-143958-7,Penguin,1815-12-23,Classics,English,\n"
+        + "Bad Isbn,Someone,0-441-17271-8,,,,,\n"
+        + "\n"
+        + "Negative,Someone,,,,,,-2\n"
+        + "Dune again,Frank Herbert,9780441172719,,,,,\n"
+        + '"Quoted, title",Someone,,,"not a date",,,\n'
+    )
+    status, body = send(users, librarian, csv_text)
+    assert status == 200, body
+    report = body["data"]
+    assert (report["rows"], report["created"], report["updated"], report["failed"]) == (7, 2, 0, 5)
+    assert report["applied"] is True and report["errors_truncated"] is False
+    assert report["errors"] == [
+        {"row": 3, "field": "title", "message": "is required"},
+        {"row": 5, "field": "isbn", "message": "ISBN check digit does not match"},
+        {"row": 7, "field": "quantity", "message": "must be a whole number from 0 to 100000"},
+        {"row": 8, "field": "isbn", "message": "repeats the ISBN of row 2"},
+        {"row": 9, "field": "published_date", "message": "must be a date YYYY-MM-DD or a year YYYY"},
+    ]
+    stored = books(engine)
+    assert stored["9780441172719"][:5] == ("Dune", "Frank Herbert", "Ace", __import__("datetime").date(1965, 1, 1), 3)
+    assert stored["9780141439587"][4] == 1  # quantity defaults to 1
+    assert stored["9780441172719"][5] == librarian["id"]
+    assert live_book_count(engine) == (2, 2)
+
+
+def test_rows_with_a_known_isbn_update_that_book_and_empty_cells_keep_its_values(users, engine):
+    librarian = users.create("librarian")
+    book_id = add_book(title="Dune", isbn="9780441172719", publisher="Chilton", quantity=2)
+    status, body = send(
+        users, librarian, "isbn,title,author,publisher,quantity\n0441172717,Dune (40th anniversary),F. Herbert,,5\n"
+    )
+    assert status == 200
+    assert (body["data"]["created"], body["data"]["updated"], body["data"]["failed"]) == (0, 1, 0)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT title, author, publisher, quantity, updated_by FROM books WHERE id = :id"), {"id": book_id}
+        ).one()
+    assert tuple(row) == ("Dune (40th anniversary)", "F. Herbert", "Chilton", 5, librarian["id"])
+
+
+def test_a_quantity_below_the_copies_out_fails_only_that_row(users, engine):
+    librarian = users.create("librarian")
+    reader = users.create("member")
+    book_id = add_book(title="Dune", isbn="9780441172719", quantity=2)
+    lend(engine, book_id, reader["id"])
+    lend(engine, book_id, users.create("member")["id"])
+    status, body = send(users, librarian, HEADER + "Dune,Frank Herbert,9780441172719,,,,,1\nEmma,Jane Austen,,,,,,\n")
+    assert status == 200
+    assert (body["data"]["created"], body["data"]["updated"], body["data"]["failed"]) == (1, 0, 1)
+    assert body["data"]["errors"] == [
+        {
+            "row": 2,
+            "field": "quantity",
+            "message": "2 copies are on loan or on the hold shelf; quantity cannot be lower",
+        }
+    ]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT quantity FROM books WHERE id = :id"), {"id": book_id}).scalar() == 2
+
+
+def test_dry_run_counts_exactly_and_saves_nothing(users, engine):
+    librarian = users.create("librarian")
+    add_book(title="Dune", isbn="9780441172719")
+    csv_text = HEADER + "Dune,Frank Herbert,9780441172719,,,,,\nEmma,Jane Austen,,,,,,\n,,bad,,,,,\n"
+    status, body = send(users, librarian, csv_text, dry_run="true")
+    assert status == 200 and body["message"].startswith("Dry run")
+    report = body["data"]
+    assert (report["created"], report["updated"], report["failed"], report["applied"]) == (1, 1, 1, False)
+    assert list(books(engine)) == ["9780441172719"]
+    assert live_book_count(engine) == (1, 1)
+
+
+def test_atomic_import_saves_nothing_when_any_row_fails(users, engine):
+    librarian = users.create("librarian")
+    csv_text = HEADER + "Emma,Jane Austen,,,,,,\nNo Author,,,,,,,\n"
+    status, body = send(users, librarian, csv_text, atomic="true")
+    assert status == 422 and body["code"] == "IMPORT_REJECTED"
+    assert body["errors"] == [{"row": 3, "field": "author", "message": "is required"}]
+    assert books(engine) == {}
+    status, body = send(users, librarian, HEADER + "Emma,Jane Austen,,,,,,\n", atomic="true")
+    assert status == 200 and body["data"]["created"] == 1
+
+
+def test_the_file_itself_must_be_csv_with_a_usable_header(users):
+    librarian = users.create("librarian")
+    status, body = send(users, librarian, "name,writer\nDune,Frank Herbert\n")
+    assert status == 422 and body["code"] == "CSV_BAD_HEADER"
+    assert {"field": "name", "message": "is not a book field"} in body["errors"]
+    assert {"field": "title", "message": "is a required column"} in body["errors"]
+    status, body = send(users, librarian, "")
+    assert status == 422 and body["code"] == "CSV_EMPTY"
+    status, body = send(users, librarian, "title,author,title\n")
+    assert status == 422 and {"field": "title", "message": "appears twice"} in body["errors"]
+    status, body = send(users, librarian, HEADER + "Dune,Frank Herbert\n", content_type="application/json")
+    assert status == 415 and body["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    status, body = send(users, librarian, 'title,author\n"Dune,Frank Herbert\n' + "x" * 200_000)
+    assert status == 422 and body["code"] == "CSV_MALFORMED"
+
+
+def test_a_byte_order_mark_a_charset_and_a_base64_body_are_understood(users, engine):
+    librarian = users.create("librarian")
+    content = "\ufefftitle,author,language\nL'Étranger,Albert Camus,Français\n".encode()
+    event = {
+        "body": base64.b64encode(content).decode(),
+        "is_base64": True,
+        "headers": {"Content-Type": "text/csv; charset=utf-8"},
+    }
+    status, body = invoke("import_books", users=users, user=librarian, query=None, **event)
+    assert status == 200 and body["data"]["created"] == 1
+    assert "L'Étranger" in books(engine)
+    event["body"] = base64.b64encode("title,author\nCaf\xe9,X\n".encode("latin-1")).decode()
+    status, body = invoke("import_books", users=users, user=librarian, query=None, **event)
+    assert status == 422 and body["code"] == "CSV_NOT_UTF8"
+
+
+def test_only_holders_of_books_import_may_import(users):
+    member = users.create("member")
+    assert send(users, member, HEADER + "Emma,Jane Austen,,,,,,\n")[0] == 403
+
+
+def test_more_than_a_thousand_errors_are_counted_but_not_all_listed(users):
+    librarian = users.create("librarian")
+    csv_text = "title,author\n" + ",\n".join(f"Title {n}" for n in range(1500)) + ",\n"
+    status, body = send(users, librarian, csv_text)
+    assert status == 200
+    assert body["data"]["failed"] == 1500 and len(body["data"]["errors"]) == 1000
+    assert body["data"]["errors_truncated"] is True
+    assert body["data"]["errors"][0]["row"] == 2
