@@ -1,9 +1,9 @@
 """`sam build` output, and running one of its handlers in a fresh interpreter exactly as Lambda would.
 
-The interpreter runs with `-I -S`: no site-packages, no PYTHONPATH, only the function's folder and the
-layer's `python/` folder on sys.path (Lambda's /var/task and /opt/python). Anything a handler imports that
-the layer does not ship fails here, and so does boto3 imported at module level (the Lambda runtime has it,
-but the cold start pays for it).
+The interpreter runs with `-I -S`: no site-packages, no PYTHONPATH; on sys.path only the function's folder and
+the layer's `python/` folder (Lambda's /var/task and /opt/python), then boto3 and its dependencies alone, as the
+Lambda runtime provides them. Anything a handler imports that the layer does not ship fails here. The report
+says whether importing the handler already imported boto3 (it should not: the cold start would pay for it).
 """
 
 from __future__ import annotations
@@ -21,14 +21,23 @@ from devtools import template
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
+# What the Lambda Python runtime ships besides the standard library.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
 _RUNNER = """
 import json, sys, time
 started = time.perf_counter()
-function_dir, layer_dir, handler, event_json = sys.argv[1:5]
+function_dir, layer_dir, runtime_dir, handler, event_json = sys.argv[1:6]
 sys.path[:0] = [function_dir, layer_dir]
+sys.path.append(runtime_dir)
 module_name, attribute = handler.rsplit(".", 1)
 module = __import__(module_name, fromlist=[attribute])
 imported = time.perf_counter()
+boto3_at_import = "boto3" in sys.modules
+event = json.loads(event_json)
+if event is None:
+    print(json.dumps({"import_s": imported - started, "boto3_at_import": boto3_at_import}))
+    sys.exit(0)
 class Context:
     function_name, function_version, memory_limit_in_mb = handler, "1", 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold-start"
@@ -36,11 +45,12 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 15000
 try:
-    result = getattr(module, attribute)(json.loads(event_json), Context())
+    result = getattr(module, attribute)(event, Context())
 except Exception as error:
     result = {"exception": str(error)}
 done = time.perf_counter()
-print(json.dumps({"import_s": imported - started, "total_s": done - started, "result": result}))
+print(json.dumps({"import_s": imported - started, "total_s": done - started, "result": result,
+                  "boto3_at_import": boto3_at_import}))
 """
 
 
@@ -71,33 +81,47 @@ def handler_of(logical_id: str) -> str:
     return template.load().functions[logical_id].handler
 
 
-def sample_event(logical_id: str) -> dict[str, Any]:
-    """The function's first GET event in events/<its folder>/ (the authorizer's token event for it)."""
-    function = template.load().functions[logical_id]
-    candidates = sorted((EVENTS / function.code_dir.name).glob("*.json"))
-    for path in candidates:
+def sample_event(logical_id: str) -> dict[str, Any] | None:
+    """An event the function can answer without AWS: its first GET route's event in events/<its folder>/, the
+    authorizer's token event, or a scheduled event; None for functions that only react to AWS (e.g. S3)."""
+    api = template.load()
+    function = api.functions[logical_id]
+    resources = {route.path for route in api.routes if route.function == logical_id and route.method == "GET"}
+    for path in sorted((EVENTS / function.code_dir.name).glob("*.json")):
         event = json.loads(path.read_text())
-        if event.get("type") == "TOKEN" or event.get("httpMethod") == "GET":
+        if event.get("type") == "TOKEN" and api.authorizer and api.authorizer.function == logical_id:
             return event
-    raise LookupError(f"no GET event for {logical_id} in events/{function.code_dir.name}/")
+        if event.get("httpMethod") == "GET" and event.get("resource") in resources:
+            return event
+        if event.get("detail-type") == "Scheduled Event" and "Schedule" in function.event_types:
+            return event
+    return None
 
 
-def invoke_fresh(build_dir: Path, logical_id: str, event: dict[str, Any], environment: dict[str, str]) -> dict:
-    """One cold start: a new interpreter imports the built handler and answers `event`."""
+def _runtime_packages(build_dir: Path) -> Path:
+    """A folder with only what the Lambda runtime adds (boto3 and its dependencies), linked from this venv."""
+    folder = build_dir / ".lambda-runtime"
+    if not folder.exists():
+        folder.mkdir()
+        site_packages = Path(next(p for p in sys.path if p.endswith("site-packages")))
+        for name in RUNTIME_PACKAGES:
+            (folder / name).symlink_to(site_packages / name)
+    return folder
+
+
+def invoke_fresh(build_dir: Path, logical_id: str, event: dict[str, Any] | None, environment: dict[str, str]) -> dict:
+    """One cold start: a new interpreter imports the built handler and answers `event` (None: import only)."""
     function = template.load().functions[logical_id]
+    arguments = [
+        str(build_dir / logical_id),
+        str(build_dir / "CommonLayer" / "python"),
+        str(_runtime_packages(build_dir)),
+        function.handler,
+        json.dumps(event),
+    ]
     started = time.perf_counter()
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            _RUNNER,
-            str(build_dir / logical_id),
-            str(build_dir / "CommonLayer" / "python"),
-            function.handler,
-            json.dumps(event),
-        ],
+        [sys.executable, "-I", "-S", "-c", _RUNNER, *arguments],
         capture_output=True,
         text=True,
         env={**function.environment, **environment},

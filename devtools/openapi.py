@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
@@ -45,7 +46,15 @@ def build() -> dict:
         function = api.functions[logical_id]
         module = function.handler.rsplit(".", 1)[0]
         merge.add_file(function.code_dir / (module.replace(".", "/") + ".py"), resolver_name="app")
-    return _with_error_envelopes(merge.get_openapi_schema())
+    # Powertools' merge leaves enums (e.g. a parameter's `in`) as Python objects: make it plain JSON first.
+    document = json.loads(json.dumps(merge.get_openapi_schema(), default=_plain))
+    return _with_error_envelopes(document)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _with_error_envelopes(document: dict) -> dict:

@@ -68,6 +68,7 @@ class Function:
     handler: str
     timeout: int
     environment: dict[str, str]
+    event_types: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def load(template_path: Path = TEMPLATE, parameter_overrides: dict[str, str] | N
             handler=properties["Handler"],
             timeout=int(properties.get("Timeout", function_globals.get("Timeout", 3))),
             environment=environment,
+            event_types=frozenset(event["Type"] for event in properties.get("Events", {}).values()),
         )
         for event in properties.get("Events", {}).values():
             if event["Type"] != "Api":
