@@ -10,7 +10,9 @@ class InvalidIsbn(ValueError):
 
 
 def _isbn13_check_digit(first_twelve: str) -> str:
-    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first_twelve))
+    # Byte arithmetic on the ASCII digits: a CSV import checks 100,000 of these in well under a second.
+    codes = first_twelve.encode("ascii")
+    total = sum(codes[0::2]) + 3 * sum(codes[1::2]) - 24 * ord("0")
     return str((10 - total % 10) % 10)
 
 
@@ -18,7 +20,7 @@ def normalize(raw: str) -> str:
     """The ISBN-13 form of an ISBN-10 or ISBN-13; raises InvalidIsbn."""
     compact = raw.translate(_SEPARATORS).upper()
     if len(compact) == 13:
-        if not compact.isdigit():
+        if not (compact.isascii() and compact.isdigit()):
             raise InvalidIsbn("An ISBN-13 has 13 digits")
         if not compact.startswith(("978", "979")):
             raise InvalidIsbn("An ISBN-13 starts with 978 or 979")
@@ -27,7 +29,7 @@ def normalize(raw: str) -> str:
         return compact
     if len(compact) == 10:
         body, check = compact[:9], compact[9]
-        if not body.isdigit() or not (check.isdigit() or check == "X"):
+        if not (body.isascii() and body.isdigit() and check in "0123456789X"):
             raise InvalidIsbn("An ISBN-10 has 9 digits and a check digit (0-9 or X)")
         total = sum(int(digit) * (10 - position) for position, digit in enumerate(body))
         total += 10 if check == "X" else int(check)

@@ -20,10 +20,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -62,6 +63,12 @@ _TITLE = COLUMNS.index("title")
 _AUTHOR = COLUMNS.index("author")
 
 Progress = Callable[[int], None]
+
+
+class _Written(NamedTuple):
+    created: int
+    updated: int
+    refused: list[tuple[int, int]]  # (row number, copies out) of rows whose quantity is below the copies out
 
 
 class _Rejected(ValueError):
@@ -276,16 +283,17 @@ class _Import:
     def validate(self, records: Iterable[tuple[int, list[str]]]) -> list[list[Any]]:
         staged = []
         report = self.report
+        plan, width, first_row_of_isbn = self.plan, self.width, self.first_row_of_isbn
         for row_number, cells in records:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             report.rows += 1
-            if len(cells) > self.width:
-                report.fail(row_number, [(None, f"has {len(cells)} cells; the header names {self.width} columns")])
+            if len(cells) > width:
+                report.fail(row_number, [(None, f"has {len(cells)} cells; the header names {width} columns")])
                 continue
             values: list[Any] = [None] * len(COLUMNS)
             problems: list[tuple[str | None, str]] = []
-            for cell, (position, name, clean) in zip(cells, self.plan, strict=False):
+            for cell, (position, name, clean) in zip(cells, plan, strict=False):
                 try:
                     values[position] = clean(cell)
                 except _Rejected as rejected:
@@ -295,7 +303,7 @@ class _Import:
                     problems.append((COLUMNS[position], "is required"))
             isbn = values[_ISBN]
             if isbn is not None and not problems:
-                first = self.first_row_of_isbn.setdefault(isbn, row_number)
+                first = first_row_of_isbn.setdefault(isbn, row_number)
                 if first != row_number:
                     problems.append(("isbn", f"repeats the ISBN of row {first}"))
             if problems:
@@ -304,9 +312,10 @@ class _Import:
                 staged.append([row_number, *values])
         return staged
 
-    def write(self, staged: list[list[Any]]) -> None:
+    def write(self, staged: list[list[Any]]) -> _Written:
+        """Upserts validated rows. Runs on the writer thread: it touches the session, never the report."""
         if not staged:
-            return
+            return _Written(0, 0, [])
         buffer = io.StringIO()
         csv.writer(buffer).writerows(staged)
         buffer.seek(0)
@@ -316,15 +325,25 @@ class _Import:
         cursor.execute(
             f"COPY book_import (row_number, {', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)", stream=buffer
         )
-        session.execute(text("ANALYZE book_import"))
         updated = session.scalar(text(_UPDATE_EXISTING), {"actor": self.actor}) or 0
         inserted = session.execute(text(_INSERT_NEW), {"actor": self.actor}).one()
-        self.report.created += inserted.created
-        self.report.updated += updated + inserted.updated
+        refused = []
         if updated + inserted.created + inserted.updated < len(staged):
-            for row in session.execute(text(_COPIES_OUT)):
-                message = f"{row.copies_out} copies are on loan or on the hold shelf; quantity cannot be lower"
-                self.report.fail(row.row_number, [("quantity", message)])
+            refused = [(row.row_number, row.copies_out) for row in session.execute(text(_COPIES_OUT))]
+        return _Written(inserted.created, updated + inserted.updated, refused)
+
+    def count(self, written: _Written) -> None:
+        self.report.created += written.created
+        self.report.updated += written.updated
+        for row_number, copies_out in written.refused:
+            message = f"{copies_out} copies are on loan or on the hold shelf; quantity cannot be lower"
+            self.report.fail(row_number, [("quantity", message)])
+
+
+def _finish_chunk(run: _Import, written: Future[_Written], rows_done: int, on_progress: Progress | None) -> None:
+    run.count(written.result())
+    if on_progress is not None:
+        on_progress(rows_done)
 
 
 def import_csv(
@@ -346,13 +365,22 @@ def import_csv(
     savepoint = session.begin_nested()
     try:
         run = _Import(session, columns, report)
-        while chunk := list(islice(records, chunk_rows or CHUNK_ROWS)):
-            staged = run.validate(chunk)
-            # An atomic import that already failed only validates the rest, to report every bad row.
-            if not (atomic and report.failed):
-                run.write(staged)
-            if on_progress is not None:
-                on_progress(report.rows)
+        # The database writes one chunk while this thread validates the next; the session is only ever
+        # used by one thread at a time (a chunk's write is waited for before the next one starts).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-import") as writer:
+            writing: tuple[Future[_Written], int] | None = None
+            while chunk := list(islice(records, chunk_rows or CHUNK_ROWS)):
+                staged = run.validate(chunk)
+                if writing is not None:
+                    _finish_chunk(run, *writing, on_progress)
+                    writing = None
+                # An atomic import that already failed only validates the rest, to report every bad row.
+                if not (atomic and report.failed):
+                    writing = (writer.submit(run.write, staged), report.rows)
+                elif on_progress is not None:
+                    on_progress(report.rows)
+            if writing is not None:
+                _finish_chunk(run, *writing, on_progress)
     except BaseException:
         savepoint.rollback()
         raise

@@ -3,10 +3,11 @@
 Every filter is answered from an index, and the total costs at most one pass over the matches:
 
 - no filter: the total is `catalogue_counts.live_books` (kept by triggers), the page an index range;
-- title/author/publisher/publication/search: the trigram or full-text index finds candidates that must be
-  re-checked against the row anyway, so one pass returns the page and `count(*) OVER ()`;
-- genre/language: few distinct values, so the matching values are found first (a skip scan of their index)
-  and the count is read from that index alone, availability included (it carries the copy counters);
+- title/author/publisher/search: the trigram or full-text index finds candidates that must be re-checked
+  against the row anyway, so one pass returns the page and `count(*) OVER ()` (publication and language,
+  unindexed, are checked the same way);
+- genre: few distinct values, so the matching genres are found first (a skip scan of their index) and the
+  count is read from that index alone, availability included (it carries the copy counters);
 - available: the copy counters on the row, never the loans table.
 """
 
@@ -110,18 +111,17 @@ def _order_by(ordering: str, rank: ColumnElement[Any] | None) -> list[ColumnElem
     return [ordered, Book.id.desc() if descending else Book.id]
 
 
-def _matching_values(session: Session, column: str, needle: str) -> list[str]:
-    """The distinct values of a low-cardinality column that contain `needle`, one index probe per value."""
-    assert column in ("genre", "language")
+def _matching_genres(session: Session, needle: str) -> list[str]:
+    """The distinct genres containing `needle`, found with one index probe per genre (a skip scan)."""
     query = text(
-        f"""
-        WITH RECURSIVE present(value) AS (
-            SELECT min({column}) FROM books WHERE archived_on IS NULL
+        """
+        WITH RECURSIVE present(genre) AS (
+            SELECT min(genre) FROM books WHERE archived_on IS NULL
             UNION ALL
-            SELECT (SELECT min({column}) FROM books WHERE archived_on IS NULL AND {column} > present.value)
-            FROM present WHERE present.value IS NOT NULL
+            SELECT (SELECT min(genre) FROM books WHERE archived_on IS NULL AND genre > present.genre)
+            FROM present WHERE present.genre IS NOT NULL
         )
-        SELECT value FROM present WHERE value ILIKE :pattern
+        SELECT genre FROM present WHERE genre ILIKE :pattern
         """
     )
     return list(session.scalars(query, {"pattern": contains_pattern(needle)}))
@@ -135,16 +135,16 @@ def list_books(session: Session, filters: Filters, ordering: str | None, page: i
         (Book.author, filters.author),
         (Book.publisher, filters.publisher),
         (Book.publication, filters.publication),
+        (Book.language, filters.language),
     ):
         if value is not None:
             conditions.append(column.ilike(contains_pattern(value)))
             rechecked = True
-    for name, value in (("genre", filters.genre), ("language", filters.language)):
-        if value is not None:
-            values = _matching_values(session, name, value)
-            if not values:
-                return page_of([], page, page_size, 0)
-            conditions.append(getattr(Book, name).in_(values))
+    if filters.genre is not None:
+        genres = _matching_genres(session, filters.genre)
+        if not genres:
+            return page_of([], page, page_size, 0)
+        conditions.append(Book.genre.in_(genres))
     if filters.isbn is not None:
         conditions.append(Book.isbn == filters.isbn)
     if filters.available is not None:

@@ -102,6 +102,7 @@ def upgrade() -> None:
         ["genre", sa.text("published_date DESC NULLS LAST")],
         unique=False,
         postgresql_where=sa.text("archived_on IS NULL"),
+        postgresql_include=["quantity", "copies_on_loan", "copies_on_hold_shelf"],
     )
     op.create_index(
         "ix_books_title_trgm",
@@ -121,15 +122,6 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("archived_on IS NULL"),
     )
-    for column in ("genre", "language"):
-        op.create_index(
-            f"ix_books_live_{column}",
-            "books",
-            [column],
-            unique=False,
-            postgresql_where=sa.text("archived_on IS NULL"),
-            postgresql_include=["quantity", "copies_on_loan", "copies_on_hold_shelf"],
-        )
     op.create_table(
         "catalogue_counts",
         sa.Column("id", sa.SmallInteger(), server_default="1", nullable=False),
@@ -346,7 +338,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loans")),
     )
     op.create_index("ix_loans_book_borrowed_on", "loans", ["book_id", "borrowed_on"], unique=False)
-    op.create_index("ix_loans_borrowed_on", "loans", ["borrowed_on"], unique=False)
+    op.create_index("ix_loans_borrowed_on", "loans", ["borrowed_on"], unique=False, postgresql_include=["book_id"])
+    op.create_table(
+        "loan_counts",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("book_id", sa.BigInteger(), nullable=False),
+        sa.Column("loans", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["book_id"], ["books.id"], name=op.f("fk_loan_counts_book_id_books"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("month", "book_id", name=op.f("pk_loan_counts")),
+    )
+    _count_loans_by_month()
     op.create_index(
         "ix_loans_open_due_date", "loans", ["due_date"], unique=False, postgresql_where=sa.text("returned_on IS NULL")
     )
@@ -610,6 +613,61 @@ def _count_live_books() -> None:
     )
 
 
+def _count_loans_by_month() -> None:
+    """loan_counts follows every insert, delete and truncate of loans, and every change of a loan's title or start.
+
+    Inserts and deletes count their transition tables once per statement (a borrow is one statement, so is a bulk
+    load); a row trigger moves a loan whose `book_id` or `borrowed_on` changes. Returns and renewals touch neither
+    column, so they never fire it. Months are UTC calendar months; a missing row means zero.
+    """
+    month = "date_trunc('month', {} AT TIME ZONE 'UTC')::date"
+    op.execute(
+        f"""
+        CREATE FUNCTION circulation_count_loans() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO loan_counts (month, book_id, loans)
+                SELECT {month.format("borrowed_on")}, book_id, count(*) FROM new_rows GROUP BY 1, 2
+                ON CONFLICT (month, book_id) DO UPDATE SET loans = loan_counts.loans + excluded.loans;
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE loan_counts SET loans = loan_counts.loans - gone.loans
+                FROM (SELECT {month.format("borrowed_on")} AS month, book_id, count(*) AS loans
+                      FROM old_rows GROUP BY 1, 2) gone
+                WHERE loan_counts.month = gone.month AND loan_counts.book_id = gone.book_id;
+            ELSE
+                UPDATE loan_counts SET loans = loans - 1
+                WHERE month = {month.format("OLD.borrowed_on")} AND book_id = OLD.book_id;
+                INSERT INTO loan_counts (month, book_id, loans) VALUES ({month.format("NEW.borrowed_on")}, NEW.book_id, 1)
+                ON CONFLICT (month, book_id) DO UPDATE SET loans = loan_counts.loans + 1;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER loans_count_inserts AFTER INSERT ON loans REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION circulation_count_loans()"
+    )
+    op.execute(
+        "CREATE TRIGGER loans_count_deletes AFTER DELETE ON loans REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION circulation_count_loans()"
+    )
+    op.execute(
+        "CREATE TRIGGER loans_count_moves AFTER UPDATE OF book_id, borrowed_on ON loans FOR EACH ROW "
+        "WHEN (OLD.book_id IS DISTINCT FROM NEW.book_id OR OLD.borrowed_on IS DISTINCT FROM NEW.borrowed_on) "
+        "EXECUTE FUNCTION circulation_count_loans()"
+    )
+    op.execute(
+        "CREATE FUNCTION circulation_forget_loan_counts() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN DELETE FROM loan_counts; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER loans_count_truncate AFTER TRUNCATE ON loans "
+        "FOR EACH STATEMENT EXECUTE FUNCTION circulation_forget_loan_counts()"
+    )
+
+
 def _seed_reference_data() -> None:
     permissions = sa.table("permissions", sa.column("code"), sa.column("name"), sa.column("is_builtin"))
     op.bulk_insert(
@@ -654,6 +712,11 @@ def downgrade() -> None:
     op.drop_index("uq_loans_open_user_book", table_name="loans", postgresql_where=sa.text("returned_on IS NULL"))
     op.drop_index(op.f("ix_loans_user_id"), table_name="loans")
     op.drop_index("ix_loans_open_due_date", table_name="loans", postgresql_where=sa.text("returned_on IS NULL"))
+    op.drop_table("loan_counts")
+    for trigger in ("loans_count_inserts", "loans_count_deletes", "loans_count_moves", "loans_count_truncate"):
+        op.execute(f"DROP TRIGGER {trigger} ON loans")
+    op.execute("DROP FUNCTION circulation_count_loans()")
+    op.execute("DROP FUNCTION circulation_forget_loan_counts()")
     op.drop_index("ix_loans_borrowed_on", table_name="loans")
     op.drop_index("ix_loans_book_borrowed_on", table_name="loans")
     op.drop_table("loans")
@@ -672,8 +735,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {trigger} ON books")
     op.execute("DROP FUNCTION catalogue_count_live_books()")
     op.execute("DROP FUNCTION catalogue_forget_count()")
-    for index in ("ix_books_live_title", "ix_books_live_genre", "ix_books_live_language"):
-        op.drop_index(index, table_name="books")
+    op.drop_index("ix_books_live_title", table_name="books")
     op.drop_index("uq_books_isbn_live", table_name="books", postgresql_where=sa.text("archived_on IS NULL"))
     op.drop_index(
         "ix_books_title_trgm", table_name="books", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}
