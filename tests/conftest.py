@@ -78,6 +78,17 @@ def clean_db(engine) -> None:
         )
         connection.execute(text("DELETE FROM permission_groups WHERE NOT is_builtin"))
         connection.execute(text("DELETE FROM permissions WHERE NOT is_builtin"))
+        # Admins may retune the built-in group (PATCH /groups/{id}); put back what the migration seeds.
+        connection.execute(
+            text(
+                "UPDATE permission_groups SET description = 'Day-to-day library staff' WHERE name = 'librarians';"
+                "DELETE FROM group_permissions WHERE group_id = (SELECT id FROM permission_groups "
+                "WHERE name = 'librarians');"
+                "INSERT INTO group_permissions (group_id, permission_id) SELECT g.id, p.id "
+                "FROM permission_groups g, permissions p WHERE g.name = 'librarians' "
+                "AND p.code NOT IN ('users.manage', 'groups.manage', 'policies.manage')"
+            )
+        )
 
 
 class Users:
