@@ -9,6 +9,11 @@
    hold's fulfilment, the borrow receipt and the stored answer all depend on, so nothing is written without it.
 
 The unique index of one open loan per member and title backs the second check up.
+
+The statements are built once and run on the session's connection: SQLAlchemy then neither rebuilds nor
+re-keys them per request, nor wraps ORM result processing around them; a request only binds its values.
+Parameter names differ from every column name of the tables the statements update, which SQLAlchemy would
+otherwise read as extra SET values.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Row, and_, exists, false, func, literal, select, update
+from sqlalchemy import BigInteger, Date, Row, Select, String, and_, bindparam, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,6 +37,58 @@ from library_loans import schemas
 from library_loans.integrity import violated_constraint
 
 BORROWED = "Book borrowed"
+RECEIPT = "borrow_receipt"
+MEMBER = bindparam("borrower", type_=BigInteger)
+BOOK = bindparam("borrowed_book", type_=BigInteger)
+CALLER = bindparam("caller", type_=BigInteger)
+NEW_LOAN = bindparam("new_loan", type_=BigInteger)
+ACTOR = bindparam("actor", type_=BigInteger)
+
+LOCK_MEMBER = (
+    select(
+        User.name,
+        User.email,
+        User.is_active,
+        func.now().label("now"),
+        circulation.TODAY.label("today"),
+        Policy.loan_period_days,
+        Policy.max_loans,
+        Policy.max_renewals,
+        Policy.block_threshold,
+    )
+    .join_from(User, Policy, Policy.id == 1)
+    .where(User.id == MEMBER)
+    .with_for_update(of=User, key_share=True)
+)
+_MEMBERS_OPEN_LOANS = (Loan.user_id == MEMBER, Loan.returned_on.is_(None))
+FACTS = (
+    select(
+        Book.title,
+        Book.author,
+        Book.archived_on.is_not(None).label("archived"),
+        select(func.count()).where(*_MEMBERS_OPEN_LOANS).scalar_subquery().label("open_loans"),
+        exists().where(*_MEMBERS_OPEN_LOANS, Loan.book_id == BOOK).label("has_title"),
+        circulation.overdue_loan_exists(MEMBER).label("has_overdue"),
+        circulation.unpaid_fines_total(MEMBER).label("unpaid"),
+        select(Hold.id)
+        .where(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == "ready")
+        .scalar_subquery()
+        .label("ready_hold_id"),
+        IdempotencyRecord.request_hash,
+        IdempotencyRecord.status_code,
+        IdempotencyRecord.response,
+        # Allocated up front so the loan, its receipt and the stored answer are written in one statement.
+        func.nextval(func.pg_get_serial_sequence(Loan.__tablename__, Loan.id.key)).label("loan_id"),
+    )
+    # Without a key, `key = NULL` matches no record.
+    .outerjoin(
+        IdempotencyRecord,
+        and_(IdempotencyRecord.user_id == CALLER, IdempotencyRecord.key == bindparam("idempotency_key")),
+    )
+    .where(Book.id == BOOK)
+)
+NOTICE_COLUMNS = ("user_id", "kind", "dedupe_key", "recipient", "subject", "body_text", "body_html")
+ANSWER_PARAMETERS = ("caller", "idempotency_key", "request_hash", "response")
 
 
 @dataclass(frozen=True)
@@ -48,8 +106,14 @@ def fingerprint(member_id: int, book_id: int) -> str:
 
 
 def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, idempotency_key: str | None) -> Answer:
-    member = _lock_member(session, member_id)
-    facts = _facts(session, caller_id=caller_id, member_id=member_id, book_id=book_id, key=idempotency_key)
+    connection = session.connection()
+    member = connection.execute(LOCK_MEMBER, {"borrower": member_id}).one_or_none()
+    if member is None:
+        raise NotFound("Member not found", code="USER_NOT_FOUND")
+    asked = {"caller": caller_id, "borrower": member_id, "borrowed_book": book_id, "idempotency_key": idempotency_key}
+    facts = connection.execute(FACTS, asked).one_or_none()
+    if facts is None or (facts.archived and facts.response is None):
+        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
     if facts.response is not None:
         return _replay(facts, fingerprint(member_id, book_id))
     _check_rules(member, facts)
@@ -60,58 +124,6 @@ def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, id
         stored = (caller_id, idempotency_key, fingerprint(member_id, book_id), body)
     _take_copy_and_record(session, member, facts, loan, stored)
     return Answer(201, BORROWED, loan)
-
-
-def _lock_member(session: Session, member_id: int) -> Row:
-    member = session.execute(
-        select(
-            User.name,
-            User.email,
-            User.is_active,
-            func.now().label("now"),
-            circulation.TODAY.label("today"),
-            Policy.loan_period_days,
-            Policy.max_loans,
-            Policy.max_renewals,
-            Policy.block_threshold,
-        )
-        .join_from(User, Policy, Policy.id == 1)
-        .where(User.id == member_id)
-        .with_for_update(of=User, key_share=True)
-    ).one_or_none()
-    if member is None:
-        raise NotFound("Member not found", code="USER_NOT_FOUND")
-    return member
-
-
-def _facts(session: Session, *, caller_id: int, member_id: int, book_id: int, key: str | None) -> Row:
-    open_loans = (Loan.user_id == member_id, Loan.returned_on.is_(None))
-    stored_answer = and_(IdempotencyRecord.user_id == caller_id, IdempotencyRecord.key == key) if key else false()
-    facts = session.execute(
-        select(
-            Book.title,
-            Book.author,
-            Book.archived_on.is_not(None).label("archived"),
-            select(func.count()).where(*open_loans).scalar_subquery().label("open_loans"),
-            exists().where(*open_loans, Loan.book_id == book_id).label("has_title"),
-            circulation.overdue_loan_exists(member_id).label("has_overdue"),
-            circulation.unpaid_fines_total(member_id).label("unpaid"),
-            select(Hold.id)
-            .where(Hold.user_id == member_id, Hold.book_id == book_id, Hold.status == "ready")
-            .scalar_subquery()
-            .label("ready_hold_id"),
-            IdempotencyRecord.request_hash,
-            IdempotencyRecord.status_code,
-            IdempotencyRecord.response,
-            # Allocated up front so the loan, its receipt and the stored answer are written in one statement.
-            func.nextval(func.pg_get_serial_sequence(Loan.__tablename__, Loan.id.key)).label("loan_id"),
-        )
-        .outerjoin(IdempotencyRecord, stored_answer)
-        .where(Book.id == book_id)
-    ).one_or_none()
-    if facts is None or (facts.archived and facts.response is None):
-        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
-    return facts
 
 
 def _replay(facts: Row, request_hash: str) -> Answer:
@@ -167,56 +179,27 @@ def _take_copy_and_record(
     stored: tuple[int, str, str, dict[str, Any]] | None,
 ) -> None:
     from_hold_shelf = facts.ready_hold_id is not None
-    if from_hold_shelf:
-        copy_kept = Book.copies_on_hold_shelf > 0
-        counters = {
-            Book.copies_on_loan: Book.copies_on_loan + 1,
-            Book.copies_on_hold_shelf: Book.copies_on_hold_shelf - 1,
-        }
-        hold_to_fulfil = and_(Hold.id == facts.ready_hold_id, Hold.status == "ready")
-    else:
-        copy_kept = Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf > 0
-        counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
-        # A member who queued and then found a copy free leaves the queue with this loan.
-        hold_to_fulfil = and_(
-            Hold.user_id == loan["user_id"], Hold.book_id == loan["book_id"], Hold.status == "waiting"
-        )
-    actor = db.current_actor.get()
-    taken = (
-        update(Book)
-        .where(Book.id == loan["book_id"], Book.archived_on.is_(None), copy_kept)
-        .values(counters)
-        .returning(Book.id)
-        .cte("taken")
-    )
-    copy_taken = exists(select(taken.c.id))
-    new_loan = insert(Loan).from_select(
-        ["id", "user_id", "book_id", "due_date", "created_by", "updated_by"],
-        select(
-            literal(loan["id"], BigInteger),
-            literal(loan["user_id"], BigInteger),
-            taken.c.id,
-            literal(loan["due_date"], Date),
-            literal(actor, BigInteger),
-            literal(actor, BigInteger),
-        ),
-    )
-    fulfilled = (
-        update(Hold)
-        .where(hold_to_fulfil, copy_taken)
-        .values(status="fulfilled", loan_id=loan["id"], updated_by=actor)
-        .returning(Hold.id)
-        .cte("fulfilled")
-    )
-    writes = [new_loan.cte("new_loan"), _receipt(member, loan, copy_taken).cte("receipt")]
+    context = {"name": member.name, "title": loan["title"], "author": loan["author"], "due_date": loan["due_date"]}
+    subject, text_body, html_body = notices.render(RECEIPT, context)
+    parameters = {
+        "borrowed_book": loan["book_id"],
+        "new_loan": loan["id"],
+        "borrower": loan["user_id"],
+        "due_date": loan["due_date"],
+        "actor": db.current_actor.get(),
+        "ready_hold": facts.ready_hold_id,
+        "dedupe_key": notices.dedupe_key(loan["user_id"], RECEIPT, f"loan:{loan['id']}"),
+        "recipient": member.email,
+        "subject": subject,
+        "body_text": text_body,
+        "body_html": html_body,
+    }
     if stored is not None:
-        writes.append(_stored_answer(stored, copy_taken).cte("stored_answer"))
-    statement = select(
-        select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
-        select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),
-    ).add_cte(*writes)
+        parameters.update(zip(ANSWER_PARAMETERS, stored, strict=True))
     try:
-        outcome = session.execute(statement).one()
+        outcome = (
+            session.connection().execute(_take_copy_statement(from_hold_shelf, stored is not None), parameters).one()
+        )
     except IntegrityError as error:
         raise _conflict_for(error) from error
     if not outcome.copies_taken:
@@ -226,39 +209,63 @@ def _take_copy_and_record(
         raise Conflict("The hold on this title is no longer ready", code="BOOK_UNAVAILABLE")
 
 
-def _receipt(member: Row, loan: dict[str, Any], copy_taken: Any):
-    kind = "borrow_receipt"
-    user_id = loan["user_id"]
-    context = {"name": member.name, "title": loan["title"], "author": loan["author"], "due_date": loan["due_date"]}
-    subject, text_body, html_body = notices.render(kind, context)
-    values = {
-        "user_id": literal(user_id, BigInteger),
-        "kind": literal(kind),
-        "dedupe_key": literal(notices.dedupe_key(user_id, kind, f"loan:{loan['id']}")),
-        "recipient": literal(member.email),
-        "subject": literal(subject),
-        "body_text": literal(text_body),
-        "body_html": literal(html_body),
-    }
-    return (
+@cache
+def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
+    """Step 3: one statement per combination, built on first use."""
+    if from_hold_shelf:
+        copy_kept = Book.copies_on_hold_shelf > 0
+        counters = {
+            Book.copies_on_loan: Book.copies_on_loan + 1,
+            Book.copies_on_hold_shelf: Book.copies_on_hold_shelf - 1,
+        }
+        hold_to_fulfil = and_(Hold.id == bindparam("ready_hold", type_=BigInteger), Hold.status == "ready")
+    else:
+        copy_kept = Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf > 0
+        counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
+        # A member who queued and then found a copy free leaves the queue with this loan.
+        hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == "waiting")
+    taken = (
+        update(Book)
+        .where(Book.id == BOOK, Book.archived_on.is_(None), copy_kept)
+        .values(counters)
+        .returning(Book.id)
+        .cte("taken")
+    )
+    copy_taken = exists(select(taken.c.id))
+    new_loan = insert(Loan).from_select(
+        ["id", "user_id", "book_id", "due_date", "created_by", "updated_by"],
+        select(NEW_LOAN, MEMBER, taken.c.id, bindparam("due_date", type_=Date), ACTOR, ACTOR),
+    )
+    fulfilled = (
+        update(Hold)
+        .where(hold_to_fulfil, copy_taken)
+        .values(status="fulfilled", loan_id=NEW_LOAN, updated_by=ACTOR)
+        .returning(Hold.id)
+        .cte("fulfilled")
+    )
+    notice_values = (bindparam(name, type_=String) for name in NOTICE_COLUMNS[2:])
+    receipt = (
         insert(Notification)
-        .from_select(list(values), select(*values.values()).where(copy_taken))
+        .from_select(list(NOTICE_COLUMNS), select(MEMBER, literal(RECEIPT), *notice_values).where(copy_taken))
         .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
     )
-
-
-def _stored_answer(stored: tuple[int, str, str, dict[str, Any]], copy_taken: Any):
-    caller_id, key, request_hash, body = stored
-    return insert(IdempotencyRecord).from_select(
-        ["user_id", "key", "request_hash", "status_code", "response"],
-        select(
-            literal(caller_id, BigInteger),
-            literal(key),
-            literal(request_hash),
+    writes = [new_loan.cte("new_loan"), receipt.cte("receipt")]
+    if store_answer:
+        answer = select(
+            CALLER,
+            bindparam("idempotency_key", type_=String),
+            bindparam("request_hash", type_=String),
             literal(201),
-            literal(body, JSONB),
-        ).where(copy_taken),
-    )
+            bindparam("response", type_=JSONB),
+        ).where(copy_taken)
+        stored_answer = insert(IdempotencyRecord).from_select(
+            ["user_id", "key", "request_hash", "status_code", "response"], answer
+        )
+        writes.append(stored_answer.cte("stored_answer"))
+    return select(
+        select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
+        select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),
+    ).add_cte(*writes)
 
 
 def _conflict_for(error: IntegrityError) -> Exception:

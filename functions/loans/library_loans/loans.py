@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import BigInteger, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from library_common import circulation, db
@@ -44,6 +44,49 @@ def _loan_rows() -> Select:
     )
 
 
+# Built once and run on the session's connection (see borrowing.py); parameter names avoid the column names
+# of the tables the statements update.
+LOAN = bindparam("the_loan", type_=BigInteger)
+ACTOR = circulation.ACTOR
+LOAN_VIEW = _loan_rows().where(Loan.id == LOAN)
+LOCK_LOAN = (
+    select(Loan).where(Loan.id == LOAN).with_for_update(key_share=True).execution_options(populate_existing=True)
+)
+# Writes go to the table, not the mapped class, so the ORM does not try to synchronise loaded objects.
+LOANS = Loan.__table__
+MARK_RETURNED = (
+    update(LOANS)
+    .where(LOANS.c.id == LOAN, LOANS.c.returned_on.is_(None))
+    .values(returned_on=func.now(), updated_by=ACTOR)
+    .returning(LOANS.c.user_id, LOANS.c.book_id)
+)
+BORROWER = bindparam("borrower", type_=BigInteger)
+RENEWAL_FACTS = (
+    select(
+        User.is_active,
+        circulation.overdue_loan_exists(BORROWER).label("has_overdue"),
+        circulation.unpaid_fines_total(BORROWER).label("unpaid"),
+        exists()
+        .where(Hold.book_id == bindparam("wanted_book", type_=BigInteger), Hold.status == "waiting")
+        .label("someone_waiting"),
+        Policy.block_threshold,
+        Policy.max_renewals,
+        Policy.loan_period_days,
+    )
+    .join_from(User, Policy, Policy.id == 1)
+    .where(User.id == BORROWER)
+)
+RENEW = (
+    update(LOANS)
+    .where(LOANS.c.id == LOAN)
+    .values(
+        due_date=LOANS.c.due_date + select(Policy.loan_period_days).where(Policy.id == 1).scalar_subquery(),
+        renewals=LOANS.c.renewals + 1,
+        updated_by=ACTOR,
+    )
+)
+
+
 def _view(row: Any) -> dict[str, Any]:
     days_overdue = 0 if row.returned_on is not None else max(0, (row.today - row.due_date).days)
     status = "returned" if row.returned_on is not None else "overdue" if days_overdue else "active"
@@ -66,53 +109,40 @@ def _view(row: Any) -> dict[str, Any]:
 
 
 def _read(session: Session, loan_id: int) -> dict[str, Any]:
-    return _view(session.execute(_loan_rows().where(Loan.id == loan_id)).one())
+    return _view(session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one())
 
 
-def _lock(session: Session, loan_id: int, who: Caller) -> Loan:
-    loan = session.execute(
-        select(Loan).where(Loan.id == loan_id).with_for_update(key_share=True).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if loan is None:
-        raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
-    who.require_self_or(loan.user_id, MANAGE)
-    if loan.returned_on is not None:
-        raise Conflict("This loan was already returned", code="LOAN_ALREADY_RETURNED")
-    return loan
+def _not_open(session: Session, loan_id: int, who: Caller) -> Exception:
+    """Why a loan could not be locked as open: unknown, not the caller's, or already returned."""
+    owner = session.scalar(select(Loan.user_id).where(Loan.id == loan_id))
+    if owner is None:
+        return NotFound("Loan not found", code="LOAN_NOT_FOUND")
+    who.require_self_or(owner, MANAGE)
+    return Conflict("This loan was already returned", code="LOAN_ALREADY_RETURNED")
 
 
 def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     """Checks a copy in: the loan closes, a late return is fined, and the copy goes to the next hold or the shelf."""
-    loan = _lock(session, loan_id, who)
-    session.execute(
-        update(Loan)
-        .where(Loan.id == loan_id)
-        .values(returned_on=func.now(), updated_by=db.current_actor.get())
-        .execution_options(synchronize_session=False)
-    )
+    # Closing the loan locks it; a caller who may not return it gets 403 and the change is rolled back.
+    parameters = {"the_loan": loan_id, "actor": db.current_actor.get()}
+    closed = session.connection().execute(MARK_RETURNED, parameters).one_or_none()
+    if closed is None:
+        raise _not_open(session, loan_id, who)
+    who.require_self_or(closed.user_id, MANAGE)
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
     circulation.charge_fine(session, loan_id)
-    next_hold = circulation.copy_comes_back(session, loan.book_id)
+    next_hold = circulation.copy_comes_back(session, closed.book_id)
     returned = _read(session, loan_id)
     return {**returned, "copy_destination": "hold_shelf" if next_hold else "shelf"}
 
 
 def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     """Extends the due date by one loan period, counted from the current due date."""
-    loan = _lock(session, loan_id, who)
-    facts = session.execute(
-        select(
-            User.is_active,
-            circulation.overdue_loan_exists(loan.user_id).label("has_overdue"),
-            circulation.unpaid_fines_total(loan.user_id).label("unpaid"),
-            exists().where(Hold.book_id == loan.book_id, Hold.status == "waiting").label("someone_waiting"),
-            Policy.block_threshold,
-            Policy.max_renewals,
-            Policy.loan_period_days,
-        )
-        .join_from(User, Policy, Policy.id == 1)
-        .where(User.id == loan.user_id)
-    ).one()
+    loan = session.execute(LOCK_LOAN, {"the_loan": loan_id}).scalar_one_or_none()
+    if loan is None or loan.returned_on is not None:
+        raise _not_open(session, loan_id, who)
+    who.require_self_or(loan.user_id, MANAGE)
+    facts = session.connection().execute(RENEWAL_FACTS, {"borrower": loan.user_id, "wanted_book": loan.book_id}).one()
     reason = circulation.block_reason(
         is_active=facts.is_active, has_overdue=facts.has_overdue, unpaid=facts.unpaid, threshold=facts.block_threshold
     )
@@ -122,21 +152,12 @@ def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
         raise Conflict(f"All {facts.max_renewals} renewals are used", code="RENEWAL_LIMIT_REACHED")
     if facts.someone_waiting:
         raise Conflict("Another member is waiting for this title", code="HOLDS_WAITING")
-    session.execute(
-        update(Loan)
-        .where(Loan.id == loan_id)
-        .values(
-            due_date=Loan.due_date + facts.loan_period_days,
-            renewals=Loan.renewals + 1,
-            updated_by=db.current_actor.get(),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(RENEW, {"the_loan": loan_id, "actor": db.current_actor.get()})
     return _read(session, loan_id)
 
 
 def read_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
-    row = session.execute(_loan_rows().where(Loan.id == loan_id)).one_or_none()
+    row = session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one_or_none()
     if row is None:
         raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(row.user_id, VIEW_ALL)

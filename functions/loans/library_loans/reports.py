@@ -5,38 +5,74 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from library_common import circulation
 from library_common.envelope import page_of
 from library_common.models import Book, Fine, Hold, Loan, Policy, User
+from library_common.models.circulation import LoanCount
 
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def most_borrowed(session: Session, *, start: date | None, end: date | None, limit: int) -> list[dict[str, Any]]:
-    """Titles by the number of loans that began between `start` and `end` (whole UTC days, both included)."""
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _loans_between(first: date | None, stop: date | None) -> Select:
+    """Loans begun from day `first` up to (not including) day `stop`, counted per title one by one."""
     conditions = []
-    if start is not None:
-        conditions.append(Loan.borrowed_on >= _start_of(start))
-    if end is not None:
-        conditions.append(Loan.borrowed_on < _start_of(end + timedelta(days=1)))
-    loans = func.count().label("loans")
-    counts = (
-        select(Loan.book_id, loans)
-        .where(*conditions)
-        .group_by(Loan.book_id)
-        .order_by(loans.desc(), Loan.book_id)
+    if first is not None:
+        conditions.append(Loan.borrowed_on >= _start_of(first))
+    if stop is not None:
+        conditions.append(Loan.borrowed_on < _start_of(stop))
+    return select(Loan.book_id, func.count().label("loans")).where(*conditions).group_by(Loan.book_id)
+
+
+def _months_between(first: date | None, stop: date | None) -> Select:
+    """Loans begun in the whole months from `first` up to (not including) `stop`, from the monthly counts."""
+    conditions = []
+    if first is not None:
+        conditions.append(LoanCount.month >= first)
+    if stop is not None:
+        conditions.append(LoanCount.month < stop)
+    return select(LoanCount.book_id, LoanCount.loans).where(*conditions)
+
+
+def most_borrowed(session: Session, *, start: date | None, end: date | None, limit: int) -> list[dict[str, Any]]:
+    """Titles by the number of loans that began between `start` and `end` (whole UTC days, both included).
+
+    Whole calendar months inside the range are summed from the monthly counts; only the days before the first
+    whole month and after the last one are counted loan by loan.
+    """
+    stop = end + timedelta(days=1) if end is not None else None
+    whole_from = start if start is None or start.day == 1 else _next_month(start)
+    whole_to = stop.replace(day=1) if stop is not None else None
+    if whole_from is not None and whole_to is not None and whole_from >= whole_to:
+        parts = [_loans_between(start, stop)]
+    else:
+        parts = [_months_between(whole_from, whole_to)]
+        if start is not None and start < whole_from:
+            parts.append(_loans_between(start, whole_from))
+        if stop is not None and whole_to < stop:
+            parts.append(_loans_between(whole_to, stop))
+    counted = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    loans = func.sum(counted.c.loans).label("loans")
+    ranked = (
+        select(counted.c.book_id, loans)
+        .group_by(counted.c.book_id)
+        .having(loans > 0)
+        .order_by(loans.desc(), counted.c.book_id)
         .limit(limit)
         .subquery()
     )
     rows = session.execute(
-        select(counts.c.book_id, Book.title, Book.author, counts.c.loans)
-        .join(Book, Book.id == counts.c.book_id)
-        .order_by(counts.c.loans.desc(), counts.c.book_id)
+        select(ranked.c.book_id, Book.title, Book.author, ranked.c.loans)
+        .join(Book, Book.id == ranked.c.book_id)
+        .order_by(ranked.c.loans.desc(), ranked.c.book_id)
     )
     return [dict(row._mapping) for row in rows]
 

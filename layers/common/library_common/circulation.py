@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Date, and_, cast, exists, func, literal, select, true, update
+from sqlalchemy import BigInteger, ColumnElement, Date, and_, bindparam, cast, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ from library_common.notices import queue_notice
 # The current calendar day (UTC) of the transaction; `now()` is fixed for the whole transaction.
 TODAY: ColumnElement[Any] = cast(func.timezone("UTC", func.now()), Date)
 ACTIVE_HOLD_STATUSES = ("waiting", "ready")
+# The caller on whose behalf a prebuilt statement writes (audit columns); bound per execution.
+ACTOR = bindparam("actor", type_=BigInteger)
 
 
 def utc_day(timestamp: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -84,27 +86,36 @@ def fine_amount(days_late: ColumnElement[int]) -> ColumnElement[Decimal]:
     return func.least(Policy.fine_per_day * days_late, Policy.fine_cap)
 
 
-def charge_fine(session: Session, loan_id: int) -> Fine | None:
+def _fine_upsert():
+    loan_day = utc_day(func.coalesce(Loan.returned_on, func.now()))
+    amount = fine_amount(late_days(loan_day, Loan.due_date))
+    rows = (
+        select(Loan.id, Loan.user_id, amount, ACTOR, ACTOR)
+        .join(Policy, Policy.id == 1)
+        .where(Loan.id == bindparam("fined_loan", type_=BigInteger), loan_day > Loan.due_date, amount > 0)
+    )
+    # On the table, not the mapped class: an ORM insert executed with parameters would be a bulk insert.
+    fines = Fine.__table__
+    statement = insert(fines).from_select(["loan_id", "user_id", "amount", "created_by", "updated_by"], rows)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[fines.c.loan_id],
+        set_={"amount": statement.excluded.amount, "updated_on": func.now(), "updated_by": ACTOR},
+        where=and_(fines.c.status == "unpaid", fines.c.amount != statement.excluded.amount),
+    )
+    return upsert.returning(fines.c.amount)
+
+
+CHARGE_FINE = _fine_upsert()
+
+
+def charge_fine(session: Session, loan_id: int) -> Decimal | None:
     """Charges the late fee of a loan, as of its return (or today while it is out); None when not late.
 
     The fine row is created, or raised to the current figure while unpaid: a settled (paid or waived)
-    fine is final. Returns None, too, when the fine is settled or already at that figure.
+    fine is final. Answers the amount charged; None, too, when the fine is settled or already at that figure.
     """
-    loan_day = utc_day(func.coalesce(Loan.returned_on, func.now()))
-    amount = fine_amount(late_days(loan_day, Loan.due_date))
-    actor = db.current_actor.get()
-    rows = (
-        select(Loan.id, Loan.user_id, amount, literal(actor, BigInteger), literal(actor, BigInteger))
-        .join(Policy, Policy.id == 1)
-        .where(Loan.id == loan_id, loan_day > Loan.due_date, amount > 0)
-    )
-    statement = insert(Fine).from_select(["loan_id", "user_id", "amount", "created_by", "updated_by"], rows)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[Fine.loan_id],
-        set_={"amount": statement.excluded.amount, "updated_on": func.now(), "updated_by": actor},
-        where=and_(Fine.status == "unpaid", Fine.amount != statement.excluded.amount),
-    )
-    return session.execute(upsert.returning(Fine)).scalar_one_or_none()
+    parameters = {"fined_loan": loan_id, "actor": db.current_actor.get()}
+    return session.connection().execute(CHARGE_FINE, parameters).scalar_one_or_none()
 
 
 # --- where a copy goes --------------------------------------------------------------------------------------
@@ -117,21 +128,24 @@ class ReadyHold:
     expires_on: datetime
 
 
+LOCK_BOOK = (
+    select(Book)
+    .where(Book.id == bindparam("locked_book", type_=BigInteger))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_book(session: Session, book_id: int) -> Book:
     """Locks a title's row (its counters and its hold queue) for the rest of the transaction."""
-    book = session.execute(
-        select(Book).where(Book.id == book_id).with_for_update(key_share=True).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    book = session.execute(LOCK_BOOK, {"locked_book": book_id}).scalar_one_or_none()
     if book is None:
         raise NotFound("Book not found", code="BOOK_NOT_FOUND")
     return book
 
 
-def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
-    """Gives every free copy of the title to the first waiting holds, in queue order, and tells those members.
-
-    The caller holds the book row's lock (see `lock_book`). Also the step to run after a title's quantity grows.
-    """
+def _serving_statement():
+    book_id = bindparam("served_book", type_=BigInteger)
     free = (
         select((Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf).label("copies"))
         .where(Book.id == book_id)
@@ -153,7 +167,7 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
             status="ready",
             ready_on=func.now(),
             expires_on=func.now() + func.make_interval(0, 0, 0, pickup_days),
-            updated_by=db.current_actor.get(),
+            updated_by=ACTOR,
         )
         .returning(Hold.id, Hold.user_id, Hold.expires_on)
         .cte("promoted")
@@ -166,11 +180,23 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
         .returning(Book.title, Book.author)
         .cte("shelved")
     )
-    rows = session.execute(
+    return (
         select(promoted.c.id, promoted.c.user_id, promoted.c.expires_on, shelved.c.title, shelved.c.author)
         .join_from(promoted, shelved, true())
         .order_by(promoted.c.id)
-    ).all()
+    )
+
+
+SERVE_WAITING_HOLDS = _serving_statement()
+
+
+def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
+    """Gives every free copy of the title to the first waiting holds, in queue order, and tells those members.
+
+    The caller holds the book row's lock (see `lock_book`). Also the step to run after a title's quantity grows.
+    """
+    parameters = {"served_book": book_id, "actor": db.current_actor.get()}
+    rows = session.connection().execute(SERVE_WAITING_HOLDS, parameters).all()
     ready = []
     for row in rows:
         queue_notice(
@@ -189,13 +215,22 @@ def pickup_by(expires_on: datetime) -> str:
     return expires_on.astimezone(UTC).date().isoformat()
 
 
+_BOOKS = Book.__table__
+# On the table, not the mapped class, so the ORM does not try to synchronise loaded objects.
+COPY_LEAVES = {
+    from_hold_shelf: update(_BOOKS)
+    .where(_BOOKS.c.id == bindparam("returning_book", type_=BigInteger))
+    .values({counter: counter - 1})
+    for from_hold_shelf, counter in ((False, _BOOKS.c.copies_on_loan), (True, _BOOKS.c.copies_on_hold_shelf))
+}
+
+
 def copy_comes_back(session: Session, book_id: int, *, from_hold_shelf: bool = False) -> ReadyHold | None:
     """A copy leaves a loan (or the hold shelf): the first waiting hold gets it, or it goes back on the shelf.
 
     Returns the hold that now has the copy on the hold shelf, or None when it went back on the shelf.
     """
-    counter = Book.copies_on_hold_shelf if from_hold_shelf else Book.copies_on_loan
-    session.execute(update(Book).where(Book.id == book_id).values({counter: counter - 1}))
+    session.connection().execute(COPY_LEAVES[from_hold_shelf], {"returning_book": book_id})
     served = serve_waiting_holds(session, book_id)
     return served[0] if served else None
 
