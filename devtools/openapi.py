@@ -23,7 +23,8 @@ DOCUMENT = FUNCTIONS / "service" / "library_service" / "openapi.json"
 
 ERRORS_4XX = (
     "400 malformed JSON, 401 missing/invalid/expired token, 403 not allowed, 404 unknown id or route, "
-    "409 conflicts with the current state, 422 validation failed (with `errors`), 429 too many attempts"
+    "409 conflicts with the current state, 415 unsupported Content-Type, 422 validation failed (with `errors`), "
+    "429 too many attempts"
 )
 DESCRIPTION = (
     "A library's catalogue, members and staff, borrowing, returns, renewals, holds, fines and notices. "

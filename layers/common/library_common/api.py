@@ -10,12 +10,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
     RequestValidationError,
     ResponseValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sqlalchemy.exc import DBAPIError
 
 from library_common import db
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
@@ -46,6 +48,15 @@ def _validation_failed(error: RequestValidationError) -> Response:
         return Response(400, JSON, error_body(400, "MALFORMED_REQUEST", "Request body is not valid JSON"))
     fields = [{"field": _field_name(tuple(p.get("loc", ()))), "message": p.get("msg", "invalid")} for p in problems]
     return Response(422, JSON, error_body(422, "VALIDATION_ERROR", "Validation failed", fields))
+
+
+UNIQUE_VIOLATION = "23505"
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    """pg8000 reports every server error as ProgrammingError; the SQLSTATE in its first argument tells them apart."""
+    details = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    return details.get("C", "") if isinstance(details, dict) else ""
 
 
 def _resolve_caller(event: dict[str, Any]) -> Caller:
@@ -84,6 +95,25 @@ def create_app() -> APIGatewayRestResolver:
 
     app.exception_handler(LibraryError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_failed)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
+        message = "Unsupported Content-Type for this route; send application/json"
+        return Response(415, JSON, error_body(415, "UNSUPPORTED_MEDIA_TYPE", message))
+
+    @app.exception_handler(DBAPIError)
+    def _database_refused(error: DBAPIError) -> Response:
+        state = _sqlstate(error)
+        if state.startswith("22"):
+            # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
+            logger.info("database rejected a value", extra={"sqlstate": state})
+            return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
+        if state == UNIQUE_VIOLATION:
+            # A race the domain code did not anticipate still ends as a conflict, never as a duplicate row.
+            logger.warning("unique violation reached the API", extra={"error": str(error.orig)})
+            return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with existing data"))
+        logger.exception("database error")
+        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
 
     @app.exception_handler(ResponseValidationError)
     def _response_invalid(error: ResponseValidationError) -> Response:
