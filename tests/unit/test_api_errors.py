@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from library_common import db
-from library_common.api import create_app
+from library_common.api import create_app, lambda_handler_for
 from library_common.envelope import ok
 from tests.conftest import load_event
 
@@ -74,3 +74,13 @@ def duplicate():
 def test_an_unanticipated_unique_violation_is_409_not_500(database_url):
     status, body = _call("GET", "/duplicate")
     assert (status, body["code"]) == (409, "CONFLICT")
+
+
+def test_form_bodies_are_415_even_when_malformed(lambda_context):
+    handler = lambda_handler_for(app)
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        event = load_event("service/health.json", httpMethod="POST", path="/notes", resource="/notes", body="a=b")
+        event["headers"]["Content-Type"] = content_type
+        response = handler(event, lambda_context)
+        body = json.loads(response["body"])
+        assert (response["statusCode"], body["code"], body["status"]) == (415, "UNSUPPORTED_MEDIA_TYPE", 415)

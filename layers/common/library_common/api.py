@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -77,6 +78,25 @@ def _resolve_caller(event: dict[str, Any]) -> Caller:
         raise Unauthorized("Invalid or expired token") from error
 
 
+# No route takes form bodies; Powertools would try to parse them (and fail with a bare ValueError on a
+# multipart body without a boundary), so they are refused before validation.
+FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+UNSUPPORTED_MEDIA_TYPE = "Unsupported Content-Type for this route; send application/json"
+
+
+def _form_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The proxy answer for a form body, given before the resolver (whose request validation runs first)."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if not (headers.get("content-type") or "").strip().lower().startswith(FORM_CONTENT_TYPES):
+        return None
+    return {
+        "statusCode": 415,
+        "multiValueHeaders": {"Content-Type": [JSON]},
+        "body": json.dumps(error_body(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE)),
+        "isBase64Encoded": False,
+    }
+
+
 def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     who = _resolve_caller(app.current_event.raw_event)
     caller_token = _caller.set(who)
@@ -98,8 +118,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
-        message = "Unsupported Content-Type for this route; send application/json"
-        return Response(415, JSON, error_body(415, "UNSUPPORTED_MEDIA_TYPE", message))
+        return Response(415, JSON, error_body(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE))
 
     @app.exception_handler(DBAPIError)
     def _database_refused(error: DBAPIError) -> Response:
@@ -135,6 +154,6 @@ def create_app() -> APIGatewayRestResolver:
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        return _form_body_refusal(event) or app.resolve(event, context)
 
     return lambda_handler
