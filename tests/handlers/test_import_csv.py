@@ -163,3 +163,40 @@ def test_more_than_a_thousand_errors_are_counted_but_not_all_listed(users):
     assert body["data"]["failed"] == 1500 and len(body["data"]["errors"]) == 1000
     assert body["data"]["errors_truncated"] is True
     assert body["data"]["errors"][0]["row"] == 2
+
+
+def test_a_new_isbn_added_by_someone_else_meanwhile_becomes_an_update(users, engine, monkeypatch):
+    """The race: between the import's check for known ISBNs and its insert, another transaction adds one.
+    Simulated by an insert that does not look for known ISBNs: the unique index refuses it, and the chunk is
+    written again with the upsert."""
+    from library_books.logic import csv_import
+
+    librarian = users.create("librarian")
+    add_book(title="Dune", isbn="9780441172719", quantity=1)
+    unchecked = csv_import._INSERT_NEW.split("WHERE s.isbn IS NULL")[0]
+    monkeypatch.setattr(csv_import, "_INSERT_NEW", unchecked)
+    status, body = send(
+        users, librarian, HEADER + "Dune (new),Frank Herbert,9780441172719,,,,,4\nEmma,Jane Austen,,,,,,\n"
+    )
+    assert status == 200, body
+    assert (body["data"]["created"], body["data"]["updated"], body["data"]["failed"]) == (1, 1, 0)
+    assert books(engine)["9780441172719"][0] == "Dune (new)"
+
+
+def test_rows_that_would_change_nothing_leave_their_book_untouched(users, engine):
+    librarian = users.create("librarian")
+    csv_text = HEADER + "Dune,Frank Herbert,9780441172719,Ace,1965,Science Fiction,English,3\n"
+    assert send(users, librarian, csv_text)[1]["data"]["created"] == 1
+
+    def version() -> tuple:
+        with engine.connect() as connection:
+            return tuple(connection.execute(text("SELECT xmin::text, updated_on, quantity FROM books")).one())
+
+    before = version()
+    status, body = send(users, librarian, csv_text)
+    assert status == 200 and (body["data"]["created"], body["data"]["updated"]) == (0, 1)
+    assert version() == before
+    status, body = send(users, librarian, csv_text.replace(",3\n", ",4\n"))
+    assert status == 200 and body["data"]["updated"] == 1
+    after = version()
+    assert after[2] == 4 and after[:2] != before[:2]

@@ -90,6 +90,7 @@ def test_an_uploaded_csv_is_imported_once_with_progress_and_row_errors(users, s3
             )
 
     monkeypatch.setattr(import_jobs, "_record", watching)
+    monkeypatch.setattr(csv_import, "FIRST_CHUNK_ROWS", 2)
     monkeypatch.setattr(csv_import, "CHUNK_ROWS", 2)
 
     upload(form, GOOD_CSV.encode())

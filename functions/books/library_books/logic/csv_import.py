@@ -23,13 +23,15 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
+from itertools import chain, islice, repeat
 from typing import Any, NamedTuple, TextIO
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
+from library_books.logic.books import ISBN_INDEX
 from library_books.schemas import MAX_DESCRIPTION, MAX_QUANTITY
 from library_common import db
 from library_common.errors import ValidationFailed
@@ -57,6 +59,7 @@ TEXT_LIMITS = {
     "description": MAX_DESCRIPTION,
 }
 CHUNK_ROWS = 20_000
+FIRST_CHUNK_ROWS = 5_000
 MAX_REPORTED_ERRORS = 1_000
 _ISBN = COLUMNS.index("isbn")
 _TITLE = COLUMNS.index("title")
@@ -211,40 +214,63 @@ _STAGING = """
         published_date date, genre text, language text, description text, quantity integer
     ) ON COMMIT DROP
 """
+# Rows matching a live book's ISBN update it: an empty cell keeps the book's value. A book the row would
+# not change is left alone (no new row version, no index entries), so re-importing a file costs what it
+# changes; it still counts as updated. The copies rule is checked again on the row as it is when locked.
 _UPDATE_EXISTING = """
-    WITH updated AS (
+    WITH matched AS (
+        SELECT b.id, s.title, s.author,
+               coalesce(s.publisher, b.publisher) AS publisher,
+               coalesce(s.publication, b.publication) AS publication,
+               coalesce(s.published_date, b.published_date) AS published_date,
+               coalesce(s.genre, b.genre) AS genre,
+               coalesce(s.language, b.language) AS language,
+               coalesce(s.description, b.description) AS description,
+               coalesce(s.quantity, b.quantity) AS quantity,
+               (b.title, b.author, b.publisher, b.publication, b.published_date, b.genre, b.language,
+                b.description, b.quantity)
+               IS DISTINCT FROM
+               (s.title, s.author, coalesce(s.publisher, b.publisher), coalesce(s.publication, b.publication),
+                coalesce(s.published_date, b.published_date), coalesce(s.genre, b.genre),
+                coalesce(s.language, b.language), coalesce(s.description, b.description),
+                coalesce(s.quantity, b.quantity)) AS changes
+        FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND b.archived_on IS NULL
+        WHERE coalesce(s.quantity, b.quantity) >= b.copies_on_loan + b.copies_on_hold_shelf
+    ), updated AS (
         UPDATE books AS b SET
-            title = s.title,
-            author = s.author,
-            publisher = coalesce(s.publisher, b.publisher),
-            publication = coalesce(s.publication, b.publication),
-            published_date = coalesce(s.published_date, b.published_date),
-            genre = coalesce(s.genre, b.genre),
-            language = coalesce(s.language, b.language),
-            description = coalesce(s.description, b.description),
-            quantity = coalesce(s.quantity, b.quantity),
+            title = m.title,
+            author = m.author,
+            publisher = m.publisher,
+            publication = m.publication,
+            published_date = m.published_date,
+            genre = m.genre,
+            language = m.language,
+            description = m.description,
+            quantity = m.quantity,
             updated_by = :actor,
             updated_on = now()
-        FROM book_import AS s
-        WHERE b.isbn = s.isbn AND b.archived_on IS NULL
-          AND coalesce(s.quantity, b.quantity) >= b.copies_on_loan + b.copies_on_hold_shelf
+        FROM matched AS m
+        WHERE b.id = m.id AND m.changes AND m.quantity >= b.copies_on_loan + b.copies_on_hold_shelf
         RETURNING 1
     )
-    SELECT count(*) FROM updated
+    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM matched WHERE NOT changes)
 """
-# Rows whose ISBN is not in the catalogue. Should another transaction add that ISBN meanwhile, ON CONFLICT
-# turns the insert into the same update as above, under the same copies rule.
+# Rows whose ISBN is not in the catalogue (and rows without one) become new books.
 _INSERT_NEW = """
-    WITH written AS (
-        INSERT INTO books AS b (
-            title, author, isbn, publisher, publication, published_date, genre, language, description, quantity,
-            created_by, updated_by
-        )
-        SELECT s.title, s.author, s.isbn, s.publisher, s.publication, s.published_date, s.genre, s.language,
-               s.description, coalesce(s.quantity, 1), :actor, :actor
-        FROM book_import AS s
-        WHERE s.isbn IS NULL
-           OR NOT EXISTS (SELECT 1 FROM books AS live WHERE live.isbn = s.isbn AND live.archived_on IS NULL)
+    INSERT INTO books AS b (
+        title, author, isbn, publisher, publication, published_date, genre, language, description, quantity,
+        created_by, updated_by
+    )
+    SELECT s.title, s.author, s.isbn, s.publisher, s.publication, s.published_date, s.genre, s.language,
+           s.description, coalesce(s.quantity, 1), :actor, :actor
+    FROM book_import AS s
+    WHERE s.isbn IS NULL
+       OR NOT EXISTS (SELECT 1 FROM books AS live WHERE live.isbn = s.isbn AND live.archived_on IS NULL)
+"""
+# The same, for when another transaction added one of those ISBNs meanwhile: ON CONFLICT turns that row's
+# insert into the update above, under the same copies rule. (Speculative inserts cost more: only then.)
+_UPSERT_NEW = f"""
+    WITH written AS ({_INSERT_NEW}
         ON CONFLICT (isbn) WHERE archived_on IS NULL DO UPDATE SET
             title = excluded.title,
             author = excluded.author,
@@ -325,12 +351,22 @@ class _Import:
         cursor.execute(
             f"COPY book_import (row_number, {', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)", stream=buffer
         )
-        updated = session.scalar(text(_UPDATE_EXISTING), {"actor": self.actor}) or 0
-        inserted = session.execute(text(_INSERT_NEW), {"actor": self.actor}).one()
+        actor = {"actor": self.actor}
+        try:
+            with session.begin_nested():
+                updated = session.scalar(text(_UPDATE_EXISTING), actor) or 0
+                created, raced = session.execute(text(_INSERT_NEW), actor).rowcount, 0
+        except IntegrityError as error:
+            if ISBN_INDEX not in str(error.orig):
+                raise
+            # Another transaction added one of these ISBNs: again, seeing it now, and upserting the rest.
+            updated = session.scalar(text(_UPDATE_EXISTING), actor) or 0
+            written = session.execute(text(_UPSERT_NEW), actor).one()
+            created, raced = written.created, written.updated
         refused = []
-        if updated + inserted.created + inserted.updated < len(staged):
+        if updated + created + raced < len(staged):
             refused = [(row.row_number, row.copies_out) for row in session.execute(text(_COPIES_OUT))]
-        return _Written(inserted.created, updated + inserted.updated, refused)
+        return _Written(created, updated + raced, refused)
 
     def count(self, written: _Written) -> None:
         self.report.created += written.created
@@ -369,7 +405,9 @@ def import_csv(
         # used by one thread at a time (a chunk's write is waited for before the next one starts).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-import") as writer:
             writing: tuple[Future[_Written], int] | None = None
-            while chunk := list(islice(records, chunk_rows or CHUNK_ROWS)):
+            # A small first chunk gets the database working while the rest is still being validated.
+            sizes = chain([FIRST_CHUNK_ROWS], repeat(CHUNK_ROWS)) if chunk_rows is None else repeat(chunk_rows)
+            while chunk := list(islice(records, next(sizes))):
                 staged = run.validate(chunk)
                 if writing is not None:
                     _finish_chunk(run, *writing, on_progress)

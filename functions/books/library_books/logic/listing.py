@@ -14,13 +14,14 @@ Every filter is answered from an index, and the total costs at most one pass ove
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Numeric, func, select, text
+from sqlalchemy import ColumnElement, Numeric, func, literal, select, text
 from sqlalchemy.orm import Session
 
-from library_books.logic.books import shown_books
+from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
 from library_common.envelope import page_of
 from library_common.errors import ValidationFailed
 from library_common.models import Book
@@ -43,21 +44,19 @@ Ordering = Literal[
 ]
 AuthorOrdering = Literal["name", "-book_count"]
 
-AVERAGE_RATING = Book.rating_total.cast(Numeric) / func.nullif(Book.review_count, 0)
-_SORT_KEYS: dict[str, tuple[ColumnElement[Any], bool]] = {
-    # (expression, may be null). Nullable keys put books without a value last in either direction.
-    "title": (func.lower(Book.title), False),
-    "author": (func.lower(Book.author), False),
-    "published_date": (Book.published_date, True),
-    "average_rating": (AVERAGE_RATING, True),
-    "review_count": (Book.review_count, False),
-    "created_on": (Book.created_on, False),
+_SORT_KEYS: dict[str, tuple[Callable[[Any], ColumnElement[Any]], bool]] = {
+    # (the key of the books table or an alias of it, may be null). Nullable keys sort last either way.
+    "title": (lambda books: func.lower(books.c.title), False),
+    "author": (lambda books: func.lower(books.c.author), False),
+    "published_date": (lambda books: books.c.published_date, True),
+    "average_rating": (lambda books: books.c.rating_total.cast(Numeric) / func.nullif(books.c.review_count, 0), True),
+    "review_count": (lambda books: books.c.review_count, False),
+    "created_on": (lambda books: books.c.created_on, False),
 }
 _WORD = re.compile(r"[^\W_]+")
-# Words this long or longer also match as prefixes ("dragon" finds "dragons"); shorter ones would match too much.
+# Words this long or longer also match title and author words they begin; shorter ones would match too much.
 PREFIX_MIN_LENGTH = 3
 MAX_SEARCH_WORDS = 12
-COPIES_FREE = Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf
 
 
 @dataclass(frozen=True)
@@ -83,32 +82,33 @@ def contains_pattern(value: str) -> str:
 
 
 def search_query(words: str) -> ColumnElement[Any]:
-    """All the words, each as a prefix (title and author are indexed unstemmed), or their English stems
-    (descriptions are indexed stemmed): "running dragons" finds "Dragons Running" and "dragon ran"."""
+    """Every word must match: in the title or author as written or as a prefix ("dragon" finds "Dragons";
+    they are indexed unstemmed), or in the description by its English stem ("wolves ran" finds "the wolf
+    runs"; descriptions are indexed stemmed). Words shorter than 3 letters match whole words only."""
     found = [word.lower() for word in _WORD.findall(words)][:MAX_SEARCH_WORDS]
     if not found:
         raise ValidationFailed(
             "search needs at least one word", errors=[{"field": "search", "message": "needs at least one word"}]
         )
-    prefixes = " & ".join(f"{word}:*" if len(word) >= PREFIX_MIN_LENGTH else word for word in found)
-    return func.to_tsquery("simple", prefixes).op("||")(func.plainto_tsquery("english", " ".join(found)))
+    query = None
+    for word in found:
+        prefix = "*" if len(word) >= PREFIX_MIN_LENGTH else ""
+        either = func.to_tsquery("simple", f"{word}:{prefix}AB").op("||")(func.to_tsquery("english", f"{word}:C"))
+        query = either if query is None else query.op("&&")(either)
+    return query
 
 
-def _order_by(ordering: str, rank: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
+def _order_by(books: Any, ordering: str, rank: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
     if ordering == "relevance":
-        if rank is None:
-            raise ValidationFailed(
-                "ordering=relevance needs search",
-                errors=[{"field": "ordering", "message": "relevance needs a search"}],
-            )
-        return [rank.desc(), Book.id]
+        assert rank is not None
+        return [rank.desc(), books.c.id]
     descending = ordering.startswith("-")
     key, nullable = _SORT_KEYS[ordering.lstrip("-")]
-    ordered = key.desc() if descending else key.asc()
+    ordered = key(books).desc() if descending else key(books).asc()
     if nullable:
         ordered = ordered.nulls_last()
     # The id breaks ties in the same direction, so `-title` walks the (lower(title), id) index backwards.
-    return [ordered, Book.id.desc() if descending else Book.id]
+    return [ordered, books.c.id.desc() if descending else books.c.id]
 
 
 def _matching_genres(session: Session, needle: str) -> list[str]:
@@ -127,53 +127,85 @@ def _matching_genres(session: Session, needle: str) -> list[str]:
     return list(session.scalars(query, {"pattern": contains_pattern(needle)}))
 
 
-def list_books(session: Session, filters: Filters, ordering: str | None, page: int, page_size: int) -> dict[str, Any]:
-    conditions: list[ColumnElement[bool]] = [Book.archived_on.is_(None)]
-    rechecked = False
-    for column, value in (
-        (Book.title, filters.title),
-        (Book.author, filters.author),
-        (Book.publisher, filters.publisher),
-        (Book.publication, filters.publication),
-        (Book.language, filters.language),
-    ):
+def _conditions(books: Any, filters: Filters, genres: list[str] | None, query: Any) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [books.c.archived_on.is_(None)]
+    for name in ("title", "author", "publisher", "publication", "language"):
+        value = getattr(filters, name)
         if value is not None:
-            conditions.append(column.ilike(contains_pattern(value)))
-            rechecked = True
+            conditions.append(books.c[name].ilike(contains_pattern(value)))
+    if genres is not None:
+        conditions.append(books.c.genre.in_(genres))
+    if filters.isbn is not None:
+        conditions.append(books.c.isbn == filters.isbn)
+    if filters.available is not None:
+        copies_free = books.c.quantity - books.c.copies_on_loan - books.c.copies_on_hold_shelf
+        conditions.append(copies_free > 0 if filters.available else copies_free <= 0)
+    if query is not None:
+        conditions.append(books.c.search_vector.op("@@")(query))
+    return conditions
+
+
+def list_books(session: Session, filters: Filters, ordering: str | None, page: int, page_size: int) -> dict[str, Any]:
+    genres = None
     if filters.genre is not None:
         genres = _matching_genres(session, filters.genre)
         if not genres:
             return page_of([], page, page_size, 0)
-        conditions.append(Book.genre.in_(genres))
-    if filters.isbn is not None:
-        conditions.append(Book.isbn == filters.isbn)
-    if filters.available is not None:
-        conditions.append(COPIES_FREE > 0 if filters.available else COPIES_FREE <= 0)
-    rank = None
-    if filters.search is not None:
-        query = search_query(filters.search)
-        conditions.append(Book.search_vector.op("@@")(query))
-        rank = func.ts_rank(Book.search_vector, query)
-        rechecked = True
+    query = search_query(filters.search) if filters.search is not None else None
+    ordering = ordering or ("relevance" if query is not None else "title")
+    if ordering == "relevance" and query is None:
+        raise ValidationFailed(
+            "ordering=relevance needs search", errors=[{"field": "ordering", "message": "relevance needs a search"}]
+        )
 
-    order_by = _order_by(ordering or ("relevance" if rank is not None else "title"), rank)
+    # The page is chosen among the matching books, then joined to everything a book response shows.
+    matched = BOOKS.alias("matched")
+    conditions = _conditions(matched, filters, genres, query)
+    rank = func.ts_rank(matched.c.search_vector, query) if query is not None else None
     offset = (page - 1) * page_size
-    page_ids = select(Book.id).where(*conditions).order_by(*order_by).limit(page_size).offset(offset)
-    if not filters.given():
-        total = session.scalar(select(CatalogueCount.live_books)) or 0
-        ids = list(session.scalars(page_ids))
-    elif rechecked:
-        rows = session.execute(page_ids.add_columns(func.count().over().label("total"))).all()
-        ids = [row.id for row in rows]
-        total = rows[0].total if rows else _count(session, conditions) if offset else 0
-    else:
+    chosen = (
+        select(matched.c.id.label("id"))
+        .where(*conditions)
+        .order_by(*_order_by(matched, ordering, rank))
+        .limit(page_size)
+        .offset(offset)
+    )
+    if rank is not None:
+        chosen = chosen.add_columns(rank.label("rank"))
+    rechecked = query is not None or any(
+        getattr(filters, name) is not None for name in ("title", "author", "publisher", "publication", "language")
+    )
+    counted_by = "live book counter" if not filters.given() else "window" if rechecked else "count"
+    if counted_by == "window":
+        chosen = chosen.add_columns(func.count().over().label("total"))
+    elif counted_by == "count":
         total = _count(session, conditions)
-        ids = list(session.scalars(page_ids)) if offset < total else []
-    return page_of(shown_books(session, ids), page, page_size, total)
+        if offset >= total:
+            return page_of([], page, page_size, total)
+    chosen_page = chosen.subquery("chosen")
+    total_column: Any
+    if counted_by == "live book counter":
+        total_column = select(CatalogueCount.live_books).scalar_subquery()
+    elif counted_by == "window":
+        total_column = chosen_page.c.total
+    else:
+        total_column = literal(total)
+    rows = session.execute(
+        select(*SHOWN_COLUMNS, total_column.label("total"))
+        .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
+        .order_by(*_order_by(BOOKS, ordering, chosen_page.c.rank if rank is not None else None))
+    ).all()
+    if rows:
+        total = rows[0].total
+    elif counted_by == "live book counter":
+        total = session.scalar(select(CatalogueCount.live_books)) or 0
+    else:
+        total = _count(session, conditions) if offset else 0
+    return page_of([present(row) for row in rows], page, page_size, total)
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    return session.scalar(select(func.count()).select_from(Book).where(*conditions)) or 0
+    return session.scalar(select(func.count()).where(*conditions)) or 0
 
 
 def genres(session: Session, page: int, page_size: int) -> dict[str, Any]:

@@ -59,8 +59,15 @@ class Book(Audited, Base):
             postgresql_where=text("archived_on IS NULL"),
             postgresql_include=["quantity", "copies_on_loan", "copies_on_hold_shelf"],
         ),
-        # The catalogue's default order (title, then id) and its deep pages, read from the index alone.
-        Index("ix_books_live_title", text("lower(title)"), "id", postgresql_where=text("archived_on IS NULL")),
+        # The catalogue's default order (title, then id) and its deep pages, read from the index alone (an
+        # expression index covers a query only if it also holds the column the expression reads).
+        Index(
+            "ix_books_live_title",
+            text("lower(title)"),
+            "id",
+            postgresql_where=text("archived_on IS NULL"),
+            postgresql_include=["title"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

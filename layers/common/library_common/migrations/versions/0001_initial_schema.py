@@ -121,6 +121,7 @@ def upgrade() -> None:
         [sa.literal_column("lower(title)"), "id"],
         unique=False,
         postgresql_where=sa.text("archived_on IS NULL"),
+        postgresql_include=["title"],
     )
     op.create_table(
         "catalogue_counts",
