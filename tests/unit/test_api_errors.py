@@ -84,3 +84,12 @@ def test_form_bodies_are_415_even_when_malformed(lambda_context):
         response = handler(event, lambda_context)
         body = json.loads(response["body"])
         assert (response["statusCode"], body["code"], body["status"]) == (415, "UNSUPPORTED_MEDIA_TYPE", 415)
+
+
+def test_a_body_that_is_not_utf8_is_400(lambda_context):
+    import base64
+
+    event = load_event("service/health.json", httpMethod="POST", path="/notes", resource="/notes")
+    event.update(body=base64.b64encode(b"#\xd3\x11b").decode(), isBase64Encoded=True)
+    response = lambda_handler_for(app)(event, lambda_context)
+    assert (response["statusCode"], json.loads(response["body"])["code"]) == (400, "MALFORMED_REQUEST")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -84,15 +86,25 @@ FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded"
 UNSUPPORTED_MEDIA_TYPE = "Unsupported Content-Type for this route; send application/json"
 
 
-def _form_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The proxy answer for a form body, given before the resolver (whose request validation runs first)."""
+def _unreadable_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The proxy answer for a body no route can read, given before the resolver (whose request validation runs
+    first and would fail with a bare exception): a form body (415), or bytes that are not UTF-8 text (400)."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    if not (headers.get("content-type") or "").strip().lower().startswith(FORM_CONTENT_TYPES):
-        return None
+    if (headers.get("content-type") or "").strip().lower().startswith(FORM_CONTENT_TYPES):
+        return _proxy_error(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE)
+    if event.get("isBase64Encoded") and event.get("body"):
+        try:
+            base64.b64decode(event["body"]).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return _proxy_error(400, "MALFORMED_REQUEST", "Request body is not UTF-8 text")
+    return None
+
+
+def _proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
     return {
-        "statusCode": 415,
+        "statusCode": status,
         "multiValueHeaders": {"Content-Type": [JSON]},
-        "body": json.dumps(error_body(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE)),
+        "body": json.dumps(error_body(status, code, message)),
         "isBase64Encoded": False,
     }
 
@@ -154,6 +166,6 @@ def create_app() -> APIGatewayRestResolver:
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return _form_body_refusal(event) or app.resolve(event, context)
+        return _unreadable_body_refusal(event) or app.resolve(event, context)
 
     return lambda_handler
