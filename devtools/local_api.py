@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
-import os
 import select
 import subprocess
 import sys
@@ -305,7 +304,13 @@ def _local_overrides(function: Function, environment: dict[str, str]) -> dict[st
     return {name: environment[name] for name in function.environment if name in environment}
 
 
-def make_handler(local_api: LocalApi) -> type[BaseHTTPRequestHandler]:
+class _Listener(ThreadingHTTPServer):
+    daemon_threads = True
+    # Python's default backlog of 5 resets connections when a burst of clients (a race test) connects at once.
+    request_queue_size = 128
+
+
+def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -330,7 +335,7 @@ def make_handler(local_api: LocalApi) -> type[BaseHTTPRequestHandler]:
             raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            if os.environ.get("LOCAL_API_QUIET") != "1":
+            if not quiet:
                 super().log_message(format, *args)
 
     return Handler
@@ -341,8 +346,8 @@ class Server:
 
     def __init__(self, environment: dict[str, str], host: str = "127.0.0.1", port: int = 3000, concurrency: int = 8):
         self.local_api = LocalApi(template.load(), environment, concurrency)
-        self.httpd = ThreadingHTTPServer((host, port), make_handler(self.local_api))
-        self.httpd.daemon_threads = True
+        quiet = environment.get("LOCAL_API_QUIET") == "1"
+        self.httpd = _Listener((host, port), make_handler(self.local_api, quiet))
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
