@@ -4,7 +4,6 @@
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -16,6 +15,21 @@ from devtools import openapi
 pytestmark = pytest.mark.http
 
 EXAMPLES_PER_OPERATION = 25
+# The one documented 5xx a correct local deployment gives: uploads need S3 buckets, which `make run` has none of.
+DOCUMENTED_UNAVAILABLE = (503, "STORAGE_NOT_CONFIGURED")
+
+
+def no_server_error(ctx, response, case):
+    """No 5xx, except the documented answer of a deployment without file storage."""
+    if response.status_code < 500:
+        return None
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        code = None
+    if (response.status_code, code) != DOCUMENTED_UNAVAILABLE:
+        raise AssertionError(f"server error {response.status_code}: {response.text[:500]}")
+    return None
 
 
 @pytest.fixture
@@ -34,5 +48,5 @@ def test_no_server_errors_and_responses_match_the_document(case, local_api, admi
     case.call_and_validate(
         base_url=local_api,
         headers=admin_headers,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        checks=[no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
     )
