@@ -75,6 +75,7 @@ def list_books(
 @router.post(
     "/books",
     summary="Add a book to the catalogue",
+    status_code=201,
     description="Needs `books.create`. 409 `DUPLICATE_ISBN` when a book in the catalogue has the ISBN.",
     tags=TAGS,
     security=SECURED,

@@ -94,6 +94,7 @@ def import_books(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
 @router.post(
     "/books/imports",
     summary="Start a large CSV import through S3",
+    status_code=201,
     description=(
         "Needs `books.import`. Answers a job and a pre-signed S3 form: POST the CSV there as `file` with every "
         "entry of `fields` (Content-Type text/csv, at most 100 MB, within 15 minutes). The upload starts the "

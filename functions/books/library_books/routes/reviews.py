@@ -28,6 +28,7 @@ def list_reviews(book_id: BookId, page: PageNumber = 1, page_size: PageSize = 20
 @router.post(
     "/books/<book_id>/reviews",
     summary="Review a book you have borrowed",
+    status_code=201,
     description=(
         "Rating 1 to 5, comment optional (at most 2,000 characters). Only members who have borrowed the book "
         "(403 `NOT_A_BORROWER`); one review per member per book (409 `ALREADY_REVIEWED`). The book's "
