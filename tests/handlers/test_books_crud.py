@@ -157,3 +157,13 @@ def test_unknown_or_malformed_ids(users):
     assert anonymous("get_book", path_parameters={"book_id": "424242"})[0] == 404
     assert anonymous("get_book", path_parameters={"book_id": "abc"})[0] == 422
     assert anonymous("get_book", path_parameters={"book_id": "1" * 25})[0] == 422
+
+
+def test_text_postgresql_cannot_store_is_a_422_not_a_500(users):
+    librarian = users.create("librarian")
+    for bad in ("Du\x00ne", "Dune \ud800"):
+        status, body = invoke("create_book", users=users, user=librarian, body={**DUNE, "title": bad})
+        assert status == 422, bad
+        assert body["errors"][0]["field"] == "title"
+    status, _ = anonymous("list_books", query={"title": "a\x00b"})
+    assert status == 422

@@ -48,6 +48,21 @@ _DESCRIPTION = Field(default=None, max_length=MAX_DESCRIPTION)
 OPTIONAL_TEXT = ("isbn", "publisher", "publication", "genre", "language", "description")
 
 
+def _storable(value: Any) -> Any:
+    # PostgreSQL text holds neither NUL nor unpaired surrogates (which JSON's \ud800 escapes can produce).
+    if isinstance(value, str) and ("\x00" in value or (not value.isascii() and _unencodable(value))):
+        raise PydanticCustomError("text", "must not contain NUL or unpaired surrogate characters")
+    return value
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _valid_isbn(value: str | None) -> str | None:
     if value is None:
         return None
@@ -78,6 +93,11 @@ class BookIn(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("*")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _storable(value)
+
     @field_validator("isbn")
     @classmethod
     def _isbn(cls, value: str | None) -> str | None:
@@ -104,6 +124,11 @@ class BookPatch(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("*")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _storable(value)
 
     @field_validator("isbn")
     @classmethod
@@ -164,6 +189,11 @@ class ReviewIn(BaseModel):
 
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("comment")
+    @classmethod
+    def _text_is_storable(cls, value: str | None) -> str | None:
+        return _storable(value)
 
 
 class Review(BaseModel):
