@@ -1,11 +1,11 @@
 """The catalogue list (filters, ranked full-text search, ordering, pages) and the genre and author indexes.
 
-Every filter is answered from an index, and the total costs at most one pass over the matches:
+The total never costs more than one pass over the matching books, found through an index:
 
 - no filter: the total is `catalogue_counts.live_books` (kept by triggers), the page an index range;
 - title/author/publisher/search: the trigram or full-text index finds candidates that must be re-checked
-  against the row anyway, so one pass returns the page and `count(*) OVER ()` (publication and language,
-  unindexed, are checked the same way);
+  against the row anyway, so one pass returns the page and `count(*) OVER ()` (publication and language
+  have no index of their own: they are checked in that same pass);
 - genre: few distinct values, so the matching genres are found first (a skip scan of their index) and the
   count is read from that index alone, availability included (it carries the copy counters);
 - available: the copy counters on the row, never the loans table.
