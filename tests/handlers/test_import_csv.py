@@ -147,7 +147,7 @@ def test_a_byte_order_mark_a_charset_and_a_base64_body_are_understood(users, eng
     assert "L'Étranger" in books(engine)
     event["body"] = base64.b64encode("title,author\nCaf\xe9,X\n".encode("latin-1")).decode()
     status, body = invoke("import_books", users=users, user=librarian, query=None, **event)
-    assert status == 422 and body["code"] == "CSV_NOT_UTF8"
+    assert status == 400 and body["code"] == "MALFORMED_REQUEST"
 
 
 def test_only_holders_of_books_import_may_import(users):
