@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from library_common.caller import Caller
 from library_common.envelope import page_of
-from library_common.errors import Conflict, Forbidden, NotFound
+from library_common.errors import Conflict, NotFound
 from library_common.models import Book, Fine, Loan
 
 MANAGE = "fines.manage"
@@ -46,11 +46,7 @@ def list_fines(
     session: Session, who: Caller, *, status: str | None, user_id: int | None, page: int, page_size: int
 ) -> dict[str, Any]:
     """The caller's fines, or anyone's for holders of fines.manage; newest first."""
-    viewer = who.require_login()
-    if not who.has(MANAGE):
-        if user_id not in (None, viewer):
-            raise Forbidden(f"Only your own fines, unless you hold '{MANAGE}'")
-        user_id = viewer
+    user_id = who.listing_scope(user_id, MANAGE, "fines")
     conditions = []
     if user_id is not None:
         conditions.append(Fine.user_id == user_id)

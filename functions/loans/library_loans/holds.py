@@ -123,11 +123,7 @@ def list_holds(
     page_size: int,
 ) -> dict[str, Any]:
     """The caller's holds (anyone's for holders of loans.view_all): active ones first, then newest first."""
-    viewer = who.require_login()
-    if not who.has(VIEW_ALL):
-        if user_id not in (None, viewer):
-            raise Forbidden(f"Only your own holds, unless you hold '{VIEW_ALL}'")
-        user_id = viewer
+    user_id = who.listing_scope(user_id, VIEW_ALL, "holds")
     conditions = []
     if user_id is not None:
         conditions.append(Hold.user_id == user_id)

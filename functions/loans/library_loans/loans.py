@@ -178,11 +178,7 @@ def list_loans(
 
     `status=active` means still out (overdue ones included); `overdue` only those past their due date.
     """
-    viewer = who.require_login()
-    if not who.has(VIEW_ALL):
-        if user_id not in (None, viewer):
-            raise Forbidden(f"Only your own loans, unless you hold '{VIEW_ALL}'")
-        user_id = viewer
+    user_id = who.listing_scope(user_id, VIEW_ALL, "loans")
     conditions = []
     if user_id is not None:
         conditions.append(Loan.user_id == user_id)

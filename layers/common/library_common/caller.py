@@ -36,6 +36,15 @@ class Caller:
             raise Forbidden(f"This needs the '{permission}' permission")
         return user_id
 
+    def listing_scope(self, requested_user_id: int | None, permission: str, records: str) -> int | None:
+        """Whose records a list shows: any member's (or everyone's, None) with `permission`, else only the caller's."""
+        user_id = self.require_login()
+        if self.has(permission):
+            return requested_user_id
+        if requested_user_id not in (None, user_id):
+            raise Forbidden(f"Only your own {records}, unless you hold '{permission}'")
+        return user_id
+
     def require_self_or(self, owner_id: int, permission: str) -> int:
         user_id = self.require_login()
         if user_id != owner_id and not self.has(permission):
