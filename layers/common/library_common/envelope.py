@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field, PlainSerializer
 
 from library_common.errors import LibraryError
@@ -56,6 +57,12 @@ def ok(data: Any, message: str = "OK", status: int = 200, headers: dict[str, str
 
 def created(data: Any, message: str = "Created") -> Response:
     return ok(data, message, status=201)
+
+
+# The page parameters of every list route. Bounded so that (page - 1) * page_size always fits an OFFSET.
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number; past the end: no items")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 
 
 def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:

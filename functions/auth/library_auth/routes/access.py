@@ -9,11 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_auth.logic import access
-from library_auth.routes.paging import PageNumber, PageSize
 from library_auth.schemas import GroupCreate, GroupInfo, GroupUpdate, PermissionCreate, PermissionInfo
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, created, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
 MANAGE = "groups.manage"

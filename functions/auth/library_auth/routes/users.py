@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_auth.logic import accounts
-from library_auth.routes.paging import PageNumber, PageSize
 from library_auth.schemas import (
     NO_NUL,
     ROLE_SYNONYMS,
@@ -21,7 +20,7 @@ from library_auth.schemas import (
 )
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, created, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
 TAGS = ["Users"]

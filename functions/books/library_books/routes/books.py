@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books import isbn as isbns
 from library_books.logic import books, covers, listing
-from library_books.routes.params import BookId, PageNumber, PageSize, text_filter
+from library_books.routes.params import BookId, text_filter
 from library_books.schemas import Book, BookIn, BookPatch, BookRemoved, CoverRequest, CoverUpload
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, created, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 from library_common.errors import ValidationFailed
 
 router = APIGatewayRouter()

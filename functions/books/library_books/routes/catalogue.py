@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books.logic import listing
-from library_books.routes.params import PageNumber, PageSize, text_filter
+from library_books.routes.params import text_filter
 from library_books.schemas import Author, Genre
 from library_common import db
-from library_common.envelope import Envelope, Page, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 
 router = APIGatewayRouter()
 TAGS = ["Books"]

@@ -12,8 +12,6 @@ MAX_ID = 2**63 - 1
 NO_NUL = r"^[^\x00]*$"
 
 BookId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PageNumber = Annotated[int, Query(ge=1, le=10_000_000, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 
 
 def text_filter(description: str) -> Query:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_loans import fines
 from library_loans.schemas import Fine, FineStatus
 
@@ -29,8 +29,8 @@ FineId = Annotated[int, Path(ge=1)]
 def list_fines(
     status: Annotated[FineStatus | None, Query()] = None,
     user_id: Annotated[int | None, Query(ge=1, description="Needs fines.manage unless it is yourself")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Fine]]]:
     with db.transaction() as session:
         return ok(fines.list_fines(session, caller(), status=status, user_id=user_id, page=page, page_size=page_size))

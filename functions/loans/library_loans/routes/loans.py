@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_loans import borrowing, loans
 from library_loans.schemas import BorrowRequest, Loan, LoanStatus, ReturnedLoan
 
@@ -109,8 +109,8 @@ def list_loans(
     status: Annotated[LoanStatus | None, Query()] = None,
     user_id: Annotated[int | None, Query(ge=1, description="Needs loans.view_all unless it is yourself")] = None,
     book_id: Annotated[int | None, Query(ge=1)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Loan]]]:
     with db.transaction() as session:
         return ok(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from library_common import db, notices
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 
 router = APIGatewayRouter()
 
@@ -53,8 +53,8 @@ def list_notifications(
     status: Annotated[DeliveryStatus | None, Query(description="Only notices in this delivery status")] = None,
     kind: Annotated[NoticeKind | None, Query(description="Only notices of this kind")] = None,
     user_id: Annotated[int | None, Query(ge=1, description="Needs users.view unless it is yourself")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Notice]]]:
     with db.transaction() as session:
         return ok(

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, ok
+from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_common.errors import ValidationFailed
 from library_loans import reports
 from library_loans.schemas import BorrowCount, OverdueLoan, Summary
@@ -51,8 +51,8 @@ def most_borrowed(
     security=SECURED,
 )
 def overdue(
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
 ) -> Response[Envelope[Page[OverdueLoan]]]:
     caller().require(PERMISSION)
     with db.transaction() as session:
