@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from devtools import template
+from library_common.api import BEARER, BEARER_SCHEME
 from library_common.envelope import ErrorEnvelope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def build() -> dict:
         version="1.0.0",
         description=DESCRIPTION,
         servers=[Server(url="/")],
-        security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        security_schemes={BEARER: BEARER_SCHEME},
         on_conflict="error",
     )
     api = template.load()

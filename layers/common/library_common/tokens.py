@@ -1,6 +1,10 @@
 """Access tokens: EdDSA-signed JWTs with a `kid`, verified by the authorizer and issued by `auth`.
 
 Only the `auth` function ever loads the private key; the authorizer needs the public keys alone.
+
+pyjwt and cryptography are imported where a token is signed or verified, not with this module: pyjwt's import
+pulls in cryptography's X.509 stack (~40 ms), which the `auth` function's routes other than login and refresh
+never need.
 """
 
 from __future__ import annotations
@@ -10,13 +14,12 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from library_common.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALGORITHM = "EdDSA"
 ACCESS = "access"
@@ -34,6 +37,8 @@ class SigningKey:
 
     @property
     def public_pem(self) -> str:
+        from cryptography.hazmat.primitives import serialization
+
         return (
             self.private_key.public_key()
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -42,11 +47,16 @@ class SigningKey:
 
 
 def _key_id(private_key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return raw.hex()[:16]
 
 
 def _load_pem(pem: str) -> SigningKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private_key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(private_key, Ed25519PrivateKey):
         raise ValueError("the JWT signing key must be an Ed25519 private key")
@@ -54,6 +64,9 @@ def _load_pem(pem: str) -> SigningKey:
 
 
 def generate_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return (
         Ed25519PrivateKey.generate()
         .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -81,6 +94,9 @@ def signing_key() -> SigningKey:
 
 
 def _public_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if settings.jwt_public_keys:
         pems = json.loads(settings.jwt_public_keys)
     else:
@@ -101,6 +117,8 @@ def public_keys() -> dict[str, Ed25519PublicKey]:
 
 
 def issue_access_token(user_id: int, role: str, permissions: list[str], now: float | None = None) -> str:
+    import jwt
+
     settings = get_settings()
     key = signing_key()
     issued_at = int(now if now is not None else time.time())
@@ -118,6 +136,8 @@ def issue_access_token(user_id: int, role: str, permissions: list[str], now: flo
 
 
 def verify_access_token(token: str) -> dict[str, Any]:
+    import jwt
+
     settings = get_settings()
     try:
         kid = jwt.get_unverified_header(token).get("kid")
