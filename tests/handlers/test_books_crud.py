@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.test_books_support import add_book, anonymous, invoke, lend, live_book_count, queue_hold
+from tests.test_circulation_support import assert_copies_add_up
 
 DUNE = {
     "title": "Dune",
@@ -109,6 +112,39 @@ def test_quantity_cannot_drop_below_the_copies_out(users, engine):
     assert status == 200
     assert (body["data"]["copies_available"], body["data"]["on_loan"], body["data"]["on_hold_shelf"]) == (0, 1, 1)
     assert body["data"]["is_available"] is False
+
+
+def test_new_copies_go_to_the_members_waiting_in_queue_order_before_the_shelf(users, engine):
+    librarian = users.create("librarian")
+    reader, first, second, third = (users.create("member") for _ in range(4))
+    book_id = add_book(quantity=1)
+    lend(engine, book_id, reader["id"])
+    for member in (first, second, third):
+        queue_hold(engine, book_id, member["id"])
+    where = {"book_id": str(book_id)}
+
+    status, body = invoke("update_book", users=users, user=librarian, path_parameters=where, body={"quantity": 3})
+    assert status == 200, body
+    assert (body["data"]["copies_available"], body["data"]["on_hold_shelf"], body["data"]["holds_waiting"]) == (0, 2, 1)
+    with engine.connect() as connection:
+        holds = connection.execute(
+            text("SELECT user_id, status, expires_on IS NOT NULL FROM holds WHERE book_id = :b ORDER BY id"),
+            {"b": book_id},
+        ).all()
+        told = connection.execute(
+            text("SELECT user_id FROM notifications WHERE kind = 'hold_ready' ORDER BY user_id")
+        ).all()
+    assert [tuple(hold) for hold in holds] == [
+        (first["id"], "ready", True),
+        (second["id"], "ready", True),
+        (third["id"], "waiting", False),
+    ]
+    assert [row.user_id for row in told] == sorted([first["id"], second["id"]])
+
+    # Renaming the title moves no copy.
+    status, body = invoke("update_book", users=users, user=librarian, path_parameters=where, body={"title": "Dune!"})
+    assert status == 200 and body["data"]["on_hold_shelf"] == 2 and body["data"]["holds_waiting"] == 1
+    assert_copies_add_up(engine)
 
 
 def test_a_book_without_history_is_erased(users, engine):

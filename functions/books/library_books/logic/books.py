@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from library_books.logic import covers
+from library_common import circulation
 from library_common.errors import Conflict, NotFound
 from library_common.models import Book, Hold, Loan
 
@@ -127,9 +128,13 @@ def _live_book_locked(session: Session, book_id: int) -> Book:
 
 
 def change_book(session: Session, book_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-    """PUT (every field) and PATCH (the fields sent); quantity may not drop below the copies that are out."""
+    """PUT (every field) and PATCH (the fields sent); quantity may not drop below the copies that are out.
+
+    New copies go to the members waiting for the title first, in queue order, as a returned copy would.
+    """
     book = _live_book_locked(session, book_id)
     copies_out = book.copies_on_loan + book.copies_on_hold_shelf
+    quantity_before = book.quantity
     if changes.get("quantity") is not None and changes["quantity"] < copies_out:
         raise Conflict(
             f"{copies_out} copies are on loan or on the hold shelf; quantity cannot be lower than that",
@@ -139,6 +144,8 @@ def change_book(session: Session, book_id: int, changes: dict[str, Any]) -> dict
         setattr(book, name, value)
     with _isbn_stays_unique():
         session.flush()
+    if book.quantity > quantity_before:
+        circulation.serve_waiting_holds(session, book_id)
     return get_book(session, book_id)
 
 
