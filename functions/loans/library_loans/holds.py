@@ -1,18 +1,18 @@
 """The hold queue: joining it when no copy is free, reading one's place in it, leaving it.
 
-Positions are not stored: a waiting hold's position is the number of waiting holds of the title queued no later
-than it, so the queue stays dense (1, 2, 3...) whatever leaves it. Every change to a title's queue happens under
-its book row's lock (see library_common.circulation), which also orders the queue by `queued_on`.
+Positions are not stored (see library_common.circulation.queue_position), so the queue stays dense (1, 2, 3...)
+whatever leaves it. Every change to a title's queue happens under its book row's lock (see
+library_common.circulation), which also orders the queue by `queued_on`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, select, tuple_
+from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from library_common import circulation, db
 from library_common.caller import Caller
@@ -28,16 +28,6 @@ ALREADY_QUEUED = "This member already holds a place in this title's queue"
 
 
 def _hold_rows() -> Select:
-    ahead = aliased(Hold)
-    place = (
-        select(func.count())
-        .where(
-            ahead.book_id == Hold.book_id,
-            ahead.status == "waiting",
-            tuple_(ahead.queued_on, ahead.id) <= tuple_(Hold.queued_on, Hold.id),
-        )
-        .scalar_subquery()
-    )
     return select(
         Hold.id,
         Hold.user_id,
@@ -45,7 +35,7 @@ def _hold_rows() -> Select:
         Book.title,
         Book.author,
         Hold.status,
-        case((Hold.status == "waiting", place)).label("position"),
+        circulation.queue_position().label("position"),
         Hold.queued_on,
         Hold.ready_on,
         Hold.expires_on.label("pickup_by"),

@@ -19,9 +19,23 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Date, and_, bindparam, cast, exists, func, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from library_common import db
 from library_common.errors import Conflict, NotFound
@@ -37,6 +51,25 @@ ACTOR = bindparam("actor", type_=BigInteger)
 
 def utc_day(timestamp: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(func.timezone("UTC", timestamp), Date)
+
+
+def queue_position() -> ColumnElement[int | None]:
+    """A hold's place in its title's queue (1 = next) while it waits, else NULL; for a query over `Hold`.
+
+    Positions are not stored: the queue is first come, first served by `queued_on` (then id), so a waiting
+    hold's place is the number of waiting holds of the title queued no later than it, dense whatever leaves.
+    """
+    ahead = aliased(Hold)
+    place = (
+        select(func.count())
+        .where(
+            ahead.book_id == Hold.book_id,
+            ahead.status == "waiting",
+            tuple_(ahead.queued_on, ahead.id) <= tuple_(Hold.queued_on, Hold.id),
+        )
+        .scalar_subquery()
+    )
+    return case((Hold.status == "waiting", place))
 
 
 def current_policy(session: Session) -> Policy:

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import Float, and_, case, cast, func, literal, select, text, tuple_
+from sqlalchemy import Float, cast, func, literal, select, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from library_common.circulation import TODAY, block_reason, overdue_loan_exists, unpaid_fines_total
+from library_common.circulation import TODAY, block_reason, overdue_loan_exists, queue_position, unpaid_fines_total
 from library_common.models import Book, Fine, Hold, Loan, Policy, User
 
 Order = Literal["newest", "best_rated"]
@@ -315,13 +315,9 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
 def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[MyHold]:
     """The caller's active holds with their place in each queue (first come, first served by queued_on)."""
     ahead = aliased(Hold)
-    waiting = and_(ahead.book_id == Hold.book_id, ahead.status == "waiting")
-    position = (
-        select(func.count())
-        .where(waiting, tuple_(ahead.queued_on, ahead.id) <= tuple_(Hold.queued_on, Hold.id))
-        .scalar_subquery()
+    queue_length = (
+        select(func.count()).where(ahead.book_id == Hold.book_id, ahead.status == "waiting").scalar_subquery()
     )
-    queue_length = select(func.count()).where(waiting).scalar_subquery()
     rows = session.execute(
         select(
             Hold.id,
@@ -330,7 +326,7 @@ def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[
             Book.author,
             _copies_available().label("copies_available"),
             Hold.status,
-            case((Hold.status == "waiting", position)).label("position"),
+            queue_position().label("position"),
             queue_length.label("queue_length"),
             Hold.expires_on,
             _title_match(phrase).label("title_match"),
