@@ -343,6 +343,31 @@ def test_an_event_from_another_rule_is_refused(ses):
         app.lambda_handler({"detail-type": "Object Created", "resources": []}, ScheduledContext())
 
 
+def test_idempotency_and_failed_login_records_are_kept_a_day_then_removed(ses, users):
+    member = users.create("member")
+    with db.transaction() as session:
+        for key, age in (("fresh", "23 hours"), ("stale", "25 hours")):
+            session.execute(
+                text(
+                    "INSERT INTO idempotency_records (user_id, key, request_hash, status_code, response, created_on) "
+                    "VALUES (:user, :key, 'h', 201, '{}', now() - CAST(:age AS interval))"
+                ),
+                {"user": member["id"], "key": key, "age": age},
+            )
+            session.execute(
+                text("INSERT INTO login_attempts (email, attempted_on) VALUES (:key, now() - CAST(:age AS interval))"),
+                {"key": key, "age": age},
+            )
+
+    report = run_daily()
+
+    assert (report["idempotency_records_removed"], report["login_attempts_removed"]) == (1, 1)
+    with db.transaction() as session:
+        assert session.scalars(text("SELECT key FROM idempotency_records")).all() == ["fresh"]
+        assert session.scalars(text("SELECT email FROM login_attempts")).all() == ["fresh"]
+    assert (run_daily()["idempotency_records_removed"], run_daily()["login_attempts_removed"]) == (0, 0)
+
+
 def statements_of(job) -> int:
     from sqlalchemy import event
 

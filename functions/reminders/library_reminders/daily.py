@@ -17,6 +17,9 @@ The clock is the database's, in UTC calendar days, as everywhere in circulation 
   today: one fine row per loan, raised while unpaid, never touched once paid or waived, as
   `circulation.charge_fine` does for one loan. A late return's final fine and its `fine_charged` notice
   come from the return itself.
+- housekeeping: idempotency records (a borrow's first answer, replayed to retries) and failed-login records
+  older than a day are deleted; a day outlives the login lockout window (15 minutes) and honours every
+  Idempotency-Key for at least 24 hours.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, select, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from library_common import circulation, db, notices
-from library_common.models import Book, Fine, Hold, Loan, Notification, Policy
+from library_common.models import Book, Fine, Hold, IdempotencyRecord, Loan, LoginAttempt, Notification, Policy
 
 OVERDUE_INTERVAL_DAYS = 7
 OVERDUE_REMINDERS = 4
+KEPT_FOR = func.make_interval(0, 0, 0, 1)  # one day: see "housekeeping" above
 
 loans, books, holds, fines, policies = (
     Loan.__table__,
@@ -48,6 +52,8 @@ class DailyReport:
     holds_promoted: int = 0
     fines_accrued: int = 0
     notices_queued: int = 0
+    idempotency_records_removed: int = 0
+    login_attempts_removed: int = 0
 
 
 def run(*, due_soon_days: int) -> DailyReport:
@@ -70,6 +76,13 @@ def run(*, due_soon_days: int) -> DailyReport:
         report.fines_accrued = session.execute(_accrue_fines()).rowcount
         queued = session.execute(notices.insert_notices(_due_soon_notices(due_soon_days), _overdue_notices()))
         report.notices_queued += queued.rowcount
+    with db.transaction() as session:
+        report.idempotency_records_removed = session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_on < func.now() - KEPT_FOR)
+        ).rowcount
+        report.login_attempts_removed = session.execute(
+            delete(LoginAttempt).where(LoginAttempt.attempted_on < func.now() - KEPT_FOR)
+        ).rowcount
     return report
 
 
