@@ -20,6 +20,7 @@ class Answer:
     status: int
     body: dict[str, Any]
     raw: str
+    headers: dict[str, list[str]]
 
     @property
     def data(self) -> Any:
@@ -65,4 +66,4 @@ def invoke(
     elif token is not None:
         event["headers"]["Authorization"] = f"Bearer {token}"
     response = lambda_handler(event, LambdaContext())
-    return Answer(response["statusCode"], json.loads(response["body"]), response["body"])
+    return Answer(response["statusCode"], json.loads(response["body"]), response["body"], response["multiValueHeaders"])

@@ -80,6 +80,7 @@ def test_five_failures_lock_the_email_out_for_the_rest_of_the_window(users, engi
     locked = login(member)
     assert locked.status == 429 and locked.body["code"] == "TOO_MANY_LOGIN_ATTEMPTS"
     assert "15 minutes" in locked.body["message"]
+    assert 14 * 60 < int(locked.headers["Retry-After"][0]) <= 15 * 60
     # Unknown emails are locked out the same way, so the lockout tells nothing about which emails exist.
     for _ in range(5):
         invoke("login", body={"email": "nobody@example.org", "password": "guess guess"})

@@ -5,7 +5,7 @@ from library_common import migrate
 
 
 def test_schema_head_names_the_newest_revision_alembic_finds():
-    assert migrate.SCHEMA_HEAD == ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+    assert ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head() == migrate.SCHEMA_HEAD
 
 
 def test_the_schema_is_at_the_head_revision_with_reference_data(engine):

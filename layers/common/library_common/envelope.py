@@ -81,4 +81,5 @@ def error_response(error: LibraryError) -> Response:
         status_code=error.status,
         content_type=JSON,
         body=error_body(error.status, error.code, error.message, error.errors),
+        headers=error.headers(),
     )

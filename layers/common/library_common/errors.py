@@ -18,6 +18,10 @@ class LibraryError(Exception):
         self.code = code or self.code
         self.errors = errors
 
+    def headers(self) -> dict[str, str] | None:
+        """HTTP headers the answer carries besides the envelope."""
+        return None
+
 
 class BadRequest(LibraryError):
     status, code, message = 400, "BAD_REQUEST", "Bad request"
@@ -49,3 +53,11 @@ class ValidationFailed(LibraryError):
 
 class TooManyRequests(LibraryError):
     status, code, message = 429, "TOO_MANY_REQUESTS", "Too many attempts; try again later"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after_seconds: int):
+        super().__init__(message, code=code)
+        self.retry_after_seconds = retry_after_seconds
+
+    def headers(self) -> dict[str, str]:
+        # Clients and SDKs back off on Retry-After without parsing the message.
+        return {"Retry-After": str(self.retry_after_seconds)}

@@ -41,9 +41,12 @@ def _reserve_attempt(session: Session, email: str) -> None:
     ).one()
     failures, oldest, now = window
     if failures >= MAX_FAILED_LOGINS:
-        minutes = max(1, math.ceil((oldest + LOCKOUT_WINDOW - now).total_seconds() / 60))
+        seconds = max(1, math.ceil((oldest + LOCKOUT_WINDOW - now).total_seconds()))
+        minutes = math.ceil(seconds / 60)
         raise TooManyRequests(
-            f"Too many failed logins for this email; try again in {minutes} minutes", code="TOO_MANY_LOGIN_ATTEMPTS"
+            f"Too many failed logins for this email; try again in {minutes} minutes",
+            code="TOO_MANY_LOGIN_ATTEMPTS",
+            retry_after_seconds=seconds,
         )
     session.add(LoginAttempt(email=email))
 

@@ -21,7 +21,7 @@ TAGS = ["Auth"]
     description=(
         "401 `INVALID_CREDENTIALS` for an unknown email or a wrong password alike; 403 `ACCOUNT_INACTIVE` for an "
         "account not activated yet or closed; 429 `TOO_MANY_LOGIN_ATTEMPTS` after 5 failed logins for one email "
-        "within 15 minutes, for the rest of that window."
+        "within 15 minutes, for the rest of that window, with `Retry-After` (seconds)."
     ),
     tags=TAGS,
 )
