@@ -11,7 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, create_engine, make_url, select, text
+from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.orm import Session
 
 from library_common import migrate
 from library_common.models import User
@@ -67,27 +68,24 @@ def migrate_database(url: URL) -> None:
 
 
 def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
-    """Creates or updates the first admin; returns the password when it had to be generated."""
+    """Creates the first admin, with the row a deployment creates, or, unlike a deployment, makes an existing
+    user an active admin again (with ADMIN_PASSWORD when set); returns the password when it had to be generated."""
+    # Imported here: only `make run` creates the admin, and this module's other importers (tests, benchmarks)
+    # need not have the function's folder on sys.path.
+    from library_migrations import logic
+
     generated = None
     engine = create_engine(url)
-    with engine.begin() as connection:
-        existing = connection.execute(select(User.id).where(text("lower(email) = lower(:e)")), {"e": email}).first()
-        if existing is None:
+    with Session(engine) as session, session.begin():
+        user_id = logic.user_with_email(session, email)
+        if user_id is None:
             if password is None:
                 password = generated = secrets.token_urlsafe(12)
-            connection.execute(
-                User.__table__.insert().values(
-                    name="Administrator",
-                    email=email,
-                    password_hash=hash_password(password),
-                    role="admin",
-                    is_active=True,
-                )
-            )
+            logic.create_admin(session, email, password)
         else:
             values: dict[str, Any] = {"role": "admin", "is_active": True}
             if password is not None:
                 values["password_hash"] = hash_password(password)
-            connection.execute(User.__table__.update().where(User.id == existing.id).values(**values))
+            session.execute(User.__table__.update().where(User.id == user_id).values(**values))
     engine.dispose()
     return generated

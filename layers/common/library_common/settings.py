@@ -7,11 +7,14 @@ cannot afford pydantic's import.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import get_type_hints
+
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 class SettingsError(RuntimeError):
@@ -44,6 +47,9 @@ class Settings:
     covers_bucket: str | None = None
     imports_bucket: str | None = None
     notices_sender: str | None = None
+    # The first admin a deployment creates (the migrations function), and the secret holding their password.
+    admin_email: str | None = None
+    admin_password_secret_arn: str | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url and not (self.db_secret_arn and self.db_host):
@@ -52,6 +58,9 @@ class Settings:
             raise SettingsError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
         if not 1 <= self.refresh_token_ttl_days <= 365:
             raise SettingsError("REFRESH_TOKEN_TTL_DAYS must be between 1 and 365")
+        # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
+        if self.admin_email is not None and not _EMAIL_SHAPE.fullmatch(self.admin_email):
+            raise SettingsError(f"ADMIN_EMAIL must be an email address, not {self.admin_email!r}")
         if self.database_url:
             # Accept the plain libpq form and always use the pg8000 driver.
             for prefix in ("postgresql://", "postgres://"):

@@ -1,0 +1,42 @@
+"""The first admin of a new library: created once, then never touched again by a deployment.
+
+A deployment creates the admin only when no user has the admin email. An existing user is left exactly as
+they are: a redeploy must not reset a password the admin has changed, nor promote an account (say, one a
+member registered with that address) whose password the deployer never chose. `make run` shares the row
+(devtools/database.py) but also updates an existing local admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from library_common.models import User
+from library_common.passwords import hash_password
+
+ADMIN_NAME = "Administrator"
+
+
+def user_with_email(session: Session, email: str) -> int | None:
+    # Emails are unique case-insensitively (uq_users_email_lower), as logins match them.
+    return session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
+
+
+def create_admin(session: Session, email: str, password: str) -> int:
+    statement = insert(User).values(
+        name=ADMIN_NAME, email=email, password_hash=hash_password(password), role="admin", is_active=True
+    )
+    return session.execute(statement.returning(User.id)).scalar_one()
+
+
+def ensure_first_admin(session: Session, email: str, password: Callable[[], str]) -> bool:
+    """Creates an active admin with `email` unless some user has it; True when it did.
+
+    `password` is called only when the admin is created, so a redeploy does not even read it.
+    """
+    if user_with_email(session, email) is not None:
+        return False
+    create_admin(session, email, password())
+    return True
