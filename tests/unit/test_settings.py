@@ -34,6 +34,8 @@ def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
         ({"DATABASE_URL": "postgresql://x/y", "AUTO_ACTIVATE_MEMBERS": "maybe"}, "AUTO_ACTIVATE_MEMBERS"),
         ({"DATABASE_URL": "postgresql://x/y", "ACCESS_TOKEN_TTL_SECONDS": "5"}, "ACCESS_TOKEN_TTL_SECONDS"),
         ({"DATABASE_URL": "postgresql://x/y", "ADMIN_EMAIL": "admin"}, "ADMIN_EMAIL"),
+        ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "0"}, "DUE_SOON_DAYS"),
+        ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "a week"}, "DUE_SOON_DAYS"),
     ],
 )
 def test_a_bad_environment_fails_at_cold_start_with_the_variable_named(environ, complaint):

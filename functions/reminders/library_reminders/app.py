@@ -9,32 +9,19 @@ function's dead-letter queue instead of silently doing the wrong job.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from library_common.settings import SettingsError, get_settings
+from library_common.settings import get_settings
 from library_reminders import daily, delivery, mail
 
 logger = Logger()
 
 DELIVERY_RULE_SUFFIX = "-notices-delivery"
 DAILY_RULE_SUFFIX = "-notices-daily"
-
-
-def _due_soon_days(environ: Mapping[str, str]) -> int:
-    raw = environ.get("DUE_SOON_DAYS") or "2"
-    if not raw.isdigit() or not 1 <= int(raw) <= 30:
-        raise SettingsError(f"DUE_SOON_DAYS must be a whole number of days from 1 to 30, not {raw!r}")
-    return int(raw)
-
-
-# Validated at cold start, like the layer's settings: a bad value fails the deployment's first run, loudly.
-DUE_SOON_DAYS = _due_soon_days(os.environ)
 
 
 class NotAReminderSchedule(ValueError):
@@ -58,7 +45,7 @@ def scheduled_job(event: dict[str, Any]) -> str:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = scheduled_job(event)
     if job == "daily":
-        report = asdict(daily.run(due_soon_days=DUE_SOON_DAYS))
+        report = asdict(daily.run(due_soon_days=get_settings().due_soon_days))
     else:
 
         def seconds_left() -> float:

@@ -47,6 +47,8 @@ class Settings:
     covers_bucket: str | None = None
     imports_bucket: str | None = None
     notices_sender: str | None = None
+    # How many days before the due date a loan's due-soon notice goes out (the reminders function's daily job).
+    due_soon_days: int = 2
     # The first admin a deployment creates (the migrations function), and the secret holding their password.
     admin_email: str | None = None
     admin_password_secret_arn: str | None = None
@@ -58,6 +60,8 @@ class Settings:
             raise SettingsError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
         if not 1 <= self.refresh_token_ttl_days <= 365:
             raise SettingsError("REFRESH_TOKEN_TTL_DAYS must be between 1 and 365")
+        if not 1 <= self.due_soon_days <= 30:
+            raise SettingsError("DUE_SOON_DAYS must be between 1 and 30")
         # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
         if self.admin_email is not None and not _EMAIL_SHAPE.fullmatch(self.admin_email):
             raise SettingsError(f"ADMIN_EMAIL must be an email address, not {self.admin_email!r}")
