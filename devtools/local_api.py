@@ -215,6 +215,11 @@ class LocalApi:
             return "ACCESS_DENIED"
         return cached.context
 
+    def malformed_request(self):
+        """A request whose framing is broken (a bad Content-Length, a body shorter than announced): the gateway's
+        400 envelope, never a dropped connection or a request left waiting for bytes that never come."""
+        return self._gateway_response("DEFAULT_4XX")
+
     def _gateway_response(self, response_type: str):
         response = self.api.gateway_responses.get(response_type)
         if response is None:
@@ -304,6 +309,10 @@ def _local_overrides(function: Function, environment: dict[str, str]) -> dict[st
     return {name: environment[name] for name in function.environment if name in environment}
 
 
+# How long a request may take to deliver the body its Content-Length announces.
+BODY_READ_TIMEOUT_SECONDS = 2
+
+
 class _Listener(ThreadingHTTPServer):
     daemon_threads = True
     # Python's default backlog of 5 resets connections when a burst of clients (a race test) connects at once.
@@ -314,12 +323,32 @@ def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandle
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def _read_body(self) -> bytes | None:
+            """The request body, or None when the Content-Length is malformed or the body does not arrive."""
+            announced = (self.headers.get("Content-Length") or "0").strip()
+            if not announced.isdigit():
+                return None
+            length = int(announced)
+            if not length:
+                return b""
+            self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                return None
+            finally:
+                self.connection.settimeout(None)
+            return body if len(body) == length else None
+
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, headers, payload = local_api.handle(
-                self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
-            )
+            body = self._read_body()
+            if body is None:
+                status, headers, payload = local_api.malformed_request()
+                self.close_connection = True
+            else:
+                status, headers, payload = local_api.handle(
+                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+                )
             self.send_response(status)
             for name, value in headers.items():
                 if name.lower() not in ("content-length", "connection"):

@@ -1,7 +1,9 @@
 """The local API answers as API Gateway would: template routes, authorizer first, gateway responses."""
 
 import json
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,3 +64,23 @@ def test_concurrent_requests_are_served_in_parallel_workers(local_api, users):
     with ThreadPoolExecutor(max_workers=12) as pool:
         replies = list(pool.map(lambda _: call(local_api, "GET", "/auth", token=token), range(24)))
     assert [reply.status for reply in replies] == [200] * 24
+
+
+@pytest.mark.parametrize(
+    "request_head, body",
+    [
+        ("GET /health HTTP/1.1\r\nContent-Length: :\r\n", b""),
+        ("POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n", b'{"email": "a'),
+    ],
+    ids=["malformed Content-Length", "body shorter than its Content-Length"],
+)
+def test_broken_request_framing_gets_the_400_envelope_not_a_hang(local_api, request_head, body):
+    host, port = urlsplit(local_api).hostname, urlsplit(local_api).port
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(f"{request_head}Host: {host}\r\n\r\n".encode() + body)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(payload) == json.loads(template.load().gateway_responses["DEFAULT_4XX"].body)
