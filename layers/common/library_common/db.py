@@ -49,8 +49,39 @@ def engine_url(settings: Settings) -> URL:
     return make_url(settings.database_url) if settings.database_url else _rds_url(settings)
 
 
+@lru_cache(maxsize=2048)
+def _native_placeholders(statement: str) -> str:
+    from pg8000 import dbapi
+
+    converted, _values = dbapi.convert_paramstyle("format", statement, ())
+    return converted
+
+
+def _convert_once_per_statement(style: str, statement: str, values):
+    """pg8000's own conversion, remembered per statement text.
+
+    pg8000 rewrites the `%s` placeholders SQLAlchemy sends into PostgreSQL's `$n` on every execute, scanning the
+    text character by character in Python: 0.05-0.25 ms per statement here, half a millisecond of every borrow.
+    In the `format` style the rewritten text depends on the text alone and the values pass through unchanged,
+    and a function runs the same few dozen statements all its life.
+    """
+    if style != "format":
+        from pg8000 import dbapi
+
+        return dbapi.convert_paramstyle(style, statement, values)
+    return _native_placeholders(statement), values
+
+
+def _remember_statement_conversions() -> None:
+    # The connections SQLAlchemy opens are pg8000.legacy's, whose cursors call this module-level name.
+    from pg8000 import legacy
+
+    legacy.convert_paramstyle = _convert_once_per_statement
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
+    _remember_statement_conversions()
     settings = get_settings()
     url = engine_url(settings)
     # Verified TLS to any remote server; none on loopback or a Unix socket, where it only costs time
