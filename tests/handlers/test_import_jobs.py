@@ -168,3 +168,25 @@ def test_without_an_imports_bucket_starting_a_job_answers_503(users, monkeypatch
     get_settings.cache_clear()
     status, body = invoke("start_import", users=users, user=users.create("librarian"), query=None)
     assert status == 503 and body["code"] == "STORAGE_NOT_CONFIGURED"
+
+
+@pytest.mark.parametrize(("silent_minutes", "status"), [(5, "running"), (17, "failed")])
+def test_a_job_whose_function_was_stopped_is_reported_failed(users, s3, engine, silent_minutes, status):
+    librarian = users.create("librarian")
+    job_id = start(users, librarian)["job"]["id"]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE import_jobs SET status = 'running', rows_total = 100000, rows_done = 40000, "
+                "updated_on = now() - make_interval(mins => :minutes) WHERE id = :id"
+            ),
+            {"minutes": silent_minutes, "id": job_id},
+        )
+
+    report = job(users, librarian, job_id)[1]["data"]
+
+    assert report["status"] == status
+    if status == "failed":
+        assert report["message"] == import_jobs.STALLED and report["finished_on"] is not None
+    else:
+        assert report["message"] is None and report["finished_on"] is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
@@ -23,6 +24,10 @@ from library_common.settings import get_settings
 
 MAX_IMPORT_BYTES = 100 * 1024 * 1024
 IMPORT_CONTENT_TYPE = "text/csv"
+# A running job records progress at least once per chunk; the uploads function is stopped after 15 minutes
+# (its Timeout in template.yaml), so a job silent for longer died with it (time or memory limit).
+STALLED_AFTER = timedelta(minutes=16)
+STALLED = "The import stopped (the uploads function's time or memory limit was reached); nothing was saved"
 
 
 def _shown(job: ImportJob) -> dict[str, Any]:
@@ -54,10 +59,25 @@ def start_import(session: Session, *, dry_run: bool, atomic: bool) -> dict[str, 
 
 
 def read_job(session: Session, job_id: int) -> dict[str, Any]:
+    _fail_if_stalled(session, job_id)
     job = session.get(ImportJob, job_id)
     if job is None:
         raise NotFound("Import job not found", code="IMPORT_NOT_FOUND")
     return _shown(job)
+
+
+def _fail_if_stalled(session: Session, job_id: int) -> None:
+    """A job whose function was killed would show `running` forever; its import's transaction rolled back."""
+    session.execute(
+        update(ImportJob)
+        .where(
+            ImportJob.id == job_id,
+            ImportJob.status == "running",
+            ImportJob.updated_on < func.now() - STALLED_AFTER,
+        )
+        .values(status="failed", message=STALLED, finished_on=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _record(job_id: int, **values: Any) -> None:

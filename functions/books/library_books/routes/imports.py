@@ -107,7 +107,8 @@ def start_import(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
     summary="Progress and outcome of a CSV import",
     description=(
         "Needs `books.import`. `status`: pending (waiting for the upload), running (`rows_done` of `rows_total`), "
-        "succeeded, or failed (`message` says why). Counts and the first 1,000 row errors as for POST /books/import."
+        "succeeded, or failed (`message` says why). Counts and the first 1,000 row errors as for POST /books/import. "
+        "A job running with no progress for 16 minutes (the import function stops at 15) is failed: nothing was saved."
     ),
     tags=TAGS,
     security=SECURED,

@@ -30,7 +30,8 @@ LoanId = Annotated[int, Path(ge=1)]
         "`USER_NOT_FOUND`. With an `Idempotency-Key` header a retry gets the first successful answer again "
         "(header `Idempotent-Replayed: true`) and no second loan; the same key with a different body is 422 "
         "`IDEMPOTENCY_KEY_REUSED`, and while the first request is still running 409 `IDEMPOTENCY_KEY_IN_USE`. "
-        "Refusals are not stored: retrying one re-evaluates it."
+        "Refusals are not stored: retrying one re-evaluates it. A key is honoured for at least 24 hours (the daily "
+        "job removes older ones)."
     ),
     tags=TAGS,
     security=SECURED,
