@@ -6,7 +6,7 @@ import base64
 
 from sqlalchemy import text
 
-from tests.test_books_support import add_book, invoke, lend, live_book_count
+from tests.test_books_support import add_book, invoke, lend, live_book_count, queue_hold
 
 HEADER = "title,author,isbn,publisher,published_date,genre,language,quantity\n"
 
@@ -200,3 +200,24 @@ def test_rows_that_would_change_nothing_leave_their_book_untouched(users, engine
     assert status == 200 and body["data"]["updated"] == 1
     after = version()
     assert after[2] == 4 and after[:2] != before[:2]
+
+
+def test_copies_added_by_an_import_go_to_the_waiting_members_first(users, engine):
+    librarian = users.create("librarian")
+    reader, first, second = (users.create("member") for _ in range(3))
+    book_id = add_book(quantity=1, isbn="9780441172719")
+    lend(engine, book_id, reader["id"])
+    for member in (first, second):
+        queue_hold(engine, book_id, member["id"])
+
+    status, body = send(users, librarian, "title,author,isbn,quantity\nDune,Frank Herbert,9780441172719,2\n")
+
+    assert status == 200 and body["data"]["updated"] == 1, body
+    with engine.connect() as connection:
+        holds = connection.execute(
+            text("SELECT user_id, status, updated_by FROM holds WHERE book_id = :b ORDER BY id"), {"b": book_id}
+        ).all()
+        told = connection.execute(text("SELECT user_id FROM notifications WHERE kind = 'hold_ready'")).all()
+    # The hold was readied on the importer's behalf, in the import's transaction.
+    assert [tuple(hold) for hold in holds] == [(first["id"], "ready", librarian["id"]), (second["id"], "waiting", None)]
+    assert [row.user_id for row in told] == [first["id"]]

@@ -17,6 +17,7 @@ Semantics, as the OpenAPI document states them:
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX
 from library_books.schemas import MAX_DESCRIPTION, MAX_QUANTITY
-from library_common import db
+from library_common import circulation, db
 from library_common.errors import ValidationFailed
 
 COLUMNS = (
@@ -219,7 +220,7 @@ _STAGING = """
 # changes; it still counts as updated. The copies rule is checked again on the row as it is when locked.
 _UPDATE_EXISTING = """
     WITH matched AS (
-        SELECT b.id, s.title, s.author,
+        SELECT b.id, b.quantity AS quantity_before, s.title, s.author,
                coalesce(s.publisher, b.publisher) AS publisher,
                coalesce(s.publication, b.publication) AS publication,
                coalesce(s.published_date, b.published_date) AS published_date,
@@ -251,9 +252,12 @@ _UPDATE_EXISTING = """
             updated_on = now()
         FROM matched AS m
         WHERE b.id = m.id AND m.changes AND m.quantity >= b.copies_on_loan + b.copies_on_hold_shelf
-        RETURNING 1
+        RETURNING b.id, m.quantity > m.quantity_before AS grew
     )
-    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM matched WHERE NOT changes)
+    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM matched WHERE NOT changes) AS updated,
+           ARRAY(SELECT u.id FROM updated AS u
+                 WHERE u.grew AND EXISTS (SELECT 1 FROM holds AS h WHERE h.book_id = u.id AND h.status = 'waiting')
+                 ORDER BY u.id) AS queues_to_serve
 """
 # Rows whose ISBN is not in the catalogue (and rows without one) become new books.
 _INSERT_NEW = """
@@ -354,15 +358,19 @@ class _Import:
         actor = {"actor": self.actor}
         try:
             with session.begin_nested():
-                updated = session.scalar(text(_UPDATE_EXISTING), actor) or 0
+                updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
                 created, raced = session.execute(text(_INSERT_NEW), actor).rowcount, 0
         except IntegrityError as error:
             if ISBN_INDEX not in str(error.orig):
                 raise
             # Another transaction added one of these ISBNs: again, seeing it now, and upserting the rest.
-            updated = session.scalar(text(_UPDATE_EXISTING), actor) or 0
+            updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
             written = session.execute(text(_UPSERT_NEW), actor).one()
             created, raced = written.created, written.updated
+        # New copies go to the members waiting for the title first, as when a librarian raises the quantity;
+        # the UPDATE above holds those books' row locks.
+        for book_id in queues_to_serve:
+            circulation.serve_waiting_holds(session, book_id)
         refused = []
         if updated + created + raced < len(staged):
             refused = [(row.row_number, row.copies_out) for row in session.execute(text(_COPIES_OUT))]
@@ -414,7 +422,8 @@ def import_csv(
                     writing = None
                 # An atomic import that already failed only validates the rest, to report every bad row.
                 if not (atomic and report.failed):
-                    writing = (writer.submit(run.write, staged), report.rows)
+                    # In the caller's context: the audit columns and notices name the importer.
+                    writing = (writer.submit(contextvars.copy_context().run, run.write, staged), report.rows)
                 elif on_progress is not None:
                     on_progress(report.rows)
             if writing is not None:
