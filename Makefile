@@ -3,13 +3,16 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TRANSLATED := .aws-sam/translated
 export LIBRARY_DATA_DIR ?= $(CURDIR)/.data
 export SAM_CLI_TELEMETRY := 0
 # Source layout on sys.path the way Lambda lays out a function and its layer (see pyproject's pythonpath).
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)
 
-.PHONY: install run test lint validate unit openapi build bench remind import clean
+.PHONY: install run test lint validate checkov unit openapi build bench remind import rotate-signing-key clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,6 +20,11 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
 
 run: install
 	$(PY) -m devtools.run
@@ -31,8 +39,15 @@ validate: install
 openapi: install
 	$(PY) -m devtools.openapi
 
-# ruff, `sam validate --lint` (cfn-lint), then pytest: unit, handler, HTTP and schemathesis tests.
-test: lint validate
+# checkov on the template as CloudFormation gets it (translated offline by samtranslator), in both deployment
+# modes; every skip is in the resource's Metadata with its reason.
+checkov: install $(CHECKOV_STAMP)
+	rm -rf $(TRANSLATED)
+	$(PY) -m devtools.cloudformation $(TRANSLATED)
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --directory $(TRANSLATED) --compact --quiet
+
+# ruff, `sam validate --lint` (cfn-lint), checkov, then pytest: unit, handler, deploy, HTTP and schemathesis tests.
+test: lint validate checkov
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 build: install
@@ -49,6 +64,13 @@ remind: install
 import: install
 	@test -n "$(FILE)" || { echo "usage: make import FILE=books.csv [IMPORT_ARGS='--dry-run --atomic']" >&2; exit 2; }
 	$(PY) -m devtools.import_books "$(FILE)" $(IMPORT_ARGS)
+
+# A new access-token signing key for a deployed stack (the old one stays accepted until its tokens expire);
+# REVOKE=1 stops accepting the current key at once (a leaked key). Needs AWS credentials for the stack's account.
+rotate-signing-key: install
+	@test -n "$(STACK)" || { echo "usage: make rotate-signing-key STACK=<stack name> [REVOKE=1]" >&2; exit 2; }
+	$(VENV)/bin/sam remote invoke SigningKeysFunction --stack-name "$(STACK)" \
+		--event '{"action": "rotate", "revoke": $(if $(REVOKE),true,false)}'
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache

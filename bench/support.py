@@ -24,8 +24,7 @@ def scratch_database() -> Iterator[str]:
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database.as_environment_value(url)
     db.reset()
-    tokens.signing_key.cache_clear()
-    tokens.public_keys.cache_clear()
+    tokens.clear_caches()
     try:
         yield os.environ["DATABASE_URL"]
     finally:

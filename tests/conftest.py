@@ -44,8 +44,7 @@ def database_url(data_dir: Path) -> Iterator[str]:
     os.environ["DATABASE_URL"] = value
     os.environ["LIBRARY_DATA_DIR"] = str(data_dir)
     db.reset()
-    tokens.signing_key.cache_clear()
-    tokens.public_keys.cache_clear()
+    tokens.clear_caches()
     tokens.signing_key()  # create the key file now, before the local API's workers race to
     yield value
     db.reset()

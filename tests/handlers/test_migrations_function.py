@@ -20,9 +20,9 @@ from moto import mock_aws
 from sqlalchemy import create_engine, make_url, text
 
 from devtools import database
-from library_common import db, migrate
+from library_common import custom_resource, db, migrate
 from library_common.passwords import hash_password, verify_password
-from library_migrations import app, custom_resource
+from library_migrations import app
 from tests.auth_support import invoke
 from tests.conftest import LambdaContext, load_event
 

@@ -15,9 +15,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from library_common import db, migrate
+from library_common import custom_resource, db, migrate
 from library_common.settings import SettingsError, get_settings
-from library_migrations import custom_resource, logic
+from library_migrations import logic
 
 logger = Logger()
 
@@ -57,4 +57,4 @@ def apply(request_type: str) -> Mapping[str, Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
-    custom_resource.handle(event, context, PHYSICAL_RESOURCE_ID, apply)
+    custom_resource.handle(event, context, PHYSICAL_RESOURCE_ID, lambda request: apply(request["RequestType"]))

@@ -30,7 +30,9 @@ class Settings:
     db_host: str | None = None
     db_port: int = 5432
     db_name: str = "library"
-    # RDS certificates chain to Amazon's own CAs: point this at the RDS CA bundle shipped with the function.
+    # Bring-your-own database only: RDS/Aurora server certificates chain to Amazon's RDS CAs, not the public roots,
+    # so point this at the RDS CA bundle shipped in the layer. The stack's own RDS Proxy presents an ACM certificate
+    # that the default trust store verifies, so a full-stack deployment leaves it unset.
     db_ca_bundle: str | None = None
 
     jwt_issuer: str = "library-api"
@@ -41,6 +43,9 @@ class Settings:
     jwt_signing_secret_arn: str | None = None
     # JSON object {kid: public PEM}; when unset the public key is derived from the signing key.
     jwt_public_keys: str | None = None
+    # AWS, full stack: a Secrets Manager secret holding that JSON object, kept by the signing-keys function; read by
+    # the authorizer at cold start and again when a token names a key it does not know (a rotation).
+    jwt_public_keys_secret_arn: str | None = None
 
     auto_activate_members: bool = False
     data_dir: Path = Path(".data")

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 ALGORITHM = "EdDSA"
 ACCESS = "access"
 LOCAL_KEY_FILE = "jwt-signing-key.pem"
+# How long a container signs with the key it read before reading the secret again. A rotation is therefore in
+# use everywhere within this time, and the old public key must stay published this long plus one token lifetime.
+SIGNING_KEY_MAX_AGE_SECONDS = 300
+# Public keys read from their secret: reread after this long, or sooner when a token names an unknown key
+# (a rotation just published it), but never more often than every REREAD_UNKNOWN_KID_SECONDS.
+PUBLIC_KEYS_MAX_AGE_SECONDS = 300
+REREAD_UNKNOWN_KID_SECONDS = 10
 
 
 class InvalidToken(Exception):
@@ -53,7 +60,8 @@ def _key_id(private_key: Ed25519PrivateKey) -> str:
     return raw.hex()[:16]
 
 
-def _load_pem(pem: str) -> SigningKey:
+@lru_cache(maxsize=2)
+def load_signing_key(pem: str) -> SigningKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -74,36 +82,33 @@ def generate_pem() -> str:
     )
 
 
+@lru_cache(maxsize=1)
 def _local_key(data_dir: Path) -> SigningKey:
     path = data_dir / LOCAL_KEY_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(generate_pem())
         path.chmod(0o600)
-    return _load_pem(path.read_text())
+    return load_signing_key(path.read_text())
 
 
-@lru_cache(maxsize=1)
 def signing_key() -> SigningKey:
     settings = get_settings()
     if settings.jwt_signing_secret_arn:
         from aws_lambda_powertools.utilities.parameters import get_secret
 
-        return _load_pem(get_secret(settings.jwt_signing_secret_arn, max_age=3600))
+        # Powertools keeps the secret's text for max_age; the parsed key is kept per text (load_signing_key).
+        return load_signing_key(get_secret(settings.jwt_signing_secret_arn, max_age=SIGNING_KEY_MAX_AGE_SECONDS))
     return _local_key(settings.data_dir)
 
 
-def _public_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
+def parse_public_keys(document: str) -> dict[str, Ed25519PublicKey]:
+    """{kid: public PEM} as JSON, the form of JWT_PUBLIC_KEYS and of the published public-keys secret."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    if settings.jwt_public_keys:
-        pems = json.loads(settings.jwt_public_keys)
-    else:
-        key = signing_key()
-        pems = {key.kid: key.public_pem}
     keys = {}
-    for kid, pem in pems.items():
+    for kid, pem in json.loads(document).items():
         public_key = serialization.load_pem_public_key(pem.encode())
         if not isinstance(public_key, Ed25519PublicKey):
             raise ValueError(f"public key {kid} is not an Ed25519 key")
@@ -111,9 +116,48 @@ def _public_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-@lru_cache(maxsize=1)
-def public_keys() -> dict[str, Ed25519PublicKey]:
-    return _public_keys(get_settings())
+def _public_keys(settings: Settings) -> dict[str, Ed25519PublicKey]:
+    if settings.jwt_public_keys_secret_arn:
+        from library_common import secret_reader
+
+        return parse_public_keys(secret_reader.get_secret_string(settings.jwt_public_keys_secret_arn))
+    if settings.jwt_public_keys:
+        return parse_public_keys(settings.jwt_public_keys)
+    key = signing_key()
+    return parse_public_keys(json.dumps({key.kid: key.public_pem}))
+
+
+class _PublishedKeys:
+    """The accepted public keys, reread from their source when old or when a token names a key not among them."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, Ed25519PublicKey] | None = None
+        self._read_at = 0.0
+
+    def get(self, kid: str) -> Ed25519PublicKey | None:
+        age = time.monotonic() - self._read_at
+        stale = self._keys is None or age > PUBLIC_KEYS_MAX_AGE_SECONDS
+        if stale or (kid not in self._keys and age > REREAD_UNKNOWN_KID_SECONDS):
+            self._read()
+        return self._keys.get(kid) if self._keys is not None else None
+
+    def _read(self) -> None:
+        self._keys = _public_keys(get_settings())
+        self._read_at = time.monotonic()
+
+    def cache_clear(self) -> None:
+        self._keys = None
+        self._read_at = 0.0
+
+
+public_keys = _PublishedKeys()
+
+
+def clear_caches() -> None:
+    """Forget every key read so far (tests and benchmarks that change the settings)."""
+    load_signing_key.cache_clear()
+    _local_key.cache_clear()
+    public_keys.cache_clear()
 
 
 def issue_access_token(user_id: int, role: str, permissions: list[str], now: float | None = None) -> str:
@@ -141,7 +185,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     settings = get_settings()
     try:
         kid = jwt.get_unverified_header(token).get("kid")
-        key = public_keys().get(kid) if isinstance(kid, str) else None
+        key = public_keys.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken("unknown signing key")
         # The algorithm list is fixed here, never taken from the token: that rules out `none` and HS256-with-public-key.

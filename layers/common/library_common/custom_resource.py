@@ -1,4 +1,5 @@
-"""The CloudFormation custom-resource protocol, with the standard library only.
+"""The CloudFormation custom-resource protocol, with the standard library only (the migrations and signing-keys
+functions back the template's custom resources).
 
 CloudFormation waits for one JSON document PUT to the request's pre-signed S3 `ResponseURL`. Without it the
 stack sits in progress for an hour, so every way out of a request answers: the outcome, FAILED with a short
@@ -76,9 +77,9 @@ def handle(
     event: Mapping[str, Any],
     context: LambdaContext,
     physical_resource_id: str,
-    work: Callable[[str], Mapping[str, Any]],
+    work: Callable[[Mapping[str, Any]], Mapping[str, Any]],
 ) -> None:
-    """Runs `work(RequestType)` and answers CloudFormation with its Data, or FAILED.
+    """Runs `work(event)` and answers CloudFormation with the Data it returns, or FAILED when it raises.
 
     The physical id is always `physical_resource_id`: a different one on Update would make CloudFormation
     delete the "old" resource, and a FAILED Create is cleaned up with a Delete of that same id.
@@ -93,7 +94,7 @@ def handle(
     deadline.daemon = True
     deadline.start()
     try:
-        data = work(event["RequestType"])
+        data = work(event)
     except Exception as error:
         logger.exception("custom resource request failed", extra={"request_type": event.get("RequestType")})
         response.send(FAILED, short_reason(error, context))
