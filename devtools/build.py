@@ -50,7 +50,7 @@ except Exception as error:
     result = {"exception": str(error)}
 done = time.perf_counter()
 print(json.dumps({"import_s": imported - started, "total_s": done - started, "result": result,
-                  "boto3_at_import": boto3_at_import}))
+                  "boto3_at_import": boto3_at_import, "boto3_after_answer": "boto3" in sys.modules}))
 """
 
 
@@ -83,12 +83,15 @@ def handler_of(logical_id: str) -> str:
 
 def sample_event(logical_id: str) -> dict[str, Any] | None:
     """An event the function can answer without AWS: its first GET route's event in events/<its folder>/, the
-    authorizer's token event, or a scheduled event; None for functions that only react to AWS (e.g. S3)."""
+    authorizer's token event, or a scheduled event; None for functions that only react to AWS (e.g. S3) or that
+    back a custom resource (their work is on AWS resources: the migrations, the signing keys' secrets)."""
     api = template.load()
     function = api.functions[logical_id]
     resources = {route.path for route in api.routes if route.function == logical_id and route.method == "GET"}
-    for path in sorted((EVENTS / function.code_dir.name).glob("*.json")):
-        event = json.loads(path.read_text())
+    events = [json.loads(path.read_text()) for path in sorted((EVENTS / function.code_dir.name).glob("*.json"))]
+    if any("RequestType" in event for event in events):
+        return None
+    for event in events:
         if event.get("type") == "TOKEN" and api.authorizer and api.authorizer.function == logical_id:
             return event
         if event.get("httpMethod") == "GET" and event.get("resource") in resources:

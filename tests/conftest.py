@@ -22,6 +22,10 @@ from library_common import db, tokens
 from library_common.models import Base, PermissionGroup, User
 from library_common.passwords import hash_password
 
+# Fixtures of their own modules: `responses` (CloudFormation's ResponseURL for the custom-resource functions) and
+# `moto_endpoint` (moto over HTTP, for the authorizer's boto3-free secret read).
+pytest_plugins = ["tests.custom_resource_support", "tests.aws_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 # Reference data the migrations seed; every other table is emptied between tests that ask for it.

@@ -11,9 +11,11 @@ import requests
 from moto import mock_aws
 from sqlalchemy import text
 
+from devtools import template
 from library_books import storage
 from library_books.logic import csv_import, import_jobs
 from library_books.uploads import lambda_handler as uploads_handler
+from library_common import db
 from library_common.settings import get_settings
 from tests.conftest import LambdaContext, load_event
 from tests.test_books_support import invoke
@@ -35,13 +37,16 @@ def s3(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("IMPORTS_BUCKET", BUCKET)
-    get_settings.cache_clear()
+    # The uploads function's own connection limit, as deployed.
+    monkeypatch.setenv("DB_CONNECTIONS", template.load().functions["BookUploadsFunction"].environment["DB_CONNECTIONS"])
+    db.reset()
     storage.s3_client.cache_clear()
     with mock_aws():
         client = boto3.client("s3")
         client.create_bucket(Bucket=BUCKET)
         yield client
-    get_settings.cache_clear()
+    monkeypatch.delenv("DB_CONNECTIONS")
+    db.reset()
     storage.s3_client.cache_clear()
 
 

@@ -56,12 +56,9 @@ def _key(pem: str) -> tokens.SigningKey | None:
 
 
 def _version(secrets: KeySecrets, stage: str) -> dict[str, Any] | None:
-    pages = secrets.client.get_paginator("list_secret_version_ids").paginate(SecretId=secrets.signing_secret)
-    for page in pages:
-        for version in page["Versions"]:
-            if stage in version.get("VersionStages", []):
-                return version
-    return None
+    # Versions that carry a staging label are always listed (the unlabelled, deprecated ones only on request).
+    versions = secrets.client.list_secret_version_ids(SecretId=secrets.signing_secret, MaxResults=100)["Versions"]
+    return next((version for version in versions if stage in version.get("VersionStages", [])), None)
 
 
 def _key_at(secrets: KeySecrets, stage: str) -> tokens.SigningKey | None:

@@ -31,6 +31,13 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
+def tls_for(host: str | None, settings: Settings) -> ssl.SSLContext | bool:
+    """Verified TLS to any remote server: the default trust store, where the stack's RDS Proxy certificate (ACM,
+    Amazon's public roots) verifies, or DB_CA_BUNDLE alone for a database of your own. None on loopback or a Unix
+    socket, where it only costs time (pg8000 takes `None` as "build a default context": "no TLS" is False)."""
+    return False if host in LOCAL_HOSTS else _tls_context(settings.db_ca_bundle)
+
+
 def _rds_url(settings: Settings) -> URL:
     from aws_lambda_powertools.utilities.parameters import get_secret
 
@@ -84,12 +91,11 @@ def get_engine() -> Engine:
     _remember_statement_conversions()
     settings = get_settings()
     url = engine_url(settings)
-    # Verified TLS to any remote server; none on loopback or a Unix socket, where it only costs time
-    # (pg8000 takes `None` as "build a default context", so "no TLS" must be said with False).
-    tls = False if url.host in LOCAL_HOSTS else _tls_context(settings.db_ca_bundle)
-    connect_args = {"ssl_context": tls}
-    # A Lambda container serves one request at a time: one pooled connection is all it can use.
-    return create_engine(url, connect_args=connect_args, pool_size=1, max_overflow=4, pool_recycle=300)
+    connect_args = {"ssl_context": tls_for(url.host, settings)}
+    # A Lambda container serves one request at a time: DB_CONNECTIONS (1 unless a function needs two transactions
+    # at once), never more, so that reserved concurrency bounds what the RDS Proxy is asked for (see the README).
+    pool = {"pool_size": settings.db_connections, "max_overflow": 0}
+    return create_engine(url, connect_args=connect_args, pool_recycle=300, **pool)
 
 
 def dispose_engine() -> None:

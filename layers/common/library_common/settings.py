@@ -30,6 +30,9 @@ class Settings:
     db_host: str | None = None
     db_port: int = 5432
     db_name: str = "library"
+    # Connections one container may hold at once: 1 (a Lambda container serves one request at a time), more only
+    # where a function needs two transactions open together. The README's connection arithmetic counts these.
+    db_connections: int = 1
     # Bring-your-own database only: RDS/Aurora server certificates chain to Amazon's RDS CAs, not the public roots,
     # so point this at the RDS CA bundle shipped in the layer. The stack's own RDS Proxy presents an ACM certificate
     # that the default trust store verifies, so a full-stack deployment leaves it unset.
@@ -65,6 +68,8 @@ class Settings:
             raise SettingsError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
         if not 1 <= self.refresh_token_ttl_days <= 365:
             raise SettingsError("REFRESH_TOKEN_TTL_DAYS must be between 1 and 365")
+        if not 1 <= self.db_connections <= 5:
+            raise SettingsError("DB_CONNECTIONS must be between 1 and 5")
         if not 1 <= self.due_soon_days <= 30:
             raise SettingsError("DUE_SOON_DAYS must be between 1 and 30")
         # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
