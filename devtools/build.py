@@ -101,7 +101,7 @@ def sample_event(logical_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _runtime_packages(build_dir: Path) -> Path:
+def runtime_packages(build_dir: Path) -> Path:
     """A folder with only what the Lambda runtime adds (boto3 and its dependencies), linked from this venv."""
     folder = build_dir / ".lambda-runtime"
     if not folder.exists():
@@ -118,7 +118,7 @@ def invoke_fresh(build_dir: Path, logical_id: str, event: dict[str, Any] | None,
     arguments = [
         str(build_dir / logical_id),
         str(build_dir / "CommonLayer" / "python"),
-        str(_runtime_packages(build_dir)),
+        str(runtime_packages(build_dir)),
         function.handler,
         json.dumps(event),
     ]

@@ -34,5 +34,16 @@ def moto_endpoint(monkeypatch) -> Iterator[str]:
     server.stop()
 
 
+def fake_credentials(monkeypatch, **variables: str) -> None:
+    """The Region and credentials moto expects (never real ones), and any other variables a test needs."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        **variables,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def secrets_client(endpoint: str):
     return boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)

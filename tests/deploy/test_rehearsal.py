@@ -23,6 +23,7 @@ from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
 
 from devtools import cloudformation
+from tests.aws_server import fake_credentials
 
 # Resource types of the translated template that moto 5.2's CloudFormation does not create.
 NOT_MODELLED = {
@@ -121,12 +122,7 @@ def _deploy(mode: str) -> tuple[Any, dict[str, Any]]:
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
+    fake_credentials(monkeypatch)
     with mock_aws(config={"lambda": {"use_docker": False}}):
         yield
 

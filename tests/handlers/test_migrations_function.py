@@ -20,6 +20,7 @@ from library_common import custom_resource, db, migrate
 from library_common.passwords import hash_password, verify_password
 from library_migrations import app
 from tests.auth_support import invoke
+from tests.aws_server import fake_credentials
 from tests.conftest import LambdaContext, load_event
 from tests.custom_resource_support import DeployContext, Responses
 
@@ -42,13 +43,7 @@ def empty_database(database_url, monkeypatch) -> Iterator[str]:
 @pytest.fixture
 def admin_secret(monkeypatch) -> Iterator[str]:
     """moto's Secrets Manager holding the generated admin password; the function configured to read it."""
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-    }.items():
-        monkeypatch.setenv(name, value)
+    fake_credentials(monkeypatch, ADMIN_EMAIL=ADMIN_EMAIL)
     DEFAULT_PROVIDERS.clear()  # Powertools keeps its client between calls; this one must talk to moto
     with mock_aws():
         secret = boto3.client("secretsmanager", region_name=REGION).create_secret(

@@ -20,6 +20,7 @@ from moto import mock_aws
 from library_common import tokens
 from library_common.settings import get_settings
 from library_signing_keys import app, keys
+from tests.aws_server import fake_credentials
 from tests.conftest import load_event
 from tests.custom_resource_support import DeployContext, Responses
 
@@ -66,14 +67,7 @@ class Stack:
 
 @pytest.fixture
 def stack(monkeypatch) -> Iterator[Stack]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "DATABASE_URL": "postgresql://unused@127.0.0.1/unused",
-        "ACCESS_TOKEN_TTL_SECONDS": "900",
-    }.items():
-        monkeypatch.setenv(name, value)
+    fake_credentials(monkeypatch, DATABASE_URL="postgresql://unused@127.0.0.1/unused", ACCESS_TOKEN_TTL_SECONDS="900")
     with mock_aws():
         client = boto3.client("secretsmanager", region_name=REGION)
         # What GenerateSecretString leaves before the custom resource runs.
