@@ -12,7 +12,7 @@ export SAM_CLI_TELEMETRY := 0
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)
 
-.PHONY: install run test lint validate checkov unit openapi build bench remind import rotate-signing-key clean
+.PHONY: install run test lint validate checkov unit openapi build bench remind import rotate-signing-key clean console console-test
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,6 +27,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
 
 run: install
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory console; else echo "$(NO_NODE)"; fi
 	$(PY) -m devtools.run
 
 lint: install
@@ -46,9 +47,33 @@ checkov: install $(CHECKOV_STAMP)
 	$(PY) -m devtools.cloudformation $(TRANSLATED)
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --directory $(TRANSLATED) --compact --quiet
 
-# ruff, `sam validate --lint` (cfn-lint), checkov, then pytest: unit, handler, deploy, HTTP and schemathesis tests.
+# ruff, `sam validate --lint` (cfn-lint), checkov, the console's type check, unit tests and build, then pytest:
+# unit, handler, deploy, HTTP, schemathesis and the console's end-to-end tests in Chromium (skipped, saying why,
+# without it).
 test: lint validate checkov
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory console-test console; else echo "$(NO_NODE)"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The web console (console/): dependencies from the lock file, then a Vite build into the console function's
+# package (functions/console/library_console/static), which the local API and `sam build` serve. Does nothing
+# when the build is newer than its sources.
+CONSOLE_STATIC := functions/console/library_console/static
+CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.ts console/tsconfig.json -type f 2>/dev/null)
+NO_NODE := NOTICE: no npm on PATH: the API runs without the web console. For the console, install Node.js 20 or newer with npm, then run make console (make run and make test do it when npm is there).
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	@command -v npm >/dev/null || { echo "$(NO_NODE)" >&2; exit 1; }
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_STATIC)/index.html: console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_STATIC)/index.html
+
+# Type check and the vitest unit tests of the console's data and auth providers.
+console-test: console/node_modules/.installed
+	cd console && npm run --silent typecheck && npm test --silent
 
 build: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build $(SAM_BUILD_ARGS)
@@ -73,4 +98,4 @@ rotate-signing-key: install
 		--event '{"action": "rotate", "revoke": $(if $(REVOKE),true,false)}'
 
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .ruff_cache $(CONSOLE_STATIC) console/node_modules

@@ -263,7 +263,8 @@ class LocalApi:
                 "resourceId": "local",
                 "resourcePath": route.path,
                 "httpMethod": method,
-                "path": f"/{self.api.stage}{path}",
+                # What the client asked for, as API Gateway reports it (no stage prefix here: the local API has none).
+                "path": path,
                 "stage": self.api.stage,
                 "protocol": "HTTP/1.1",
                 "requestId": str(uuid.uuid4()),
@@ -296,9 +297,11 @@ def _policy_allows(policy: dict[str, Any], arn: str) -> bool:
 
 
 def _proxy_result(result: dict[str, Any]):
-    headers = dict(result.get("headers") or {})
+    headers: dict[str, str | list[str]] = dict(result.get("headers") or {})
     for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers[name] = ", ".join(str(v) for v in values)
+        # Set-Cookie cannot be folded into one comma-separated line: API Gateway sends one header per cookie.
+        folded = name.lower() != "set-cookie"
+        headers[name] = ", ".join(str(v) for v in values) if folded else [str(v) for v in values]
     body = result.get("body") or ""
     payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
     return int(result.get("statusCode", 200)), headers, payload
@@ -352,7 +355,8 @@ def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandle
             self.send_response(status)
             for name, value in headers.items():
                 if name.lower() not in ("content-length", "connection"):
-                    self.send_header(name, value)
+                    for line in value if isinstance(value, list) else [value]:
+                        self.send_header(name, line)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -21,6 +21,8 @@ from library_common.envelope import ErrorEnvelope
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 DOCUMENT = FUNCTIONS / "service" / "library_service" / "openapi.json"
+# Serves the web console's files (GET /, /assets/...), not API operations: left out, as /docs is.
+NOT_API = {"ConsoleFunction"}
 
 ERRORS_4XX = (
     "400 malformed JSON, 401 missing/invalid/expired token, 403 not allowed, 404 unknown id or route, "
@@ -44,7 +46,7 @@ def build() -> dict:
         on_conflict="error",
     )
     api = template.load()
-    for logical_id in sorted({route.function for route in api.routes}):
+    for logical_id in sorted({route.function for route in api.routes} - NOT_API):
         function = api.functions[logical_id]
         module = function.handler.rsplit(".", 1)[0]
         merge.add_file(function.code_dir / (module.replace(".", "/") + ".py"), resolver_name="app")

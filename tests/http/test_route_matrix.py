@@ -22,6 +22,7 @@ from tests.http.client import call
 pytestmark = pytest.mark.http
 
 ROLES = ("anonymous", "member", "librarian", "admin")
+CONSOLE_PAGE = 200 if (template.ROOT / "functions/console/library_console/static/index.html").is_file() else 503
 
 
 class World:
@@ -232,6 +233,7 @@ CATALOGUE = [
         arrange=catalogue,
     ),
     Row("DELETE", "/reviews/{review_id}", (401, 403, 200, 200), url="/reviews/{review}", arrange=catalogue),
+    Row("GET", "/isbn-check", (200, 200, 200, 200), url="/isbn-check?isbn=0-441-17271-7", arrange=catalogue),
     Row("GET", "/genres", (200, 200, 200, 200), arrange=catalogue),
     Row("GET", "/authors", (200, 200, 200, 200), arrange=catalogue),
     Row("POST", "/library/chat", (401, 200, 200, 200), body={"message": "Is Dune available?"}, arrange=catalogue),
@@ -241,6 +243,9 @@ SERVICE = [
     Row("GET", "/health", (200, 200, 200, 200)),
     Row("GET", "/openapi.json", (200, 200, 200, 200)),
     Row("GET", "/docs", (200, 200, 200, 200)),
+    # The console's page: 503 with a how-to page where it was not built (no Node on the machine).
+    Row("GET", "/", (CONSOLE_PAGE,) * 4),
+    Row("GET", "/assets/{proxy+}", (404, 404, 404, 404), url="/assets/no-such-file.js"),
 ]
 
 CIRCULATION = [

@@ -96,12 +96,24 @@ class LoginRequest(BaseModel):
         ),
     ]
     password: Annotated[str, Field(min_length=1, max_length=256)]
+    cookie: bool = Field(
+        default=False,
+        description="Browser clients: true sets the refresh token as an `HttpOnly; Secure; SameSite=Strict` cookie "
+        "scoped to /auth/refresh and /auth/logout, and answers `refresh_token: null`",
+    )
 
 
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: Annotated[str, Field(min_length=1, max_length=4096, description="From login or an earlier refresh")]
+    refresh_token: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=4096,
+            description="From login or an earlier refresh; leave it out to use the refresh-token cookie",
+        ),
+    ] = None
 
 
 class ProfileUpdate(BaseModel):
@@ -176,7 +188,9 @@ class Account(BaseModel):
 class TokenPair(BaseModel):
     token: str = Field(description="The same as `access_token` (kept for older clients)")
     access_token: str = Field(description="JWT for `Authorization: Bearer ...`")
-    refresh_token: str = Field(description="Opaque; single use: POST /auth/refresh answers a new pair")
+    refresh_token: str | None = Field(
+        description="Opaque; single use: POST /auth/refresh answers a new pair. null when it was set as a cookie"
+    )
     token_type: Literal["Bearer"]
     expires_in: int = Field(description="Seconds until the access token expires")
     user: Account

@@ -174,6 +174,20 @@ class BookRemoved(BaseModel):
     archived: bool = Field(description="true: kept with its history but hidden; false: erased (it had no history)")
 
 
+class IsbnHolder(BaseModel):
+    id: int
+    title: str
+    author: str
+
+
+class IsbnCheck(BaseModel):
+    isbn: str = Field(description="The text checked, as sent")
+    valid: bool = Field(description="A well-formed ISBN-10 or ISBN-13 with a matching check digit")
+    isbn_13: str | None = Field(description="Its ISBN-13 form (how it is stored); null when not valid")
+    message: str = Field(description="The verdict in words: why it is not valid, or that it is (and where it is used)")
+    book: IsbnHolder | None = Field(description="The catalogue's book with this ISBN (a new book would be a duplicate)")
+
+
 class Genre(BaseModel):
     name: str
     book_count: int

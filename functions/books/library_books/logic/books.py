@@ -10,6 +10,7 @@ from sqlalchemy import Row, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from library_books import isbn as isbns
 from library_books.logic import covers
 from library_common import circulation
 from library_common.errors import Conflict, NotFound
@@ -168,3 +169,17 @@ def remove_book(session: Session, book_id: int) -> dict[str, Any]:
         session.delete(book)
     session.flush()
     return {"id": book_id, "archived": bool(has_history)}
+
+
+def check_isbn(session: Session, raw: str) -> dict[str, Any]:
+    """The verdict on an ISBN as a form types it: valid or why not, its ISBN-13, and the catalogue book having it."""
+    try:
+        isbn_13 = isbns.normalize(raw)
+    except isbns.InvalidIsbn as error:
+        return {"isbn": raw, "valid": False, "isbn_13": None, "message": str(error), "book": None}
+    found = session.execute(
+        select(BOOKS.c.id, BOOKS.c.title, BOOKS.c.author).where(BOOKS.c.isbn == isbn_13, BOOKS.c.archived_on.is_(None))
+    ).first()
+    book = {"id": found.id, "title": found.title, "author": found.author} if found else None
+    message = f"Already in the catalogue: {found.title}" if found else f"Valid ISBN (ISBN-13 {isbn_13})"
+    return {"isbn": raw, "valid": True, "isbn_13": isbn_13, "message": message, "book": book}

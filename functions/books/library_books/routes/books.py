@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books import isbn as isbns
 from library_books.logic import books, covers, listing
-from library_books.routes.params import BookId, text_filter
-from library_books.schemas import Book, BookIn, BookPatch, BookRemoved, CoverRequest, CoverUpload
+from library_books.routes.params import NO_NUL, BookId, text_filter
+from library_books.schemas import Book, BookIn, BookPatch, BookRemoved, CoverRequest, CoverUpload, IsbnCheck
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
@@ -70,6 +70,25 @@ def list_books(
     )
     with db.transaction() as session:
         return ok(listing.list_books(session, filters, ordering, page, page_size))
+
+
+@router.get(
+    "/isbn-check",
+    summary="Check an ISBN: is it valid, its ISBN-13, and which book has it",
+    description=(
+        "Anyone. For forms that check an ISBN as it is typed. Always 200 with the verdict: `valid` false and "
+        "`message` saying why (wrong length, check digit, prefix), or true with the ISBN-13 and, in `book`, the "
+        "catalogue's book that already has it (POST /books with it would be 409 `DUPLICATE_ISBN`)."
+    ),
+    tags=TAGS,
+)
+def check_isbn(
+    isbn: Annotated[
+        str, Query(min_length=1, max_length=40, pattern=NO_NUL, description="ISBN-10 or ISBN-13, as typed")
+    ],
+) -> Response[Envelope[IsbnCheck]]:
+    with db.transaction() as session:
+        return ok(books.check_isbn(session, isbn))
 
 
 @router.post(
