@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Numeric, func, literal, select, text
+from sqlalchemy import ColumnElement, Numeric, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
@@ -127,7 +127,7 @@ def _matching_genres(session: Session, needle: str) -> list[str]:
     return list(session.scalars(query, {"pattern": contains_pattern(needle)}))
 
 
-def _conditions(books: Any, filters: Filters, genres: list[str] | None, query: Any) -> list[ColumnElement[bool]]:
+def _conditions(books: Any, filters: Filters, genres: list[str] | None, match: Any) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [books.c.archived_on.is_(None)]
     for name in ("title", "author", "publisher", "publication", "language"):
         value = getattr(filters, name)
@@ -140,12 +140,42 @@ def _conditions(books: Any, filters: Filters, genres: list[str] | None, query: A
     if filters.available is not None:
         copies_free = books.c.quantity - books.c.copies_on_loan - books.c.copies_on_hold_shelf
         conditions.append(copies_free > 0 if filters.available else copies_free <= 0)
-    if query is not None:
-        conditions.append(books.c.search_vector.op("@@")(query))
+    if match is not None:
+        conditions.append(match)
     return conditions
 
 
+# How well a misspelt search must fit a title or author (pg_trgm word similarity, 0..1): the chat's tolerance, low
+# enough that a dropped or swapped letter ("hobit", "tolkein") still finds the book.
+TYPO_TOLERANCE = 0.5
+
+
+def _search_match(books: Any, session: Session, search: str, query: Any, typo_tolerant: bool) -> tuple[Any, Any]:
+    """(condition, rank) of a search: every word in the full-text index, or, typo-tolerant, the words' trigram
+    similarity to the title or the author (served by their trigram indexes)."""
+    if not typo_tolerant:
+        return books.c.search_vector.op("@@")(query), func.ts_rank(books.c.search_vector, query)
+    # `<%` (word similarity above the threshold) uses the trigram indexes; the threshold is a per-transaction
+    # setting, and the operator's percent sign is doubled for the driver's format paramstyle.
+    session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_TOLERANCE), True)))
+    phrase = literal(search)
+    condition = or_(phrase.op("<%%")(books.c.title), phrase.op("<%%")(books.c.author))
+    rank = func.greatest(func.word_similarity(phrase, books.c.title), func.word_similarity(phrase, books.c.author))
+    return condition, rank
+
+
 def list_books(session: Session, filters: Filters, ordering: str | None, page: int, page_size: int) -> dict[str, Any]:
+    """A page of the catalogue. A search that no book matches word for word is tried again tolerating typos, so
+    "hobit" still finds *The Hobbit*."""
+    found = _list_books(session, filters, ordering, page, page_size, typo_tolerant=False)
+    if filters.search is not None and found["total"] == 0:
+        return _list_books(session, filters, ordering, page, page_size, typo_tolerant=True)
+    return found
+
+
+def _list_books(
+    session: Session, filters: Filters, ordering: str | None, page: int, page_size: int, typo_tolerant: bool
+) -> dict[str, Any]:
     genres = None
     if filters.genre is not None:
         genres = _matching_genres(session, filters.genre)
@@ -160,8 +190,10 @@ def list_books(session: Session, filters: Filters, ordering: str | None, page: i
 
     # The page is chosen among the matching books, then joined to everything a book response shows.
     matched = BOOKS.alias("matched")
-    conditions = _conditions(matched, filters, genres, query)
-    rank = func.ts_rank(matched.c.search_vector, query) if query is not None else None
+    match, rank = (None, None)
+    if query is not None:
+        match, rank = _search_match(matched, session, filters.search, query, typo_tolerant)
+    conditions = _conditions(matched, filters, genres, match)
     offset = (page - 1) * page_size
     chosen = (
         select(matched.c.id.label("id"))

@@ -25,7 +25,9 @@ LIST_DESCRIPTION = (
     "anywhere in the field (`title=ring` finds *The Lord of the Rings*); `isbn` matches exactly, in any "
     "ISBN-10/13 form; `available=true` lists books with a copy free now, `false` those without. `search` is "
     "ranked full-text search over title (weighted highest), author, then description: every word must match, "
-    "words of 3+ letters also as prefixes, descriptions also by English stem. Filters combine with AND. "
+    "words of 3+ letters also as prefixes, descriptions also by English stem; when no book matches every word, "
+    "the search is tried again tolerating typos (trigram similarity to the title or author: `hobit` finds *The "
+    "Hobbit*). Filters combine with AND. "
     "`ordering`: a field name, `-` for descending; books without a value sort last; the default is `title`, "
     "or `relevance` (best match first) with `search`. A page past the end has empty `items`."
 )
