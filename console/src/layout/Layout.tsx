@@ -1,0 +1,74 @@
+/**
+ * The frame of every screen: the menu (only what the signed-in account may use), the user menu (change password,
+ * sign out) and the session dialog. Part 2 adds its entries to MENU (Dashboard, Administration, My loans...).
+ */
+import ImportIcon from '@mui/icons-material/FileUpload';
+import PasswordIcon from '@mui/icons-material/Password';
+import BooksIcon from '@mui/icons-material/MenuBook';
+import MembersIcon from '@mui/icons-material/People';
+import DeskIcon from '@mui/icons-material/SwapHoriz';
+import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
+import type { ReactElement, ReactNode } from 'react';
+import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess } from 'react-admin';
+import { Link } from 'react-router-dom';
+
+import { CHANGE_PASSWORD_PATH } from '../providers/authProvider';
+import { SessionGuard } from './SessionGuard';
+
+interface MenuEntry {
+    to: string;
+    label: string;
+    icon: ReactElement;
+    resource: string;
+    action?: string;
+}
+
+export const MENU: MenuEntry[] = [
+    { to: '/books', label: 'Catalogue', icon: <BooksIcon />, resource: 'books' },
+    { to: '/users', label: 'Members', icon: <MembersIcon />, resource: 'users' },
+    { to: '/circulation', label: 'Circulation', icon: <DeskIcon />, resource: 'circulation' },
+    { to: '/import', label: 'Import', icon: <ImportIcon />, resource: 'import' },
+];
+
+function MenuEntryIfAllowed({ entry }: { entry: MenuEntry }) {
+    const { canAccess, isPending } = useCanAccess({ resource: entry.resource, action: entry.action ?? 'list' });
+    if (isPending || !canAccess) return null;
+    return <Menu.Item to={entry.to} primaryText={entry.label} leftIcon={entry.icon} />;
+}
+
+function LibraryMenu() {
+    return (
+        <Menu>
+            {MENU.map(entry => (
+                <MenuEntryIfAllowed key={entry.to} entry={entry} />
+            ))}
+        </Menu>
+    );
+}
+
+function LibraryUserMenu() {
+    return (
+        <UserMenu>
+            <MenuItem component={Link} to={CHANGE_PASSWORD_PATH}>
+                <ListItemIcon>
+                    <PasswordIcon fontSize="small" />
+                </ListItemIcon>
+                <ListItemText>Change password</ListItemText>
+            </MenuItem>
+            <Logout />
+        </UserMenu>
+    );
+}
+
+function LibraryAppBar() {
+    return <AppBar userMenu={<LibraryUserMenu />} />;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+    return (
+        <RaLayout menu={LibraryMenu} appBar={LibraryAppBar}>
+            {children}
+            <SessionGuard />
+        </RaLayout>
+    );
+}

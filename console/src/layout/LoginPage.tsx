@@ -1,0 +1,73 @@
+/** Sign in with the visible fields "Email" and "Password" and the button "Sign in". */
+import { Alert, Box, Button, Card, CardContent, TextField, Typography } from '@mui/material';
+import { type FormEvent, useState } from 'react';
+import { useLogin } from 'react-admin';
+
+import { explain } from '../messages';
+
+export function LoginPage() {
+    const login = useLogin();
+    const [email, setEmail] = useState('');
+    const [password, setPassword] = useState('');
+    const [error, setError] = useState<string | null>(null);
+    const [busy, setBusy] = useState(false);
+
+    const submit = async (event: FormEvent) => {
+        event.preventDefault();
+        setBusy(true);
+        setError(null);
+        try {
+            await login({ email, password });
+        } catch (failure) {
+            setError(explain(failure));
+        } finally {
+            setBusy(false);
+        }
+    };
+
+    return (
+        <Box component="main" sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', bgcolor: '#eef2f7' }}>
+            <Card sx={{ width: 380, maxWidth: '92vw' }}>
+                <CardContent>
+                    <Typography component="h1" variant="h5" gutterBottom>
+                        Library console
+                    </Typography>
+                    <Typography variant="body2" color="text.secondary" gutterBottom>
+                        Sign in with your library account.
+                    </Typography>
+                    <form onSubmit={submit} noValidate>
+                        <TextField
+                            label="Email"
+                            type="email"
+                            autoComplete="username"
+                            value={email}
+                            onChange={event => setEmail(event.target.value)}
+                            fullWidth
+                            margin="normal"
+                            required
+                            autoFocus
+                        />
+                        <TextField
+                            label="Password"
+                            type="password"
+                            autoComplete="current-password"
+                            value={password}
+                            onChange={event => setPassword(event.target.value)}
+                            fullWidth
+                            margin="normal"
+                            required
+                        />
+                        {error && (
+                            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+                                {error}
+                            </Alert>
+                        )}
+                        <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }} disabled={busy}>
+                            Sign in
+                        </Button>
+                    </form>
+                </CardContent>
+            </Card>
+        </Box>
+    );
+}
