@@ -15,6 +15,9 @@ export const theme: RaThemeOptions = {
         ...defaultTheme.components,
         // A visible focus ring on every control: the console is usable with the keyboard alone.
         MuiButtonBase: { styleOverrides: { root: { '&.Mui-focusVisible': { outline: '3px solid #f5a623', outlineOffset: 2 } } } },
+        // Loading indicators are announced by name (react-admin shows them while a list or a field loads).
+        MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
+        MuiLinearProgress: { defaultProps: { 'aria-label': 'Loading' } },
         MuiLink: { styleOverrides: { root: { '&:focus-visible': { outline: '3px solid #f5a623', outlineOffset: 2 } } } },
     },
 };

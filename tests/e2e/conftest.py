@@ -82,21 +82,24 @@ class Console:
         self.page.get_by_label("Email").fill(user["email"])
         self.page.get_by_label("Password").fill(user["password"])
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.get_by_role("button", name="Profile").wait_for()
+        self.page.get_by_role("button", name="account menu").wait_for()
 
     def heading(self, name: str) -> Any:
-        return self.page.get_by_role("heading", name=name)
+        return self.page.get_by_role("heading", name=name, level=1)
 
     def check_accessibility(self, screen: str) -> None:
         """axe-core on the page as it is now: no serious or critical violation."""
         self.page.wait_for_load_state("networkidle")
+        # MUI's colour transitions last up to 300 ms: contrast is measured once they have ended.
+        self.page.wait_for_timeout(400)
         # Evaluated through the DevTools protocol, which the page's CSP does not govern; no bypass is needed.
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE_SOURCE.read_text())
         violations = self.page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
             ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-            ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"
         )
         assert not violations, f"axe-core on {screen}: " + "; ".join(
             f"{v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in violations
@@ -106,6 +109,7 @@ class Console:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.page.wait_for_load_state("networkidle")
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -128,9 +132,11 @@ def _watch(page: Any, problems: list[str]) -> None:
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "request",
-        lambda request: None
-        if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-        else problems.append(f"request off this origin: {request.url}"),
+        lambda request: (
+            None
+            if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else problems.append(f"request off this origin: {request.url}")
+        ),
     )
 
 

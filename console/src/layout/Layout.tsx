@@ -9,7 +9,7 @@ import MembersIcon from '@mui/icons-material/People';
 import DeskIcon from '@mui/icons-material/SwapHoriz';
 import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
 import type { ReactElement, ReactNode } from 'react';
-import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess } from 'react-admin';
+import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess, useGetIdentity } from 'react-admin';
 import { Link } from 'react-router-dom';
 
 import { CHANGE_PASSWORD_PATH } from '../providers/authProvider';
@@ -47,8 +47,10 @@ function LibraryMenu() {
 }
 
 function LibraryUserMenu() {
+    // The button shows the signed-in name; its accessible name must contain that visible text (WCAG 2.5.3).
+    const { identity } = useGetIdentity();
     return (
-        <UserMenu>
+        <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
             <MenuItem component={Link} to={CHANGE_PASSWORD_PATH}>
                 <ListItemIcon>
                     <PasswordIcon fontSize="small" />

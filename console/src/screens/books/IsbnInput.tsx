@@ -1,7 +1,7 @@
 /** The ISBN field, checked as it is typed: the API's verdict (GET /isbn-check) under the field. */
 import { useEffect, useState } from 'react';
 import { TextInput, useRecordContext } from 'react-admin';
-import { useWatch } from 'react-hook-form';
+import { useFormContext, useWatch } from 'react-hook-form';
 
 import { useLibrary } from '../../library';
 import type { IsbnCheck } from '../../providers/dataProvider';
@@ -20,9 +20,12 @@ export function IsbnInput() {
     const library = useLibrary();
     const record = useRecordContext();
     const typed: string | undefined = useWatch({ name: 'isbn' });
+    const { clearErrors } = useFormContext();
     const [verdict, setVerdict] = useState<{ text: string; ok: boolean } | null>(null);
 
     useEffect(() => {
+        // The API's refusal of the last save was about the previous value: the new one gets its own verdict.
+        clearErrors('isbn');
         const value = (typed ?? '').trim();
         if (!value) {
             setVerdict(null);
@@ -39,7 +42,7 @@ export function IsbnInput() {
             current = false;
             clearTimeout(timer);
         };
-    }, [typed, library, record?.id]);
+    }, [typed, library, record?.id, clearErrors]);
 
     const helper = verdict ? (
         <span role="status" aria-live="polite" data-testid="isbn-verdict" style={{ color: verdict.ok ? '#1e6b34' : '#b3261e' }}>

@@ -153,7 +153,7 @@ export function ImportPage() {
                         <Button variant="contained" disabled={!file || progress !== null} onClick={() => run(true)}>
                             Check file (dry run)
                         </Button>
-                        <Button variant="contained" color="success" disabled={!file || !checked || progress !== null} onClick={() => run(false)}>
+                        <Button variant="contained" disabled={!file || !checked || progress !== null} onClick={() => run(false)}>
                             Import
                         </Button>
                     </Stack>
