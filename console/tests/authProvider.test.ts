@@ -19,7 +19,6 @@ describe('signing in', () => {
         expect(login.url.pathname).toBe('/dev/auth/login');
         expect(login.body).toEqual({ email: 'lena@library.test', password: 'secret words', cookie: true });
         expect(session.accessToken).toBe('access-1');
-        expect(typeof globalThis.localStorage).toBe('undefined');
         expect(await auth.getIdentity!()).toEqual({ id: 7, fullName: 'Lena Librarian', email: 'lena@library.test', role: 'librarian' });
         expect(await auth.getPermissions!({})).toEqual(LIBRARIAN.permissions);
     });

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import ROOT
 
@@ -56,10 +57,6 @@ def browser() -> Iterator[Any]:
         _missing("no Chromium (apt-get install chromium)")
     if not BUILT_INDEX.exists() or not AXE_SOURCE.exists():
         _missing("the console is not built (make console, which needs Node.js 20 and npm)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed (make install)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield launched
@@ -79,6 +76,7 @@ class Console:
 
     def sign_in(self, user: dict[str, Any]) -> None:
         self.open("/login")
+        expect(self.page.get_by_label("Email")).to_be_focused()
         self.page.get_by_label("Email").fill(user["email"])
         self.page.get_by_label("Password").fill(user["password"])
         self.page.get_by_role("button", name="Sign in").click()
@@ -140,14 +138,29 @@ def _watch(page: Any, problems: list[str]) -> None:
     )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def console(browser: Any, local_api: str) -> Iterator[Console]:
+def console(request: pytest.FixtureRequest, browser: Any, local_api: str) -> Iterator[Console]:
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     opened = Console(page=page, url=local_api)
     _watch(page, opened.problems)
     yield opened
+    if request.node.stash.get(_FAILED, False):
+        # What the screen showed when the test failed, next to the screenshots (a CI artifact).
+        (SCREENSHOTS / "failures").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "failures" / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not opened.problems, "\n".join(opened.problems)
 

@@ -9,10 +9,11 @@ import MembersIcon from '@mui/icons-material/People';
 import DeskIcon from '@mui/icons-material/SwapHoriz';
 import { ListItemIcon, ListItemText, MenuItem } from '@mui/material';
 import type { ReactElement, ReactNode } from 'react';
-import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess, useGetIdentity } from 'react-admin';
+import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess, useGetIdentity, useUserMenu } from 'react-admin';
 import { Link } from 'react-router-dom';
 
 import { CHANGE_PASSWORD_PATH } from '../providers/authProvider';
+import { RememberRequestedScreen } from './AccessDenied';
 import { SessionGuard } from './SessionGuard';
 
 interface MenuEntry {
@@ -46,17 +47,24 @@ function LibraryMenu() {
     );
 }
 
+function ChangePasswordItem() {
+    const userMenu = useUserMenu();
+    return (
+        <MenuItem component={Link} to={CHANGE_PASSWORD_PATH} onClick={() => userMenu?.onClose()}>
+            <ListItemIcon>
+                <PasswordIcon fontSize="small" />
+            </ListItemIcon>
+            <ListItemText>Change password</ListItemText>
+        </MenuItem>
+    );
+}
+
 function LibraryUserMenu() {
     // The button shows the signed-in name; its accessible name must contain that visible text (WCAG 2.5.3).
     const { identity } = useGetIdentity();
     return (
         <UserMenu label={identity?.fullName ? `${identity.fullName}: account menu` : 'Account menu'}>
-            <MenuItem component={Link} to={CHANGE_PASSWORD_PATH}>
-                <ListItemIcon>
-                    <PasswordIcon fontSize="small" />
-                </ListItemIcon>
-                <ListItemText>Change password</ListItemText>
-            </MenuItem>
+            <ChangePasswordItem />
             <Logout />
         </UserMenu>
     );
@@ -69,6 +77,7 @@ function LibraryAppBar() {
 export function Layout({ children }: { children: ReactNode }) {
     return (
         <RaLayout menu={LibraryMenu} appBar={LibraryAppBar}>
+            <RememberRequestedScreen />
             {children}
             <SessionGuard />
         </RaLayout>

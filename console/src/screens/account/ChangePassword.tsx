@@ -20,6 +20,7 @@ function ChangePasswordForm() {
     const field = (name: keyof typeof fields, label: string, autoComplete: string) => (
         <TextField
             label={label}
+            name={name}
             type="password"
             autoComplete={autoComplete}
             value={fields[name]}

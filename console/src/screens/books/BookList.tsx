@@ -2,7 +2,6 @@
 import {
     CreateButton,
     Datagrid,
-    DateField,
     FilterButton,
     FunctionField,
     List,
@@ -16,6 +15,7 @@ import {
     TopToolbar,
 } from 'react-admin';
 
+import { publicationDate } from '../../format';
 import { RecordLink } from '../../layout/RecordLink';
 
 const filters = [
@@ -63,7 +63,7 @@ export function BookList() {
                 <TextField source="author" label="Author" />
                 <TextField source="genre" label="Genre" sortable={false} />
                 <TextField source="language" label="Language" sortable={false} />
-                <DateField source="published_date" label="Published" />
+                <FunctionField source="published_date" label="Published" render={(book: { published_date: string | null }) => publicationDate(book.published_date)} />
                 <FunctionField
                     label="Copies free"
                     sortable={false}

@@ -20,6 +20,7 @@ import {
 } from 'react-admin';
 import { Link } from 'react-router-dom';
 
+import { publicationDate } from '../../format';
 import { CoverUpload } from './CoverUpload';
 
 interface BookRecord {
@@ -123,8 +124,8 @@ function StaffLists() {
     return (
         <>
             <Section title="Holds queue">
-                <ReferenceManyField reference="holds" target="book_id" filter={{ status: 'waiting' }} perPage={50} empty={<Typography>Nobody is waiting.</Typography>}>
-                    <Datagrid bulkActionButtons={false} rowClick={false}>
+                <ReferenceManyField reference="holds" target="book_id" filter={{ status: 'waiting' }} perPage={50}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Nobody is waiting.</Typography>}>
                         <NumberField source="position" label="Position" />
                         <ReferenceField source="user_id" reference="users" label="Member" link="show" />
                         <DateField source="queued_on" label="Queued" showTime />
@@ -132,8 +133,8 @@ function StaffLists() {
                 </ReferenceManyField>
             </Section>
             <Section title="Loan history">
-                <ReferenceManyField reference="loans" target="book_id" perPage={10} empty={<Typography>Never borrowed.</Typography>}>
-                    <Datagrid bulkActionButtons={false} rowClick={false}>
+                <ReferenceManyField reference="loans" target="book_id" perPage={10}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Never borrowed.</Typography>}>
                         <ReferenceField source="user_id" reference="users" label="Member" link="show" />
                         <DateField source="borrowed_on" label="Borrowed" />
                         <DateField source="due_date" label="Due" />
@@ -161,7 +162,7 @@ export function BookShow() {
                             <Labeled label="Author"><TextField source="author" /></Labeled>
                             <Labeled label="ISBN"><TextField source="isbn" emptyText="none" /></Labeled>
                             <Labeled label="Publisher"><TextField source="publisher" emptyText="-" /></Labeled>
-                            <Labeled label="Published"><DateField source="published_date" emptyText="-" /></Labeled>
+                            <Labeled label="Published"><FunctionField render={(book: { published_date: string | null }) => publicationDate(book.published_date)} /></Labeled>
                             <Labeled label="Genre"><TextField source="genre" emptyText="-" /></Labeled>
                             <Labeled label="Language"><TextField source="language" emptyText="-" /></Labeled>
                             <Labeled label="Rating"><FunctionField render={(book: { average_rating: number | null; review_count: number }) => book.average_rating === null ? 'No reviews' : `${book.average_rating} / 5 (${book.review_count})`} /></Labeled>
@@ -174,8 +175,8 @@ export function BookShow() {
                 </Stack>
                 <StaffLists />
                 <Section title="Reviews">
-                    <ReferenceManyField reference="reviews" target="book_id" perPage={10} empty={<Typography>No reviews yet.</Typography>}>
-                        <Datagrid bulkActionButtons={false} rowClick={false}>
+                    <ReferenceManyField reference="reviews" target="book_id" perPage={10}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No reviews yet.</Typography>}>
                             <TextField source="user_name" label="Reader" />
                             <NumberField source="rating" label="Rating" />
                             <TextField source="comment" label="Comment" />

@@ -7,6 +7,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { Datagrid, DateField, FunctionField, ListBase, ReferenceField, TextField, Title, useDataProvider, useRefresh } from 'react-admin';
 import { useSearchParams } from 'react-router-dom';
 
+import { calendarDate } from '../../format';
 import { useLibrary } from '../../library';
 import { codeOf, explain } from '../../messages';
 import { FineActions, LoanActions } from './LoanActions';
@@ -52,7 +53,7 @@ function CheckOut({ member, setMember, book, setBook }: { member: Option | null;
         setBusy(true);
         try {
             const loan = await library.borrow(book.id, member.id, attempt);
-            setOutcome({ severity: 'success', text: `Checked out: “${book.label}” to ${member.label}, due ${loan.due_date}.` });
+            setOutcome({ severity: 'success', text: `Checked out: “${book.label}” to ${member.label}, due ${calendarDate(String(loan.due_date))}.` });
             setAttempt(crypto.randomUUID());
             refresh();
         } catch (error) {

@@ -4,6 +4,7 @@ import { Button, Stack } from '@mui/material';
 import { useState } from 'react';
 import { useNotify, useRecordContext, useRefresh } from 'react-admin';
 
+import { calendarDate } from '../../format';
 import { useLibrary } from '../../library';
 import { explain } from '../../messages';
 
@@ -50,7 +51,7 @@ export function LoanActions() {
                 Return
             </Button>
             <Button size="small" disabled={busy} aria-label={`Renew ${loan.title}`}
-                onClick={() => run(async () => `Renewed: “${loan.title}” is now due ${(await library.renewLoan(loan.id)).due_date}.`)}>
+                onClick={() => run(async () => `Renewed: “${loan.title}” is now due ${calendarDate(String((await library.renewLoan(loan.id)).due_date))}.`)}>
                 Renew
             </Button>
         </Stack>

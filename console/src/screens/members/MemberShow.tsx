@@ -119,8 +119,8 @@ export function MemberShow() {
             <Box sx={{ p: 2 }}>
                 <Header />
                 <Section title="On loan now" resource="loans">
-                    <ReferenceManyField reference="loans" target="user_id" filter={{ status: 'active' }} perPage={50} empty={<Typography>Nothing on loan.</Typography>}>
-                        <Datagrid bulkActionButtons={false} rowClick={false}>
+                    <ReferenceManyField reference="loans" target="user_id" filter={{ status: 'active' }} perPage={50}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Nothing on loan.</Typography>}>
                             <ReferenceField source="book_id" reference="books" label="Title" link="show"><TextField source="title" /></ReferenceField>
                             <DateField source="borrowed_on" label="Borrowed" />
                             <DateField source="due_date" label="Due" />
@@ -131,8 +131,8 @@ export function MemberShow() {
                     </ReferenceManyField>
                 </Section>
                 <Section title="Holds" resource="holds">
-                    <ReferenceManyField reference="holds" target="user_id" perPage={20} empty={<Typography>No holds.</Typography>}>
-                        <Datagrid bulkActionButtons={false} rowClick={false}>
+                    <ReferenceManyField reference="holds" target="user_id" perPage={20}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No holds.</Typography>}>
                             <TextField source="title" label="Title" />
                             <TextField source="status" label="Status" />
                             <NumberField source="position" label="Queue position" emptyText="-" />
@@ -142,8 +142,8 @@ export function MemberShow() {
                     </ReferenceManyField>
                 </Section>
                 <Section title="Fines" resource="fines">
-                    <ReferenceManyField reference="fines" target="user_id" perPage={20} empty={<Typography>No fines.</Typography>}>
-                        <Datagrid bulkActionButtons={false} rowClick={false}>
+                    <ReferenceManyField reference="fines" target="user_id" perPage={20}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No fines.</Typography>}>
                             <TextField source="title" label="Title" />
                             <TextField source="amount" label="Amount" />
                             <FunctionField label="Status" render={(fine: { status: string; accruing: boolean }) => (fine.accruing ? 'unpaid, still growing (book out)' : fine.status)} />
@@ -153,8 +153,8 @@ export function MemberShow() {
                     </ReferenceManyField>
                 </Section>
                 <Section title="Borrowing history" resource="history">
-                    <ReferenceManyField reference="history" target="user_id" perPage={10} empty={<Typography>Never borrowed.</Typography>}>
-                        <Datagrid bulkActionButtons={false} rowClick={false}>
+                    <ReferenceManyField reference="history" target="user_id" perPage={10}>
+                        <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Never borrowed.</Typography>}>
                             <FunctionField label="Title" render={(loan: { book: { title: string } }) => loan.book.title} />
                             <DateField source="borrowed_on" label="Borrowed" />
                             <DateField source="due_date" label="Due" />
