@@ -9,6 +9,10 @@ from pathlib import Path
 
 from devtools import database
 from devtools.local_api import Server
+from devtools.template import ROOT
+
+# Built by `make console` (which `make run` calls when npm is there) into the console function's package.
+CONSOLE_INDEX = ROOT / "functions" / "console" / "library_console" / "static" / "index.html"
 
 
 def main() -> None:
@@ -37,6 +41,10 @@ def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     server = Server(environment, port=port).start()
     print(f"Library API on {server.url}  (docs: {server.url}/docs)  Ctrl-C stops it.", flush=True)
+    if CONSOLE_INDEX.is_file():
+        print(f"Web console on {server.url}/", flush=True)
+    else:
+        print("No web console: it needs Node.js 20 and npm to build (then make console).", flush=True)
 
     stopping = threading.Event()
     # Set explicitly: a process started in the background inherits SIGINT ignored, and Ctrl-C must still work.

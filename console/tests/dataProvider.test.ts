@@ -48,9 +48,12 @@ describe('lists', () => {
     });
 
     it('keeps relevance ascending-only and gives id-less items an id', async () => {
-        const { provider, network } = await signedIn(page([]), page([{ name: 'Fantasy', book_count: 3 }]));
+        const { provider, network } = await signedIn(page([]), page([]), page([{ name: 'Fantasy', book_count: 3 }]));
         await provider.getList('books', { pagination: { page: 1, perPage: 5 }, sort: { field: 'relevance', order: 'DESC' }, filter: { q: 'ring' } });
         expect(network.requests[1].url.searchParams.get('ordering')).toBe('relevance');
+        // The catalogue's default sort is relevance: without a search the API orders by title.
+        await provider.getList('books', { pagination: { page: 1, perPage: 5 }, sort: { field: 'relevance', order: 'ASC' }, filter: {} });
+        expect(network.requests[2].url.searchParams.has('ordering')).toBe(false);
         const genres = await provider.getList('genres', { pagination: { page: 1, perPage: 100 }, sort: { field: 'name', order: 'ASC' }, filter: {} });
         expect(genres.data).toEqual([{ id: 'Fantasy', name: 'Fantasy', book_count: 3 }]);
     });

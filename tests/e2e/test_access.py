@@ -50,5 +50,6 @@ def test_a_member_sees_no_staff_screen_and_is_told_why(console, users, catalogue
     page.get_by_label("Search").fill("hobit")
     page.get_by_role("link", name="The Hobbit").click()
     console.heading("The Hobbit").wait_for()
+    page.get_by_text("No reviews yet.").wait_for()
     assert page.get_by_role("heading", name="Loan history").count() == 0
     assert page.get_by_role("button", name="Check out").count() == 0

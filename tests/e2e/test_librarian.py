@@ -38,10 +38,13 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     # The catalogue: a misspelt search still finds the book.
     page.get_by_label("Search").fill("hobit")
     page.get_by_role("link", name="The Hobbit").wait_for()
+    # Best match first while searching.
+    expect(page.get_by_role("row").nth(1)).to_contain_text("The Hobbit")
     console.visit("catalogue")
     page.get_by_role("link", name="The Hobbit").click()
     console.heading("The Hobbit").wait_for()
-    page.get_by_role("heading", name="Loan history").wait_for()
+    page.get_by_text("Nobody is waiting.").wait_for()
+    page.get_by_text("Never borrowed.").wait_for()
     console.visit("book")
 
     # A new book: the ISBN is checked as it is typed, and the API's refusal is shown at the field.
@@ -96,6 +99,7 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     page.get_by_role("link", name="Mary Member").click()
     on_loan = page.get_by_role("region", name="On loan now")
     on_loan.get_by_role("link", name="The Hobbit").wait_for()
+    page.get_by_role("region", name="Borrowing history").get_by_text("still out").wait_for()
     console.visit("member")
 
     # Three days late: the return charges 3 x 0.25, and the fine is paid at the desk.
@@ -113,6 +117,7 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     page.get_by_text("“The Hobbit” is returned. It was late: a fine of 0.75 is charged.").wait_for()
     fines = page.get_by_role("region", name="Fines")
     fines.get_by_role("cell", name="0.75", exact=True).wait_for()
+    page.get_by_role("region", name="Borrowing history").get_by_text("0.75 (unpaid)").wait_for()
     console.visit("member-fine")
     fines.get_by_role("button", name="Pay the fine of 0.75 for The Hobbit").click()
     page.get_by_text("Fine of 0.75 paid.").wait_for()

@@ -5,7 +5,7 @@
  */
 import { type DataProvider, HttpError } from 'ra-core';
 
-import { type ApiClient, ApiError, type Page } from '../api/client';
+import { type ApiClient, ApiError, type Page, type Query } from '../api/client';
 import { definitionOf, filterQuery } from './resources';
 
 type Item = Record<string, unknown>;
@@ -96,9 +96,11 @@ export function createDataProvider(api: ApiClient, upload: typeof fetch = (...ar
     const listOf = async (resource: string, path: string, params: Parameters<DataProvider['getList']>[1]) => {
         const definition = definitionOf(resource);
         const { page = 1, perPage = 20 } = params.pagination ?? {};
-        const query = { ...filterQuery(definition, params.filter), page, page_size: perPage };
+        const query: Query = { ...filterQuery(definition, params.filter), page, page_size: perPage };
         const sort = params.sort;
-        if (definition.ordering && sort?.field && sort.field !== 'id') {
+        // Relevance ranks a search; without one the API's own order (by title) applies.
+        const relevanceWithoutSearch = sort?.field === 'relevance' && !query.search;
+        if (definition.ordering && sort?.field && sort.field !== 'id' && !relevanceWithoutSearch) {
             Object.assign(query, { ordering: sort.field === 'relevance' || sort.order !== 'DESC' ? sort.field : `-${sort.field}` });
         }
         const result = await api.get<Page<Item>>(path, query);

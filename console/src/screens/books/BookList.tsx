@@ -53,7 +53,8 @@ export function BookList() {
             title="Catalogue"
             filters={filters}
             actions={<Actions />}
-            sort={{ field: 'title', order: 'ASC' }}
+            // Best match first while searching; by title otherwise (the API's order without a search).
+            sort={{ field: 'relevance', order: 'ASC' }}
             perPage={20}
             pagination={<Pagination rowsPerPageOptions={[10, 20, 50, 100]} />}
             empty={false}
@@ -69,7 +70,7 @@ export function BookList() {
                     sortable={false}
                     render={(book: { copies_available: number; quantity: number }) => `${book.copies_available} of ${book.quantity}`}
                 />
-                <NumberField source="average_rating" label="Rating" />
+                <NumberField source="average_rating" label="Rating" emptyText="-" />
             </Datagrid>
         </List>
     );
