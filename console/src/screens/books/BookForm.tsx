@@ -1,4 +1,4 @@
-import { Create, DateInput, Edit, NumberInput, required, SimpleForm, TextInput, useRedirect } from 'react-admin';
+import { Create, DateInput, Edit, NumberInput, required, SaveButton, SimpleForm, TextInput, Toolbar, useRedirect } from 'react-admin';
 
 import { IsbnInput } from './IsbnInput';
 
@@ -37,7 +37,8 @@ export function BookCreate() {
 export function BookEdit() {
     return (
         <Edit title="Edit book" transform={nullIfBlank} mutationMode="pessimistic" redirect="show">
-            <SimpleForm>
+            {/* Archiving is on the book's page, where it says what it keeps. */}
+            <SimpleForm toolbar={<Toolbar><SaveButton /></Toolbar>}>
                 <BookFields />
             </SimpleForm>
         </Edit>

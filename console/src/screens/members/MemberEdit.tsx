@@ -5,9 +5,11 @@ import {
     Edit,
     ReferenceArrayInput,
     SelectArrayInput,
+    SaveButton,
     SelectInput,
     SimpleForm,
     TextInput,
+    Toolbar,
     useCanAccess,
     useRecordContext,
 } from 'react-admin';
@@ -45,7 +47,8 @@ export function MemberEdit() {
                 return { name, email, role, is_active, permission_groups };
             }}
         >
-            <SimpleForm>
+            {/* Save only: deactivating is its own button on the member's page (DELETE would read as erasing). */}
+            <SimpleForm toolbar={<Toolbar><SaveButton /></Toolbar>}>
                 <TextInput source="name" label="Name" />
                 <TextInput source="email" label="Email" type="email" />
                 <SelectInput source="role" label="Role" choices={ROLE_CHOICES} />
