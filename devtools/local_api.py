@@ -321,6 +321,12 @@ class _Listener(ThreadingHTTPServer):
     # Python's default backlog of 5 resets connections when a burst of clients (a race test) connects at once.
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser closing a kept-alive connection or cancelling a request is the client's choice, not a failure.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):

@@ -68,12 +68,17 @@ def test_sign_in_with_the_keyboard_keeps_the_refresh_token_from_scripts_and_surv
     assert page.url.endswith("#/users")
 
 
-def test_an_expired_access_token_is_renewed_and_the_form_saved(console, librarian, clean_db):
+def start_a_book(console, librarian, title, author):
+    """Signed in, half-way through the new-book form."""
     console.sign_in(librarian)
-    page = console.page
     console.open("/books/create")
-    page.get_by_label("Title").fill("The Quiet Stacks")
-    page.get_by_label("Author").fill("Ada Reader")
+    console.page.get_by_label("Title").fill(title)
+    console.page.get_by_label("Author").fill(author)
+    return console.page
+
+
+def test_an_expired_access_token_is_renewed_and_the_form_saved(console, librarian, clean_db):
+    page = start_a_book(console, librarian, "The Quiet Stacks", "Ada Reader")
     # The gateway refuses the token once, as it does when 15 minutes have passed.
     refused = answer_once(page, "**/books", 401, EXPIRED)
     with page.expect_request("**/auth/refresh"):
@@ -83,11 +88,7 @@ def test_an_expired_access_token_is_renewed_and_the_form_saved(console, libraria
 
 
 def test_a_session_that_ended_mid_form_asks_for_the_password_then_saves(console, librarian, engine):
-    console.sign_in(librarian)
-    page = console.page
-    console.open("/books/create")
-    page.get_by_label("Title").fill("Index of Lost Things")
-    page.get_by_label("Author").fill("B. Archivist")
+    page = start_a_book(console, librarian, "Index of Lost Things", "B. Archivist")
     with engine.begin() as connection:  # e.g. the refresh token expired, or the account was signed out elsewhere
         connection.execute(text("UPDATE refresh_tokens SET revoked_at = now()"))
     answer_once(page, "**/books", 401, EXPIRED)

@@ -21,6 +21,7 @@ import {
 import { Link } from 'react-router-dom';
 
 import { publicationDate } from '../../format';
+import { Section } from '../../layout/Section';
 import { CoverUpload } from './CoverUpload';
 
 interface BookRecord {
@@ -103,17 +104,6 @@ function Cover() {
             <Typography variant="body2" color="text.secondary">
                 No cover
             </Typography>
-        </Box>
-    );
-}
-
-function Section({ title, children }: { title: string; children: React.ReactNode }) {
-    return (
-        <Box component="section" aria-label={title} sx={{ mt: 3 }}>
-            <Typography component="h2" variant="h6" gutterBottom>
-                {title}
-            </Typography>
-            {children}
         </Box>
     );
 }

@@ -1,8 +1,7 @@
 /** A member's page: their loans out now, holds, fines and borrowing history, with the desk's actions, and
  * activate / deactivate for staff who may manage accounts. */
 import CheckoutIcon from '@mui/icons-material/Output';
-import { Alert, Box, Button, Chip, Stack, Typography } from '@mui/material';
-import type { ReactNode } from 'react';
+import { Box, Button, Chip, Stack, Typography } from '@mui/material';
 import {
     Datagrid,
     DateField,
@@ -23,6 +22,7 @@ import {
 } from 'react-admin';
 import { Link } from 'react-router-dom';
 
+import { GatedSection } from '../../layout/Section';
 import { explain } from '../../messages';
 import { FineActions, HoldActions, LoanActions } from '../circulation/LoanActions';
 
@@ -80,18 +80,6 @@ function Actions() {
     );
 }
 
-function Section({ title, resource, children }: { title: string; resource: string; children: ReactNode }) {
-    const { canAccess } = useCanAccess({ resource, action: 'list' });
-    return (
-        <Box component="section" aria-label={title} sx={{ mt: 3 }}>
-            <Typography component="h2" variant="h6" gutterBottom>
-                {title}
-            </Typography>
-            {canAccess ? children : <Alert severity="info">Seeing {title.toLowerCase()} needs the {resource === 'fines' ? 'fines.manage' : 'loans.view_all'} permission.</Alert>}
-        </Box>
-    );
-}
-
 function Header() {
     const member = useRecordContext<Member>();
     if (!member) return null;
@@ -118,7 +106,7 @@ export function MemberShow() {
         <Show actions={<Actions />} title={<MemberTitle />}>
             <Box sx={{ p: 2 }}>
                 <Header />
-                <Section title="On loan now" resource="loans">
+                <GatedSection title="On loan now" resource="loans">
                     <ReferenceManyField reference="loans" target="user_id" filter={{ status: 'active' }} perPage={50}>
                         <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Nothing on loan.</Typography>}>
                             <ReferenceField source="book_id" reference="books" label="Title" link="show"><TextField source="title" /></ReferenceField>
@@ -129,8 +117,8 @@ export function MemberShow() {
                             <LoanActions />
                         </Datagrid>
                     </ReferenceManyField>
-                </Section>
-                <Section title="Holds" resource="holds">
+                </GatedSection>
+                <GatedSection title="Holds" resource="holds">
                     <ReferenceManyField reference="holds" target="user_id" perPage={20}>
                         <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No holds.</Typography>}>
                             <TextField source="title" label="Title" />
@@ -140,8 +128,8 @@ export function MemberShow() {
                             <HoldActions />
                         </Datagrid>
                     </ReferenceManyField>
-                </Section>
-                <Section title="Fines" resource="fines">
+                </GatedSection>
+                <GatedSection title="Fines" resource="fines">
                     <ReferenceManyField reference="fines" target="user_id" perPage={20}>
                         <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No fines.</Typography>}>
                             <TextField source="title" label="Title" />
@@ -151,8 +139,8 @@ export function MemberShow() {
                             <FineActions />
                         </Datagrid>
                     </ReferenceManyField>
-                </Section>
-                <Section title="Borrowing history" resource="history">
+                </GatedSection>
+                <GatedSection title="Borrowing history" resource="history">
                     <ReferenceManyField reference="history" target="user_id" perPage={10}>
                         <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>Never borrowed.</Typography>}>
                             <FunctionField label="Title" render={(loan: { book: { title: string } }) => loan.book.title} />
@@ -162,7 +150,7 @@ export function MemberShow() {
                             <FunctionField label="Fine" render={(loan: { fine: { amount: string; status: string } | null }) => (loan.fine ? `${loan.fine.amount} (${loan.fine.status})` : '-')} />
                         </Datagrid>
                     </ReferenceManyField>
-                </Section>
+                </GatedSection>
             </Box>
         </Show>
     );
