@@ -1,6 +1,12 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 
+// `npm run dev`: Vite's dev server in front of `make run`'s API, so the console stays same-origin while its
+// code reloads on save. Every top-level API path goes to the API (override with LIBRARY_API=http://...).
+declare const process: { env: Record<string, string | undefined> };
+const API = process.env.LIBRARY_API ?? 'http://127.0.0.1:3000';
+const API_PATHS = ['auth', 'users', 'permissions', 'groups', 'books', 'book', 'isbn-check', 'reviews', 'genres', 'authors', 'library', 'loans', 'holds', 'fines', 'policies', 'reports', 'notifications', 'health', 'openapi.json', 'docs'];
+
 // The build lands in the console function's package: `sam build` ships it, the local API serves it.
 export default defineConfig({
     // Relative URLs: the console works under a stage prefix (https://{id}.execute-api.../dev/) and at /.
@@ -19,6 +25,9 @@ export default defineConfig({
                 if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
             },
         },
+    },
+    server: {
+        proxy: Object.fromEntries(API_PATHS.map(path => [`^/${path}(/|\\?|$)`, { target: API, changeOrigin: false }])),
     },
     test: {
         environment: 'node',
