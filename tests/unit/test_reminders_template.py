@@ -23,7 +23,9 @@ def test_both_schedules_invoke_the_function_with_rule_names_the_handler_recognis
     events = _reminders()["Events"]
     schedules = {name: spec["Properties"] for name, spec in events.items() if spec["Type"] == "Schedule"}
     assert set(schedules) == {"DeliverNotices", "DailyJob"}
-    assert schedules["DeliverNotices"]["Schedule"] == "rate(5 minutes)"
+    # A parameter, so that a library can send less often and let an idle database pause (README: Pausing).
+    assert schedules["DeliverNotices"]["Schedule"] == {"Ref": "NoticesDeliverySchedule"}
+    assert _template()["Parameters"]["NoticesDeliverySchedule"]["Default"] == "rate(5 minutes)"
     assert schedules["DailyJob"]["Schedule"] == {"Ref": "DailyJobSchedule"}
     assert _template()["Parameters"]["DailyJobSchedule"]["Default"] == "cron(0 8 * * ? *)"
     for name, job in (("DeliverNotices", "delivery"), ("DailyJob", "daily")):
