@@ -154,7 +154,7 @@ def seed_member() -> int:
 
 
 def run() -> str:
-    from library_books import chat
+    import library_chat as chat
 
     lines = []
     with scratch_database():

@@ -82,19 +82,22 @@ def handler_of(logical_id: str) -> str:
 
 
 def sample_event(logical_id: str) -> dict[str, Any] | None:
-    """An event the function can answer without AWS: its first GET route's event in events/<its folder>/, the
-    authorizer's token event, or a scheduled event; None for functions that only react to AWS (e.g. S3) or that
-    back a custom resource (their work is on AWS resources: the migrations, the signing keys' secrets)."""
+    """An event the function can answer without AWS: its first GET route's event in events/<its folder>/ (its
+    first route's, for a function with no GET route: the chat), the authorizer's token event, or a scheduled event;
+    None for functions that only react to AWS (e.g. S3) or that back a custom resource (their work is on AWS
+    resources: the migrations, the signing keys' secrets)."""
     api = template.load()
     function = api.functions[logical_id]
-    resources = {route.path for route in api.routes if route.function == logical_id and route.method == "GET"}
+    routes = [route for route in api.routes if route.function == logical_id]
+    method = "GET" if any(route.method == "GET" for route in routes) else next((r.method for r in routes), "GET")
+    resources = {route.path for route in routes if route.method == method}
     events = [json.loads(path.read_text()) for path in sorted((EVENTS / function.code_dir.name).glob("*.json"))]
     if any("RequestType" in event for event in events):
         return None
     for event in events:
         if event.get("type") == "TOKEN" and api.authorizer and api.authorizer.function == logical_id:
             return event
-        if event.get("httpMethod") == "GET" and event.get("resource") in resources:
+        if event.get("httpMethod") == method and event.get("resource") in resources:
             return event
         if event.get("detail-type") == "Scheduled Event" and "Schedule" in function.event_types:
             return event

@@ -12,8 +12,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 from sqlalchemy import select
 
-from library_books import chat
-from library_books.chat import assistant
+import library_chat as chat
+from library_chat import assistant
 from library_common import db
 from library_common.models import Book, Hold, Loan
 

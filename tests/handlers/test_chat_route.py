@@ -1,11 +1,11 @@
-"""POST /library/chat through the books function's Lambda handler, with the event in events/books/."""
+"""POST /library/chat through the chat function's Lambda handler, with the event in events/chat/."""
 
 import json
 
 import pytest
 
-from library_books.app import lambda_handler
-from library_books.chat.schemas import MAX_MESSAGE_CHARACTERS
+from library_chat.app import lambda_handler
+from library_chat.schemas import MAX_MESSAGE_CHARACTERS
 from library_common import db
 from library_common.models import Book
 from tests.conftest import api_event, load_event
@@ -16,7 +16,7 @@ def member_context(user: dict) -> dict:
 
 
 def chat(lambda_context, user: dict, body) -> tuple[int, dict]:
-    event = api_event("books/post_chat.json", body=body, authorizer=member_context(user))
+    event = api_event("chat/post_chat.json", body=body, authorizer=member_context(user))
     response = lambda_handler(event, lambda_context)
     return response["statusCode"], json.loads(response["body"])
 
@@ -32,7 +32,7 @@ def dune():
 
 def test_the_sample_event_gets_the_answer_in_the_envelope(users, dune, lambda_context):
     users.create("admin")  # user 1, whose authorizer context the sample event carries
-    response = lambda_handler(load_event("books/post_chat.json"), lambda_context)
+    response = lambda_handler(load_event("chat/post_chat.json"), lambda_context)
     body = json.loads(response["body"])
     assert response["statusCode"] == 200 and body["status"] == 200
     assert body["data"] == {
@@ -78,7 +78,7 @@ def test_malformed_json_is_a_400(users, lambda_context):
 
 
 def test_without_a_caller_it_is_401(users, lambda_context):
-    event = api_event("books/post_chat.json")
+    event = api_event("chat/post_chat.json")
     event["requestContext"].pop("authorizer")
     response = lambda_handler(event, lambda_context)
     assert response["statusCode"] == 401

@@ -2,7 +2,7 @@
 
 import pytest
 
-from library_books.chat.understanding import understand, words_of
+from library_chat.understanding import understand, words_of
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,9 @@
 """The template is the one source of routes and auth for both AWS and the local API."""
 
+import json
+
+import yaml
+
 from devtools import template
 
 
@@ -13,8 +17,6 @@ def test_routes_and_authorizer_come_from_the_template():
 
 
 def test_every_gateway_response_speaks_the_envelope_with_its_own_status():
-    import json
-
     responses = template.load().gateway_responses
     for required in ("UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX"):
         assert required in responses
@@ -36,3 +38,18 @@ def test_cors_preflight_headers_come_from_the_apis_cors_settings():
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "Idempotency-Key" in headers["Access-Control-Allow-Headers"]
     assert "PATCH" in headers["Access-Control-Allow-Methods"]
+
+
+def test_the_chat_is_its_own_function_and_the_catalogue_carries_none_of_it():
+    """The catalogue's cold start no longer pays for the chat: its route, code, model setting and Bedrock access
+    are the chat function's alone."""
+    api = template.load()
+    chat_routes = {(route.method, route.path) for route in api.routes if route.function == "ChatFunction"}
+    assert chat_routes == {("POST", "/library/chat")}
+    books = api.functions["BooksFunction"]
+    assert not [path for path in books.code_dir.rglob("*.py") if "chat" in path.name or "chat" in path.parent.name]
+    resources = yaml.load(template.TEMPLATE.read_text(), Loader=template._CloudFormationLoader)["Resources"]
+    for name, mentions_bedrock in (("BooksFunction", False), ("ChatFunction", True)):
+        properties = json.dumps(resources[name]["Properties"])
+        assert ("BEDROCK_MODEL_ID" in properties) is mentions_bedrock, name
+        assert ("bedrock:InvokeModel" in properties) is mentions_bedrock, name

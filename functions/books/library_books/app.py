@@ -1,6 +1,6 @@
 """The books function: the catalogue, its search, CSV imports, covers and reviews."""
 
-from library_books.routes import books, catalogue, chat, imports, reviews
+from library_books.routes import books, catalogue, imports, reviews
 from library_common.api import create_app, lambda_handler_for
 
 app = create_app()
@@ -8,6 +8,5 @@ app.include_router(books.router)
 app.include_router(imports.router)
 app.include_router(reviews.router)
 app.include_router(catalogue.router)
-app.include_router(chat.router)
 
 lambda_handler = lambda_handler_for(app)

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from library_books.chat import queries
-from library_books.chat.queries import BookStatus
-from library_books.chat.schemas import ChatAnswer, ChatBook, Intent
+from library_chat import queries
+from library_chat.queries import BookStatus
+from library_chat.schemas import ChatAnswer, ChatBook, Intent
 
 MAX_TOOL_ROUNDS = 4
 # Keeps the whole exchange inside the function's 15-second timeout, with room for the fallback answer.

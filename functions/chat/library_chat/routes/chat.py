@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from library_books import chat
-from library_books.chat.schemas import MAX_MESSAGE_CHARACTERS, ChatAnswer, ChatRequest
+import library_chat
+from library_chat.schemas import MAX_MESSAGE_CHARACTERS, ChatAnswer, ChatRequest
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.envelope import Envelope, ok
@@ -31,4 +31,4 @@ router = APIGatewayRouter()
 def ask_the_librarian(question: ChatRequest) -> Response[Envelope[ChatAnswer]]:
     user_id = caller().require_login()
     with db.transaction() as session:
-        return ok(chat.answer(session, user_id, question.message).model_dump())
+        return ok(library_chat.answer(session, user_id, question.message).model_dump())

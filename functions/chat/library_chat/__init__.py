@@ -14,8 +14,8 @@ import time
 
 from sqlalchemy.orm import Session
 
-from library_books.chat import librarian
-from library_books.chat.schemas import ChatAnswer
+from library_chat import librarian
+from library_chat.schemas import ChatAnswer
 from library_common.api import logger
 
 
@@ -30,7 +30,7 @@ def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
     engine = "rules"
     model_id = bedrock_model_id()
     if model_id:
-        from library_books.chat import assistant  # boto3 only for deployments that use Bedrock
+        from library_chat import assistant  # boto3 only for deployments that use Bedrock
 
         try:
             result = assistant.answer(session, user_id, message, model_id)

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from library_books.chat import queries
-from library_books.chat.queries import BookStatus, Listing, Match, MyFine, MyHold, MyLoan, Rules
-from library_books.chat.schemas import ChatAnswer, ChatBook, Intent
-from library_books.chat.understanding import Question, RuleTopic, understand
+from library_chat import queries
+from library_chat.queries import BookStatus, Listing, Match, MyFine, MyHold, MyLoan, Rules
+from library_chat.schemas import ChatAnswer, ChatBook, Intent
+from library_chat.understanding import Question, RuleTopic, understand
 
 # A personal question naming a title ("when is dune due?") keeps only the rows whose title fits this well.
 OWN_TITLE_THRESHOLD = 0.6
