@@ -73,7 +73,14 @@ def give_loan(engine, user_id, *, returned=False, fine=None):
 
 def test_a_member_updates_name_and_email(users):
     member = users.create("member", name="Mia")
-    answer = invoke("update_profile", token=users.token(member), body={"name": "Mia Wong", "email": "MIA@example.org"})
+    token = users.token(member)
+    without_password = invoke("update_profile", token=token, body={"email": "MIA@example.org"})
+    assert without_password.status == 422 and without_password.body["code"] == "CURRENT_PASSWORD_REQUIRED"
+    answer = invoke(
+        "update_profile",
+        token=token,
+        body={"name": "Mia Wong", "email": "MIA@example.org", "current_password": member["password"]},
+    )
     assert answer.status == 200
     assert answer.data["name"] == "Mia Wong" and answer.data["email"] == "mia@example.org"
     assert answer.data["updated_by"] == member["id"]
@@ -82,7 +89,11 @@ def test_a_member_updates_name_and_email(users):
 
 def test_an_email_already_in_use_is_409(users):
     member, other = users.create("member"), users.create("member")
-    answer = invoke("update_profile", token=users.token(member), body={"email": other["email"].upper()})
+    answer = invoke(
+        "update_profile",
+        token=users.token(member),
+        body={"email": other["email"].upper(), "current_password": member["password"]},
+    )
     assert answer.status == 409 and answer.body["code"] == "EMAIL_TAKEN"
 
 

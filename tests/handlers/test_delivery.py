@@ -237,3 +237,23 @@ def test_a_notice_whose_every_attempt_died_is_given_up_not_retried_forever(users
     status, attempts, message_id, last_error = outbox()[member["email"]]
     assert (status, attempts, message_id) == ("failed", 5, None) and "no outcome recorded" in last_error
     assert sent_mail() == []
+
+
+def test_a_notice_whose_composing_raises_is_retried_alone_and_the_run_sends_the_rest(users):
+    """A subject with a line break (a poisoned title queued before titles were checked) breaks the email header."""
+    poisoned, *healthy = queue(users, 3)
+    with db.transaction() as session:
+        session.execute(
+            text("UPDATE notifications SET subject = 'Due: Dune\r\nBcc: everyone@example.org' WHERE recipient = :r"),
+            {"r": poisoned["email"]},
+        )
+
+    assert run_delivery() == {"job": "delivery", "sent": 2, "retrying": 1, "gave_up": 0, "handed_back": 0}
+    status, attempts, message_id, last_error = outbox()[poisoned["email"]]
+    assert (status, attempts, message_id) == ("queued", 1, None)
+    assert last_error.startswith("ValueError")
+    assert sorted(message["To"] for message in sent_mail()) == sorted(member["email"] for member in healthy)
+    for _ in range(4):
+        time_passes(60)
+        run_delivery()
+    assert outbox()[poisoned["email"]][:2] == ("failed", 5)

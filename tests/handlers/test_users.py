@@ -159,7 +159,10 @@ def test_staff_without_admin_rights_cannot_touch_admins_or_themselves(users, eng
     ):
         assert invoke("update_user", token=token, path={"id": user["id"]}, body=change).status == 403, change
     assert invoke("deactivate_user", token=token, path={"id": admin["id"]}).status == 403
-    assert invoke("update_user", token=token, path={"id": member["id"]}, body={"role": "librarian"}).status == 200
+    assert invoke("update_user", token=token, path={"id": member["id"]}, body={"name": "Mo Park"}).status == 200
+    # Making a librarian grants the librarians' permissions, which a holder of users.manage alone lacks.
+    promoted = invoke("update_user", token=token, path={"id": member["id"]}, body={"role": "librarian"})
+    assert promoted.status == 403 and promoted.body["code"] == "CANNOT_GRANT"
 
 
 def test_deactivation_revokes_sessions_and_is_refused_with_books_out(users, engine):

@@ -1,12 +1,16 @@
 """The one mapping from failures to the envelope, exercised through a resolver built like every function's."""
 
 import json
+import logging
 
+import pytest
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from library_common import db
 from library_common.api import create_app, lambda_handler_for
+from library_common.api import logger as api_logger
 from library_common.envelope import ok
 from tests.conftest import load_event
 
@@ -93,3 +97,66 @@ def test_a_body_that_is_not_utf8_is_400(lambda_context):
     event.update(body=base64.b64encode(b"#\xd3\x11b").decode(), isBase64Encoded=True)
     response = lambda_handler_for(app)(event, lambda_context)
     assert (response["statusCode"], json.loads(response["body"])["code"]) == (400, "MALFORMED_REQUEST")
+
+
+SECRET = "s3cret-member@example.org"
+
+
+class _Lines(logging.Handler):
+    """Every log line the API's logger writes, as its formatter writes it."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+        self.setFormatter(api_logger.registered_formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines():
+    handler = _Lines()
+    api_logger.addHandler(handler)
+    yield handler.lines
+    api_logger.removeHandler(handler)
+
+
+@app.get("/duplicate-email")
+def duplicate_email():
+    with db.transaction() as session:
+        session.execute(text("CREATE TEMP TABLE people (email text CONSTRAINT people_email_key UNIQUE)"))
+        session.execute(text("INSERT INTO people VALUES (:e), (:e)"), {"e": SECRET})
+    return ok(None)
+
+
+@app.get("/missing-name")
+def missing_name():
+    with db.transaction() as session:
+        session.execute(text("CREATE TEMP TABLE named (email text, name text NOT NULL)"))
+        session.execute(text("INSERT INTO named VALUES (:e, NULL)"), {"e": SECRET})
+    return ok(None)
+
+
+def test_a_unique_violation_is_logged_by_sqlstate_and_constraint_never_by_its_values(database_url, log_lines):
+    status, _body = _call("GET", "/duplicate-email")
+    assert status == 409
+    (line,) = [json.loads(line) for line in log_lines]
+    assert (line["sqlstate"], line["constraint"], line["table"]) == ("23505", "people_email_key", "people")
+    assert SECRET not in "".join(log_lines)
+
+
+def test_an_unexpected_database_error_is_logged_with_its_stack_but_without_the_row(database_url, log_lines):
+    status, body = _call("GET", "/missing-name")
+    assert (status, body["code"]) == (500, "INTERNAL_ERROR")
+    (line,) = [json.loads(line) for line in log_lines]
+    assert (line["sqlstate"], line["column"], line["error_type"]) == ("23502", "name", "ProgrammingError")
+    assert "missing_name" in line["stack"]
+    assert SECRET not in "".join(log_lines)
+
+
+def test_the_engine_keeps_bind_values_out_of_exception_text(database_url):
+    with pytest.raises(DBAPIError) as raised, db.transaction() as session:
+        session.execute(text("SELECT CAST(:n AS integer)"), {"n": SECRET})
+    assert SECRET not in str(raised.value).replace(str(raised.value.orig), "")
+    assert "hidden due to hide_parameters" in str(raised.value)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from library_common.domain import text as stored_text
 from library_common.envelope import Money
 from library_common.passwords import MIN_LENGTH
 
@@ -28,7 +29,7 @@ RoleInput = Annotated[
     Field(description="`admin`, `librarian` or `member`; `user` is accepted as a synonym of `member`"),
 ]
 # PostgreSQL text cannot hold NUL, and no name or code needs a control character: both are refused (422).
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL_CHARACTERS = stored_text.SINGLE_LINE_PATTERN
 NO_NUL = r"^[^\x00]*$"
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
@@ -126,7 +127,9 @@ class ProfileUpdate(BaseModel):
     password: NewPassword | None = Field(
         default=None, description="Needs `current_password`; signs you out everywhere (refresh tokens revoked)"
     )
-    current_password: Annotated[str, Field(max_length=256)] | None = None
+    current_password: Annotated[str, Field(max_length=256)] | None = Field(
+        default=None, description="Required to change your password or email"
+    )
     role: RoleInput | None = Field(default=None, description="Admins only (anyone else gets 403)")
     is_active: bool | None = Field(default=None, description="Admins only (anyone else gets 403)")
     permission_groups: GroupRefs | None = Field(default=None, description="Admins only (anyone else gets 403)")
@@ -154,7 +157,13 @@ class AccountUpdate(BaseModel):
 
     name: Name | None = None
     email: Email | None = None
-    password: NewPassword | None = Field(default=None, description="Sets a new password and revokes refresh tokens")
+    password: NewPassword | None = Field(
+        default=None,
+        description="Sets a new password and signs the account out everywhere; your own needs `current_password`",
+    )
+    current_password: Annotated[str, Field(max_length=256)] | None = Field(
+        default=None, description="Required to change your own password or email"
+    )
     role: RoleInput | None = Field(
         default=None,
         description="Becoming a librarian joins `librarians`, leaving the role leaves it (unless groups are sent)",

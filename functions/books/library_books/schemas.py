@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
+from library_common.domain import text as stored_text
 
 MAX_QUANTITY = 100_000
 MAX_DESCRIPTION = 20_000
@@ -46,12 +47,27 @@ _GENRE = Field(default=None, max_length=100)
 _LANGUAGE = Field(default=None, max_length=50, examples=["English"])
 _DESCRIPTION = Field(default=None, max_length=MAX_DESCRIPTION)
 OPTIONAL_TEXT = ("isbn", "publisher", "publication", "genre", "language", "description")
+SINGLE_LINE_TEXT = ("title", "author", "isbn", "publisher", "publication", "genre", "language")
 
 
 def _storable(value: Any) -> Any:
     # PostgreSQL text holds neither NUL nor unpaired surrogates (which JSON's \ud800 escapes can produce).
     if isinstance(value, str) and ("\x00" in value or (not value.isascii() and _unencodable(value))):
         raise PydanticCustomError("text", "must not contain NUL or unpaired surrogate characters")
+    return value
+
+
+def _one_line(value: Any) -> Any:
+    problem = stored_text.single_line_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise PydanticCustomError("single_line", problem)
+    return value
+
+
+def _multiline(value: Any) -> Any:
+    problem = stored_text.multiline_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise PydanticCustomError("text", problem)
     return value
 
 
@@ -98,6 +114,16 @@ class BookIn(BaseModel):
     def _text_is_storable(cls, value: Any) -> Any:
         return _storable(value)
 
+    @field_validator(*SINGLE_LINE_TEXT)
+    @classmethod
+    def _single_line(cls, value: Any) -> Any:
+        return _one_line(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description_text(cls, value: Any) -> Any:
+        return _multiline(value)
+
     @field_validator("isbn")
     @classmethod
     def _isbn(cls, value: str | None) -> str | None:
@@ -129,6 +155,16 @@ class BookPatch(BaseModel):
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
         return _storable(value)
+
+    @field_validator(*SINGLE_LINE_TEXT)
+    @classmethod
+    def _single_line(cls, value: Any) -> Any:
+        return _one_line(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description_text(cls, value: Any) -> Any:
+        return _multiline(value)
 
     @field_validator("isbn")
     @classmethod
@@ -207,7 +243,7 @@ class ReviewIn(BaseModel):
     @field_validator("comment")
     @classmethod
     def _text_is_storable(cls, value: str | None) -> str | None:
-        return _storable(value)
+        return _multiline(_storable(value))
 
 
 class Review(BaseModel):

@@ -13,7 +13,8 @@ transaction, row lock or pooled connection is held while SES is talking, and:
 A claim counts as an attempt, so a notice that keeps crashing the function also gives up after
 MAX_ATTEMPTS (it is marked failed when claimed once more). When SES refuses all sending for now
 (throttled, quota, paused), or the invocation is running out of time, the run hands its unsent
-notices back at once without counting the attempt.
+notices back at once without counting the attempt. Any other error while composing or sending one notice
+(a malformed header, say) fails that notice alone, like a refusal: the run goes on with the rest.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from aws_lambda_powertools import Logger
 from sqlalchemy import TextClause, text
 
 from library_common import db
 from library_reminders.mail import OutgoingNotice, Sender, SendFailed
 
+logger = Logger()
 MAX_ATTEMPTS = 5
 # Retries wait 5, 10, 20, 40 minutes.
 FIRST_RETRY_DELAY = timedelta(minutes=5)
@@ -131,23 +134,32 @@ def deliver(sender: Sender, *, seconds_left: Callable[[], float], batch_size: in
                 if failure.refusing_all:
                     _hand_back(batch[position:], report)
                     return report
-                _record(
-                    MARK_FAILED,
-                    {
-                        "id": notice.id,
-                        "error": str(failure)[:ERROR_TEXT_LIMIT],
-                        "max_attempts": MAX_ATTEMPTS,
-                        "first_delay_seconds": FIRST_RETRY_DELAY.total_seconds(),
-                    },
-                )
-                if attempt >= MAX_ATTEMPTS:
-                    report.gave_up += 1
-                else:
-                    report.retrying += 1
+                _failed(notice, attempt, str(failure), report)
+                continue
+            except Exception as error:
+                logger.exception("notice could not be composed or sent", extra={"notice_id": notice.id})
+                _failed(notice, attempt, f"{type(error).__name__}: {error}", report)
                 continue
             _record(MARK_SENT, {"id": notice.id, "message_id": message_id})
             report.sent += 1
     return report
+
+
+def _failed(notice: OutgoingNotice, attempt: int, reason: str, report: DeliveryReport) -> None:
+    """Records the failed attempt: the notice is retried later, or given up after MAX_ATTEMPTS."""
+    _record(
+        MARK_FAILED,
+        {
+            "id": notice.id,
+            "error": reason[:ERROR_TEXT_LIMIT],
+            "max_attempts": MAX_ATTEMPTS,
+            "first_delay_seconds": FIRST_RETRY_DELAY.total_seconds(),
+        },
+    )
+    if attempt >= MAX_ATTEMPTS:
+        report.gave_up += 1
+    else:
+        report.retrying += 1
 
 
 def _hand_back(unsent: list[tuple[OutgoingNotice, int]], report: DeliveryReport) -> None:

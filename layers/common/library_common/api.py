@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -58,10 +59,27 @@ def _validation_failed(error: RequestValidationError) -> Response:
 UNIQUE_VIOLATION = "23505"
 
 
-def _sqlstate(error: DBAPIError) -> str:
-    """pg8000 reports every server error as ProgrammingError; the SQLSTATE in its first argument tells them apart."""
+def _server_error_fields(error: DBAPIError) -> dict[str, str]:
+    """pg8000 reports every server error as ProgrammingError with PostgreSQL's fields in its first argument."""
     details = error.orig.args[0] if error.orig is not None and error.orig.args else None
-    return details.get("C", "") if isinstance(details, dict) else ""
+    return details if isinstance(details, dict) else {}
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    """The SQLSTATE tells server errors apart."""
+    return _server_error_fields(error).get("C", "")
+
+
+# PostgreSQL's error fields a log line may carry: codes and names of schema objects. The message and detail
+# ('M', 'D') are left out: they quote the values ("Key (email)=(...) already exists", "Failing row contains").
+LOGGED_ERROR_FIELDS = {"C": "sqlstate", "n": "constraint", "t": "table", "c": "column", "s": "schema"}
+
+
+def database_error_log_fields(error: DBAPIError) -> dict[str, str]:
+    """What a log line says about a database error: its class, SQLSTATE and the objects involved, never a row."""
+    fields = _server_error_fields(error)
+    logged = {name: fields[key] for key, name in LOGGED_ERROR_FIELDS.items() if key in fields}
+    return {"error_type": type(error.orig or error).__name__, **logged}
 
 
 def _resolve_caller(event: dict[str, Any]) -> Caller:
@@ -137,20 +155,24 @@ def create_app() -> APIGatewayRestResolver:
     @app.exception_handler(DBAPIError)
     def _database_refused(error: DBAPIError) -> Response:
         state = _sqlstate(error)
+        logged = database_error_log_fields(error)
         if state.startswith("22"):
             # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
-            logger.info("database rejected a value", extra={"sqlstate": state})
+            logger.info("database rejected a value", extra=logged)
             return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
         if state == UNIQUE_VIOLATION:
             # A race the domain code did not anticipate still ends as a conflict, never as a duplicate row.
-            logger.warning("unique violation reached the API", extra={"error": str(error.orig)})
+            logger.warning("unique violation reached the API", extra=logged)
             return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with existing data"))
-        logger.exception("database error")
+        # Where it failed (the stack), not the exception's text: that quotes the server's message and detail.
+        logger.error("database error", extra={**logged, "stack": "".join(traceback.format_tb(error.__traceback__))})
         return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
 
     @app.exception_handler(ResponseValidationError)
     def _response_invalid(error: ResponseValidationError) -> Response:
-        logger.error("response failed its schema", extra={"errors": error.errors()})
+        # Each problem's place and kind, not its `input`: that is the response's data.
+        problems = [{"loc": p.get("loc"), "type": p.get("type"), "msg": p.get("msg")} for p in error.errors()]
+        logger.error("response failed its schema", extra={"errors": problems})
         return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
 
     @app.not_found

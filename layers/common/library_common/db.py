@@ -95,7 +95,9 @@ def get_engine() -> Engine:
     # A Lambda container serves one request at a time: DB_CONNECTIONS (1 unless a function needs two transactions
     # at once), never more, so that reserved concurrency bounds what the RDS Proxy is asked for (see the README).
     pool = {"pool_size": settings.db_connections, "max_overflow": 0}
-    return create_engine(url, connect_args=connect_args, pool_recycle=300, **pool)
+    # hide_parameters: bind values (emails, password hashes, a book's text) never appear in an exception's text,
+    # hence never in a log line or a traceback.
+    return create_engine(url, connect_args=connect_args, pool_recycle=300, hide_parameters=True, **pool)
 
 
 def dispose_engine() -> None:

@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
+from library_common.caller import Caller
+from library_common.domain import grants
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound, ValidationFailed
 from library_common.models import Audited, Permission, PermissionGroup, User, user_groups
@@ -161,7 +163,8 @@ def _flush_group(session: Session, name: str) -> None:
         raise Conflict(f"A group named '{name}' already exists", code="GROUP_EXISTS") from error
 
 
-def create_group(session: Session, request: GroupCreate) -> dict[str, Any]:
+def create_group(session: Session, caller: Caller, request: GroupCreate) -> dict[str, Any]:
+    grants.ensure_can_grant(caller, request.permissions)
     group = PermissionGroup(
         name=request.name,
         description=request.description,
@@ -173,8 +176,10 @@ def create_group(session: Session, request: GroupCreate) -> dict[str, Any]:
     return _viewed(session, group)
 
 
-def update_group(session: Session, group_id: int, changes: GroupUpdate) -> dict[str, Any]:
+def update_group(session: Session, caller: Caller, group_id: int, changes: GroupUpdate) -> dict[str, Any]:
     group = _group_or_404(session, group_id, lock=True)
+    if group.is_builtin:
+        grants.ensure_can_change_builtin_group(caller)
     if changes.name is not None and changes.name != group.name:
         if group.is_builtin:
             raise Conflict("A built-in group keeps its name", code="BUILTIN_GROUP")
@@ -182,6 +187,8 @@ def update_group(session: Session, group_id: int, changes: GroupUpdate) -> dict[
     if changes.description is not None:
         group.description = changes.description
     if changes.permissions is not None:
+        # Every member gains what is added: only what the caller holds may be added.
+        grants.ensure_can_grant(caller, set(changes.permissions) - {p.code for p in group.permissions})
         group.permissions = permissions_by_code(session, changes.permissions)
         touch(group)
     _flush_group(session, group.name)

@@ -22,6 +22,7 @@ from library_auth.logic import access, refresh_tokens
 from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
 from library_common import passwords
 from library_common.caller import Caller
+from library_common.domain import grants
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from library_common.models import Book, Fine, Loan, User
@@ -204,7 +205,7 @@ def create_account(session: Session, caller: Caller, request: AccountCreate) -> 
     """POST /users (the route checks `users.manage`)."""
     if request.role == "admin" and not caller.is_admin:
         raise Forbidden("Only an admin may create an admin", code="ADMIN_ONLY")
-    return _create(
+    account = _create(
         session,
         name=request.name,
         email=request.email,
@@ -214,6 +215,9 @@ def create_account(session: Session, caller: Caller, request: AccountCreate) -> 
         groups=request.permission_groups,
         by_staff=True,
     )
+    # Raised before the transaction commits, so the account is never created.
+    grants.ensure_can_grant(caller, account["permissions"])
+    return account
 
 
 # --- changing accounts ---------------------------------------------------------------------------------
@@ -287,6 +291,24 @@ def _sent(request: ProfileUpdate | AccountUpdate) -> dict[str, Any]:
     return {key: value for key, value in request.model_dump(exclude_unset=True).items() if value is not None}
 
 
+def _confirm_own_credentials_change(user: User, changes: dict[str, Any], current_password: str | None) -> None:
+    """A new password or email of one's own account needs the current password, whatever the route: a stolen
+    access token must not become the account for good."""
+    changing = [name for name in ("email", "password") if name in changes]
+    if changing == ["email"] and changes["email"] == user.email:
+        return
+    if not changing:
+        return
+    if current_password is None:
+        raise ValidationFailed(
+            f"Changing your {' or '.join(changing)} needs your current password",
+            code="CURRENT_PASSWORD_REQUIRED",
+            errors=[{"field": "current_password", "message": f"required to change the {f}"} for f in changing],
+        )
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise Forbidden("The current password is not correct", code="WRONG_PASSWORD")
+
+
 def update_own_account(session: Session, caller: Caller, request: ProfileUpdate) -> dict[str, Any]:
     user_id = caller.require_login()
     staff_fields = request.model_fields_set & STAFF_FIELDS
@@ -294,30 +316,27 @@ def update_own_account(session: Session, caller: Caller, request: ProfileUpdate)
         raise Forbidden(f"Only an admin may change {', '.join(sorted(staff_fields))}", code="ADMIN_ONLY_FIELDS")
     user = _user_or_404(session, user_id, lock=True)
     changes = _sent(request)
-    current_password = changes.pop("current_password", None)
-    if "password" in changes:
-        if current_password is None:
-            raise ValidationFailed(
-                "Changing the password needs the current one",
-                code="CURRENT_PASSWORD_REQUIRED",
-                errors=[{"field": "current_password", "message": "required to change the password"}],
-            )
-        if not passwords.verify_password(user.password_hash, current_password):
-            raise Forbidden("The current password is not correct", code="WRONG_PASSWORD")
+    _confirm_own_credentials_change(user, changes, changes.pop("current_password", None))
     _apply(session, user, changes)
     return _fresh_view(session, user)
 
 
 def update_account(session: Session, caller: Caller, user_id: int, request: AccountUpdate) -> dict[str, Any]:
-    """PATCH /users/{id} (the route checks `users.manage`)."""
+    """PATCH /users/{id} (the route checks `users.manage`). Only what the caller holds may be granted."""
     user = _user_or_404(session, user_id, lock=True)
     changes = _sent(request)
+    current_password = changes.pop("current_password", None)
     if not caller.is_admin:
         if user.role == "admin" or changes.get("role") == "admin":
             raise Forbidden("Only an admin may change an admin account or grant the admin role", code="ADMIN_ONLY")
         if user.id == caller.user_id and STAFF_FIELDS & set(changes):
             raise Forbidden("You cannot change your own role, activation or groups", code="ADMIN_ONLY_FIELDS")
+    if user.id == caller.user_id:
+        _confirm_own_credentials_change(user, changes, current_password)
+    catalogue = access.PermissionCatalogue(session)
+    held_before = set(catalogue.effective_permissions(user))
     _apply(session, user, changes)
+    grants.ensure_can_grant(caller, set(catalogue.effective_permissions(user)) - held_before)
     return _fresh_view(session, user)
 
 

@@ -50,7 +50,10 @@ def list_groups(page: PageNumber = 1, page_size: PageSize = 20) -> Response[Enve
 @router.post(
     "/groups",
     summary="Create a permission group",
-    description="Unknown permission codes: 422 `UNKNOWN_PERMISSION`. Duplicate name: 409.",
+    description=(
+        "Unknown permission codes: 422 `UNKNOWN_PERMISSION`. Duplicate name: 409. Only permissions you hold "
+        "yourself may be put in a group (403 `CANNOT_GRANT`; admins hold them all)."
+    ),
     tags=["Groups"],
     security=SECURED,
     status_code=201,
@@ -58,7 +61,7 @@ def list_groups(page: PageNumber = 1, page_size: PageSize = 20) -> Response[Enve
 def create_group(request: GroupCreate) -> Response[Envelope[GroupInfo]]:
     caller().require(MANAGE)
     with db.transaction() as session:
-        return created(access.create_group(session, request), "Group created")
+        return created(access.create_group(session, caller(), request), "Group created")
 
 
 @router.get("/groups/<group_id>", summary="Read a permission group", tags=["Groups"], security=SECURED)
@@ -72,8 +75,9 @@ def read_group(group_id: GroupId) -> Response[Envelope[GroupInfo]]:
     "/groups/<group_id>",
     summary="Update a permission group",
     description=(
-        "`permissions` replaces the set (unknown codes: 422). A built-in group keeps its name (409). Members' "
-        "access tokens carry the old permissions until they are refreshed."
+        "`permissions` replaces the set (unknown codes: 422); a permission you do not hold yourself cannot be "
+        "added (403 `CANNOT_GRANT`). Built-in groups are changed by admins only (403 `ADMIN_ONLY`) and keep their "
+        "name (409)."
     ),
     tags=["Groups"],
     security=SECURED,
@@ -81,7 +85,7 @@ def read_group(group_id: GroupId) -> Response[Envelope[GroupInfo]]:
 def update_group(group_id: GroupId, changes: GroupUpdate) -> Response[Envelope[GroupInfo]]:
     caller().require(MANAGE)
     with db.transaction() as session:
-        return ok(access.update_group(session, group_id, changes), "Group updated")
+        return ok(access.update_group(session, caller(), group_id, changes), "Group updated")
 
 
 @router.delete(

@@ -35,6 +35,7 @@ from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX
 from library_books.schemas import MAX_DESCRIPTION, MAX_QUANTITY
 from library_common import circulation, db
+from library_common.domain import text as stored_text
 from library_common.errors import ValidationFailed
 
 COLUMNS = (
@@ -59,6 +60,8 @@ TEXT_LIMITS = {
     "language": 50,
     "description": MAX_DESCRIPTION,
 }
+# The one text column that may span lines; every other is a single-line field (see library_common.domain.text).
+MULTILINE = frozenset({"description"})
 CHUNK_ROWS = 20_000
 FIRST_CHUNK_ROWS = 5_000
 MAX_REPORTED_ERRORS = 1_000
@@ -115,15 +118,16 @@ class ImportReport:
 # --- cells ---------------------------------------------------------------------------------------------------
 
 
-def _text_cleaner(limit: int) -> Callable[[str], str | None]:
+def _text_cleaner(limit: int, problem: Callable[[str], str | None]) -> Callable[[str], str | None]:
     def clean(value: str) -> str | None:
         value = value.strip()
         if not value:
             return None
         if len(value) > limit:
             raise _Rejected(f"at most {limit} characters")
-        if "\x00" in value:
-            raise _Rejected("contains a NUL character")
+        reason = problem(value)
+        if reason is not None:
+            raise _Rejected(reason)
         return value
 
     return clean
@@ -161,7 +165,12 @@ def _clean_quantity(value: str) -> int | None:
 
 
 CLEANERS: dict[str, Callable[[str], Any]] = {
-    **{name: _text_cleaner(limit) for name, limit in TEXT_LIMITS.items()},
+    **{
+        name: _text_cleaner(
+            limit, stored_text.multiline_problem if name in MULTILINE else stored_text.single_line_problem
+        )
+        for name, limit in TEXT_LIMITS.items()
+    },
     "isbn": _clean_isbn,
     "published_date": _clean_date,
     "quantity": _clean_quantity,
