@@ -81,7 +81,7 @@ def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
         if user_id is None:
             if password is None:
                 password = generated = secrets.token_urlsafe(12)
-            logic.create_admin(session, email, password)
+            logic.create_admin(session, email, password, generated=generated is not None)
         else:
             values: dict[str, Any] = {"role": "admin", "is_active": True}
             if password is not None:

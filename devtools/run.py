@@ -24,7 +24,10 @@ def main() -> None:
     admin_email = os.environ.get("ADMIN_EMAIL", "admin@library.local")
     generated = database.ensure_admin(url, admin_email, os.environ.get("ADMIN_PASSWORD"))
     if generated:
-        print(f"Created the first admin: {admin_email} / {generated}  (set ADMIN_EMAIL / ADMIN_PASSWORD to choose)")
+        print(
+            f"Created the first admin: {admin_email} / {generated}  (change it at first login: PATCH /auth; "
+            "set ADMIN_EMAIL / ADMIN_PASSWORD to choose)"
+        )
     else:
         print(f"Admin account: {admin_email}")
     if os.environ.get("DEMO_DATA") == "1":

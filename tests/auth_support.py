@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from library_auth.app import lambda_handler
-from library_common import tokens
+from library_authorizer.app import lambda_handler as authorize
 from tests.conftest import LambdaContext, api_event
+
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1234567/dev/GET/auth"
 
 
 @dataclass
@@ -28,13 +30,9 @@ class Answer:
 
 
 def authorizer_context(token: str) -> dict[str, str]:
-    claims = tokens.verify_access_token(token)
-    return {
-        "principalId": claims["sub"],
-        "user_id": claims["sub"],
-        "role": claims["role"],
-        "permissions": ",".join(claims["perms"]),
-    }
+    """The context the real authorizer hands API Gateway for this token."""
+    answer = authorize({"authorizationToken": f"Bearer {token}", "methodArn": METHOD_ARN}, None)
+    return {"principalId": answer["principalId"], **answer["context"]}
 
 
 def invoke(

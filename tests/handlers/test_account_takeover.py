@@ -66,9 +66,7 @@ def test_changing_ones_own_password_through_users_needs_the_current_one(users, g
 def test_staff_reset_another_members_password_and_that_signs_the_member_out(users):
     admin, member = users.create("admin"), users.create("member")
     session = login(member["email"], member["password"]).data["refresh_token"]
-    reset = invoke(
-        "update_user", token=users.token(admin), path={"id": member["id"]}, body={"password": NEW_PASSWORD}
-    )
+    reset = invoke("update_user", token=users.token(admin), path={"id": member["id"]}, body={"password": NEW_PASSWORD})
     assert reset.status == 200
     assert invoke("refresh", body={"refresh_token": session}).status == 401
     assert login(member["email"], NEW_PASSWORD).status == 200
@@ -93,9 +91,7 @@ def test_a_group_manager_cannot_put_a_permission_they_lack_into_a_group(users, g
         body={"permissions": ["groups.manage", "reports.view", "users.manage"]},
     )
     assert widened.status == 403 and widened.body["code"] == "CANNOT_GRANT"
-    narrowed = invoke(
-        "update_group", token=token, path={"id": own_group_id}, body={"permissions": ["groups.manage"]}
-    )
+    narrowed = invoke("update_group", token=token, path={"id": own_group_id}, body={"permissions": ["groups.manage"]})
     assert narrowed.status == 200
 
 

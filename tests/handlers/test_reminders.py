@@ -368,6 +368,29 @@ def test_idempotency_and_failed_login_records_are_kept_a_day_then_removed(ses, u
     assert (run_daily()["idempotency_records_removed"], run_daily()["login_attempts_removed"]) == (0, 0)
 
 
+def test_refresh_tokens_past_their_expiry_are_removed_rotated_ones_kept_until_then(ses, users):
+    member = users.create("member")
+    with db.transaction() as session:
+        for label, expires, rotated in (
+            ("live", "1 day", False),
+            ("rotated", "1 day", True),
+            ("old", "-1 hour", False),
+        ):
+            session.execute(
+                text(
+                    "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, rotated_at) "
+                    "VALUES (:user, gen_random_uuid(), :label, now() + CAST(:expires AS interval), "
+                    "CASE WHEN :rotated THEN now() END)"
+                ),
+                {"user": member["id"], "label": label, "expires": expires, "rotated": rotated},
+            )
+
+    assert run_daily()["refresh_tokens_removed"] == 1
+    with db.transaction() as session:
+        assert sorted(session.scalars(text("SELECT token_hash FROM refresh_tokens"))) == ["live", "rotated"]
+    assert run_daily()["refresh_tokens_removed"] == 0
+
+
 def statements_of(job) -> int:
     from sqlalchemy import event
 

@@ -91,3 +91,15 @@ def test_the_lockout_holds_across_workers(local_api, users):
     assert statuses.count(401) == 5 and statuses.count(429) == 3
     right = {"email": member["email"], "password": member["password"]}
     assert call(local_api, "POST", "/auth/login", json_body=right).status == 429
+
+
+def test_the_local_api_counts_the_connections_address_not_a_forwarded_header(local_api, users):
+    member = users.create("member")
+    wrong = {"email": member["email"], "password": "not the password"}
+    for n in range(5):
+        headers = {"X-Forwarded-For": f"198.51.100.{n}"}
+        assert call(local_api, "POST", "/auth/login", json_body=wrong, headers=headers).status == 401
+    right = {"email": member["email"], "password": member["password"]}
+    assert (
+        call(local_api, "POST", "/auth/login", json_body=right, headers={"X-Forwarded-For": "192.0.2.1"}).status == 429
+    )

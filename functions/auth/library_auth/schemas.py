@@ -186,6 +186,10 @@ class Account(BaseModel):
     role: Role
     is_active: bool
     membership_date: date
+    must_change_password: bool = Field(
+        description="true until the account replaces a password generated for it (PATCH /auth); until then every "
+        "other route answers 403 `PASSWORD_CHANGE_REQUIRED`"
+    )
     groups: list[AccountGroup]
     permissions: list[str] = Field(description="Effective permissions: the role's plus every group's")
     created_by: int | None

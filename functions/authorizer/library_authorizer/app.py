@@ -30,6 +30,9 @@ def lambda_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         claims = tokens.verify_access_token(token)
     except tokens.InvalidToken:
         raise Exception(UNAUTHORIZED) from None
+    context = {"user_id": claims["sub"], "role": claims["role"], "permissions": ",".join(claims.get("perms", []))}
+    if claims.get(tokens.PASSWORD_CHANGE_CLAIM):
+        context["must_change_password"] = "true"
     return {
         "principalId": claims["sub"],
         "policyDocument": {
@@ -38,9 +41,5 @@ def lambda_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
                 {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _stage_wide(event["methodArn"])}
             ],
         },
-        "context": {
-            "user_id": claims["sub"],
-            "role": claims["role"],
-            "permissions": ",".join(claims.get("perms", [])),
-        },
+        "context": context,
     }

@@ -24,9 +24,15 @@ def user_with_email(session: Session, email: str) -> int | None:
     return session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
 
 
-def create_admin(session: Session, email: str, password: str) -> int:
+def create_admin(session: Session, email: str, password: str, *, generated: bool) -> int:
+    """A generated password travelled through a secret or a terminal: the admin must replace it at first login."""
     statement = insert(User).values(
-        name=ADMIN_NAME, email=email, password_hash=hash_password(password), role="admin", is_active=True
+        name=ADMIN_NAME,
+        email=email,
+        password_hash=hash_password(password),
+        role="admin",
+        is_active=True,
+        must_change_password=generated,
     )
     return session.execute(statement.returning(User.id)).scalar_one()
 
@@ -34,9 +40,10 @@ def create_admin(session: Session, email: str, password: str) -> int:
 def ensure_first_admin(session: Session, email: str, password: Callable[[], str]) -> bool:
     """Creates an active admin with `email` unless some user has it; True when it did.
 
-    `password` is called only when the admin is created, so a redeploy does not even read it.
+    `password` is called only when the admin is created, so a redeploy does not even read it. The deployment
+    generated it, so the admin must change it before anything else.
     """
     if user_with_email(session, email) is not None:
         return False
-    create_admin(session, email, password())
+    create_admin(session, email, password(), generated=True)
     return True

@@ -19,7 +19,7 @@ The clock is the database's, in UTC calendar days, as everywhere in circulation 
   come from the return itself.
 - housekeeping: idempotency records (a borrow's first answer, replayed to retries) and failed-login records
   older than a day are deleted; a day outlives the login lockout window (15 minutes) and honours every
-  Idempotency-Key for at least 24 hours.
+  Idempotency-Key for at least 24 hours. Refresh tokens past their expiry are deleted too.
 """
 
 from __future__ import annotations
@@ -31,7 +31,17 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, delete, func, li
 from sqlalchemy.dialects.postgresql import insert
 
 from library_common import circulation, db, notices
-from library_common.models import Book, Fine, Hold, IdempotencyRecord, Loan, LoginAttempt, Notification, Policy
+from library_common.models import (
+    Book,
+    Fine,
+    Hold,
+    IdempotencyRecord,
+    Loan,
+    LoginAttempt,
+    Notification,
+    Policy,
+    RefreshToken,
+)
 
 OVERDUE_INTERVAL_DAYS = 7
 OVERDUE_REMINDERS = 4
@@ -54,6 +64,7 @@ class DailyReport:
     notices_queued: int = 0
     idempotency_records_removed: int = 0
     login_attempts_removed: int = 0
+    refresh_tokens_removed: int = 0
 
 
 def run(*, due_soon_days: int) -> DailyReport:
@@ -82,6 +93,10 @@ def run(*, due_soon_days: int) -> DailyReport:
         ).rowcount
         report.login_attempts_removed = session.execute(
             delete(LoginAttempt).where(LoginAttempt.attempted_on < func.now() - KEPT_FOR)
+        ).rowcount
+        # Until it expires a rotated token must stay, so that its reuse is recognised (and its family revoked).
+        report.refresh_tokens_removed = session.execute(
+            delete(RefreshToken).where(RefreshToken.expires_at < func.now())
         ).rowcount
     return report
 

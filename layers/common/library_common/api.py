@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from library_common import db
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
-from library_common.errors import LibraryError, Unauthorized
+from library_common.errors import Forbidden, LibraryError, Unauthorized
 
 logger = Logger()
 BEARER = "bearerAuth"
@@ -40,6 +40,13 @@ _caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
 def caller() -> Caller:
     """The caller of the request being handled."""
     return _caller.get()
+
+
+def client_address(event: dict[str, Any]) -> str:
+    """The address the request came from, as API Gateway saw the connection (`identity.sourceIp`): never a
+    header, which a client could write itself. Empty when the event carries none."""
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "")[:64]
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -129,8 +136,21 @@ def _proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
     }
 
 
+# The routes an account that must change its password may still call: the change itself, and signing out.
+PASSWORD_CHANGE_ROUTES = frozenset({("PATCH", "/auth"), ("POST", "/auth/logout")})
+
+
+def _refuse_until_password_changed(who: Caller, event: dict[str, Any]) -> None:
+    if who.must_change_password and (event.get("httpMethod"), event.get("resource")) not in PASSWORD_CHANGE_ROUTES:
+        raise Forbidden(
+            "Change your password first (PATCH /auth with current_password and password)",
+            code="PASSWORD_CHANGE_REQUIRED",
+        )
+
+
 def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     who = _resolve_caller(app.current_event.raw_event)
+    _refuse_until_password_changed(who, app.current_event.raw_event)
     caller_token = _caller.set(who)
     actor_token = db.current_actor.set(who.user_id)
     try:

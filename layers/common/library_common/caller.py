@@ -13,6 +13,8 @@ class Caller:
     user_id: int | None = None
     role: str | None = None
     permissions: frozenset[str] = frozenset()
+    # The account's password was generated for it (the first admin): every route but changing it refuses.
+    must_change_password: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -56,7 +58,12 @@ ANONYMOUS = Caller()
 
 
 def from_claims(claims: dict[str, Any]) -> Caller:
-    return Caller(user_id=int(claims["sub"]), role=claims["role"], permissions=frozenset(claims.get("perms", ())))
+    return Caller(
+        user_id=int(claims["sub"]),
+        role=claims["role"],
+        permissions=frozenset(claims.get("perms", ())),
+        must_change_password=bool(claims.get("pwc")),
+    )
 
 
 def from_authorizer_context(context: dict[str, Any]) -> Caller | None:
@@ -69,4 +76,5 @@ def from_authorizer_context(context: dict[str, Any]) -> Caller | None:
         user_id=int(user_id),
         role=context.get("role"),
         permissions=frozenset(p for p in permissions.split(",") if p),
+        must_change_password=str(context.get("must_change_password")).lower() == "true",
     )

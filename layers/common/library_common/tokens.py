@@ -160,13 +160,19 @@ def clear_caches() -> None:
     public_keys.cache_clear()
 
 
-def issue_access_token(user_id: int, role: str, permissions: list[str], now: float | None = None) -> str:
+# Claim set while the account must change its password (the first admin): only that change is allowed.
+PASSWORD_CHANGE_CLAIM = "pwc"
+
+
+def issue_access_token(
+    user_id: int, role: str, permissions: list[str], now: float | None = None, *, must_change_password: bool = False
+) -> str:
     import jwt
 
     settings = get_settings()
     key = signing_key()
     issued_at = int(now if now is not None else time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "sub": str(user_id),
         "role": role,
         "perms": sorted(permissions),
@@ -176,6 +182,8 @@ def issue_access_token(user_id: int, role: str, permissions: list[str], now: flo
         "iat": issued_at,
         "exp": issued_at + settings.access_token_ttl_seconds,
     }
+    if must_change_password:
+        claims[PASSWORD_CHANGE_CLAIM] = True
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 

@@ -48,6 +48,7 @@ def account_view(user: User, catalogue: access.PermissionCatalogue) -> dict[str,
         "role": user.role,
         "is_active": user.is_active,
         "membership_date": user.membership_date,
+        "must_change_password": user.must_change_password,
         "groups": [{"id": group.id, "name": group.name} for group in sorted(user.groups, key=lambda g: g.name)],
         "permissions": catalogue.effective_permissions(user),
         "created_by": user.created_by,
@@ -133,6 +134,7 @@ def check_password(password: str, *, email: str, name: str) -> None:
 def _set_password(session: Session, user: User, password: str) -> None:
     check_password(password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(password)
+    user.must_change_password = False
     refresh_tokens.revoke_all(session, user.id)
 
 

@@ -1,4 +1,5 @@
-"""Signing in: login with its lockout, refresh-token rotation with reuse detection, logout.
+"""Signing in: login with its lockout (per email and client address), refresh-token rotation with reuse
+detection, logout.
 
 These functions open their own transactions instead of taking a session, because each needs a commit that
 survives the error it then raises: a login attempt is recorded before the password is checked (so a burst of
@@ -18,9 +19,14 @@ from library_auth.logic import access, accounts, refresh_tokens
 from library_common import db, passwords, tokens
 from library_common.errors import Forbidden, LibraryError, TooManyRequests, Unauthorized
 from library_common.models import LoginAttempt, User
+from library_common.notices import queue_notice
 from library_common.settings import get_settings
 
+# Failed logins from one client address for one email, within the window, before that address is refused (429).
 MAX_FAILED_LOGINS = 5
+# Failed logins for one email from every address together before the email counts as under attack. Then only the
+# addresses that have failed for it wait (429); an address with no failure, the owner's, still signs in.
+MAX_FAILED_LOGINS_PER_EMAIL = 50
 LOCKOUT_WINDOW = timedelta(minutes=15)
 # Namespace of the per-email advisory lock that serialises the lockout bookkeeping of one email.
 LOGIN_LOCK_NAMESPACE = 0x6C6F67
@@ -30,30 +36,67 @@ def _invalid_credentials() -> Unauthorized:
     return Unauthorized("Wrong email or password", code="INVALID_CREDENTIALS")
 
 
-def _reserve_attempt(session: Session, email: str) -> None:
-    """Counts this attempt as failed until it succeeds; refuses it once the window holds MAX_FAILED_LOGINS."""
-    session.execute(select(func.pg_advisory_xact_lock(LOGIN_LOCK_NAMESPACE, func.hashtext(email))))
+def _refused_until(oldest: datetime, now: datetime, reason: str) -> TooManyRequests:
+    seconds = max(1, math.ceil((oldest + LOCKOUT_WINDOW - now).total_seconds()))
+    return TooManyRequests(
+        f"{reason}; try again in {math.ceil(seconds / 60)} minutes",
+        code="TOO_MANY_LOGIN_ATTEMPTS",
+        retry_after_seconds=seconds,
+    )
+
+
+def _window(session: Session, email: str, address: str):
+    """(failures from this address, its oldest, failures from all addresses, their oldest, now) for the email."""
     session.execute(
         delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.attempted_on < func.now() - LOCKOUT_WINDOW)
     )
-    window = session.execute(
-        select(func.count(), func.min(LoginAttempt.attempted_on), func.now()).where(LoginAttempt.email == email)
+    from_here = LoginAttempt.client_address == address
+    return session.execute(
+        select(
+            func.count().filter(from_here),
+            func.min(LoginAttempt.attempted_on).filter(from_here),
+            func.count(),
+            func.min(LoginAttempt.attempted_on),
+            func.now(),
+        ).where(LoginAttempt.email == email)
     ).one()
-    failures, oldest, now = window
-    if failures >= MAX_FAILED_LOGINS:
-        seconds = max(1, math.ceil((oldest + LOCKOUT_WINDOW - now).total_seconds()))
-        minutes = math.ceil(seconds / 60)
-        raise TooManyRequests(
-            f"Too many failed logins for this email; try again in {minutes} minutes",
-            code="TOO_MANY_LOGIN_ATTEMPTS",
-            retry_after_seconds=seconds,
-        )
-    session.add(LoginAttempt(email=email))
+
+
+def _reserve_attempt(session: Session, email: str, address: str) -> None:
+    """Counts this attempt as failed until it succeeds; refuses it when its address, or the email under attack
+    from everywhere while this address has failed too, is over its limit."""
+    session.execute(select(func.pg_advisory_xact_lock(LOGIN_LOCK_NAMESPACE, func.hashtext(email))))
+    from_here, oldest_here, everywhere, oldest, now = _window(session, email, address)
+    if from_here >= MAX_FAILED_LOGINS:
+        raise _refused_until(oldest_here, now, "Too many failed logins for this email from your address")
+    if everywhere >= MAX_FAILED_LOGINS_PER_EMAIL and from_here:
+        raise _refused_until(oldest, now, "Too many failed logins for this email")
+    session.add(LoginAttempt(email=email, client_address=address))
+    if everywhere + 1 == MAX_FAILED_LOGINS_PER_EMAIL:
+        _warn_owner(session, email, now)
+
+
+def _warn_owner(session: Session, email: str, now: datetime) -> None:
+    """Tells the account's owner, once per window, that someone is guessing their password."""
+    owner = session.scalar(select(User.id).where(func.lower(User.email) == email))
+    if owner is None:
+        return
+    window_number = int(now.timestamp() // LOCKOUT_WINDOW.total_seconds())
+    queue_notice(
+        session,
+        user_id=owner,
+        kind="failed_logins",
+        subject=f"user:{owner}",
+        context={"failures": MAX_FAILED_LOGINS_PER_EMAIL, "minutes": int(LOCKOUT_WINDOW.total_seconds() // 60)},
+        occurrence=str(window_number),
+    )
 
 
 def token_pair(session: Session, user: User, family_id=None) -> dict[str, Any]:
     catalogue = access.PermissionCatalogue(session)
-    access_token = tokens.issue_access_token(user.id, user.role, catalogue.effective_permissions(user))
+    access_token = tokens.issue_access_token(
+        user.id, user.role, catalogue.effective_permissions(user), must_change_password=user.must_change_password
+    )
     return {
         "token": access_token,
         "access_token": access_token,
@@ -64,10 +107,10 @@ def token_pair(session: Session, user: User, family_id=None) -> dict[str, Any]:
     }
 
 
-def login(email: str, password: str) -> dict[str, Any]:
+def login(email: str, password: str, client_address: str) -> dict[str, Any]:
     """The same 401, after the same Argon2 work, whether the email is unknown or the password wrong."""
     with db.transaction() as session:
-        _reserve_attempt(session, email)
+        _reserve_attempt(session, email, client_address)
         found = session.execute(select(User.id, User.password_hash).where(func.lower(User.email) == email)).first()
     if found is None:
         passwords.verify_password(passwords.dummy_hash(), password)
@@ -77,8 +120,11 @@ def login(email: str, password: str) -> dict[str, Any]:
         raise _invalid_credentials()
 
     with db.transaction() as session:
-        # A success wipes the email's failures, including this attempt's reservation.
-        session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+        # A success wipes this address's failures for the email, this attempt's reservation among them; other
+        # addresses' stay counted, so an attacker gains nothing from the owner signing in.
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.client_address == client_address)
+        )
         user = session.get(User, user_id)
         if not user.is_active:
             pair = None

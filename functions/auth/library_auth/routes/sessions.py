@@ -9,7 +9,7 @@ from library_auth import cookies
 from library_auth.logic import sessions
 from library_auth.schemas import LoginRequest, RefreshRequest, TokenPair
 from library_common import db
-from library_common.api import SECURED, caller
+from library_common.api import SECURED, caller, client_address
 from library_common.envelope import Envelope, ok
 from library_common.errors import Unauthorized
 
@@ -46,13 +46,19 @@ def _presented_token(request: RefreshRequest) -> tuple[str, bool]:
     summary="Log in: an access token and a refresh token",
     description=(
         "401 `INVALID_CREDENTIALS` for an unknown email or a wrong password alike; 403 `ACCOUNT_INACTIVE` for an "
-        "account not activated yet or closed; 429 `TOO_MANY_LOGIN_ATTEMPTS` after 5 failed logins for one email "
-        "within 15 minutes, for the rest of that window, with `Retry-After` (seconds)." + COOKIE_DESCRIPTION
+        "account not activated yet or closed. 429 `TOO_MANY_LOGIN_ATTEMPTS`, with `Retry-After` (seconds): after 5 "
+        "failed logins for one email from one client address within 15 minutes, that address for the rest of the "
+        "window; after 50 for one email from all addresses together, every address that has failed for it (the "
+        "owner is sent a notice). An address with no failed login for the email is never refused, so nobody can "
+        "lock an owner out from elsewhere. `403 PASSWORD_CHANGE_REQUIRED` follows on every other route for an "
+        "account that must change its password (the first admin): change it with PATCH /auth." + COOKIE_DESCRIPTION
     ),
     tags=TAGS,
 )
 def login(credentials: LoginRequest) -> Response[Envelope[TokenPair]]:
-    return _tokens_answer(sessions.login(credentials.email, credentials.password), "Logged in", credentials.cookie)
+    address = client_address(router.current_event.raw_event)
+    pair = sessions.login(credentials.email, credentials.password, address)
+    return _tokens_answer(pair, "Logged in", credentials.cookie)
 
 
 @router.post(

@@ -17,7 +17,14 @@ from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 router = APIGatewayRouter()
 
 NoticeKind = Literal[
-    "borrow_receipt", "due_soon", "overdue", "hold_ready", "hold_expired", "fine_charged", "account_activated"
+    "borrow_receipt",
+    "due_soon",
+    "overdue",
+    "hold_ready",
+    "hold_expired",
+    "fine_charged",
+    "account_activated",
+    "failed_logins",
 ]
 DeliveryStatus = Literal["queued", "sent", "failed"]
 

@@ -56,6 +56,8 @@ class User(Audited, Base):
     role: Mapped[str] = mapped_column(String(20), server_default="member")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="false")
     membership_date: Mapped[date] = mapped_column(Date, server_default=func.current_date())
+    # Set on the first admin, whose password a deployment generated: every route but a password change refuses.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
     groups: Mapped[list[PermissionGroup]] = relationship(secondary=user_groups, lazy="selectin")
 
@@ -96,11 +98,15 @@ class RefreshToken(Audited, Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins per email, kept in the database so the lockout holds across Lambda containers."""
+    """Failed logins per email and client address, kept in the database so the lockout holds across containers."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_attempted_on", "email", "attempted_on"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_attempted_on", "email", "attempted_on"),
+        Index("ix_login_attempts_email_address_attempted_on", "email", "client_address", "attempted_on"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
+    client_address: Mapped[str] = mapped_column(String(64), server_default="")
     attempted_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
