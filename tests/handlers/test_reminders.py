@@ -19,7 +19,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from sqlalchemy import DateTime, func, literal, select, text, update
 
-from library_common import circulation, db, notices
+from library_common import db, notices
+from library_common.domain.days import TODAY
+from library_common.domain.holds import pickup_by, pickup_by_text
 from library_common.models import Book, Fine, Hold, Loan, Notification, Policy
 from library_common.settings import get_settings
 from library_reminders import app, daily, mail
@@ -54,7 +56,7 @@ def ses(monkeypatch, clean_db):
 @pytest.fixture
 def today(database_url) -> date:
     with db.transaction() as session:
-        return session.scalar(select(circulation.TODAY))
+        return session.scalar(select(TODAY))
 
 
 def sent_mail() -> list[EmailMessage]:
@@ -326,13 +328,13 @@ def test_expired_holds_pass_their_copy_to_the_next_in_line_or_back_to_the_shelf(
         ("m1@example.org", '"Dune" is waiting for you'),
     }
     (ready_mail,) = [m for m in sent_mail() if m["To"] == "m1@example.org"]
-    assert f"Please borrow it by {circulation.pickup_by(expires_on)};" in body(ready_mail)
+    assert f"Please borrow it by {pickup_by(expires_on)};" in body(ready_mail)
     assert notices.render(
         "hold_ready",
-        {"name": "Member", "title": "Dune", "author": "Frank Herbert", "pickup_by": circulation.pickup_by(expires_on)},
+        {"name": "Member", "title": "Dune", "author": "Frank Herbert", "pickup_by": pickup_by(expires_on)},
     )[1] == body(ready_mail)
     (expired_mail,) = [m for m in sent_mail() if m["To"] == "m0@example.org"]
-    assert f"not collected by {circulation.pickup_by(before[expired_dune][1])}" in body(expired_mail)
+    assert f"not collected by {pickup_by(before[expired_dune][1])}" in body(expired_mail)
 
 
 def test_an_event_from_another_rule_is_refused(ses):
@@ -425,5 +427,5 @@ def test_the_daily_job_runs_the_same_statements_for_one_loan_or_many(ses, users,
 )
 def test_the_job_shows_a_pickup_deadline_the_way_circulation_does(database_url, expires_on):
     with db.transaction() as session:
-        shown = session.scalar(select(daily.pickup_by_text(literal(expires_on, DateTime(timezone=True)))))
-    assert shown == circulation.pickup_by(expires_on)
+        shown = session.scalar(select(pickup_by_text(literal(expires_on, DateTime(timezone=True)))))
+    assert shown == pickup_by(expires_on)

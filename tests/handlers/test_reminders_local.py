@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import make_url, select
 
 from devtools import remind
-from library_common import circulation, db
+from library_common import db
+from library_common.domain.days import TODAY
 from tests.handlers.test_reminders import add_book, lend
 
 
@@ -17,7 +18,7 @@ def test_make_remind_runs_the_daily_job_and_writes_the_emails_to_the_outbox(
     users, database_url, monkeypatch, tmp_path, capsys
 ):
     with db.transaction() as session:
-        today = session.scalar(select(circulation.TODAY))
+        today = session.scalar(select(TODAY))
     member = users.create("member", name="Ada", email="ada@example.org")
     lend(member, add_book("Dune"), due=today - timedelta(days=1))
     monkeypatch.delenv("NOTICES_SENDER", raising=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from library_common import circulation, db
+from library_common import db
+from library_common.domain import holds
+from library_reminders import daily
 from tests.http.client import call
 from tests.test_circulation_support import add_book, assert_copies_add_up
 
@@ -169,6 +171,18 @@ def test_hold_lists_filter_by_status_and_staff_see_every_members(local_api, user
     assert call(local_api, "GET", "/holds?status=lost", token=users.token(member)).status == 422
 
 
+def expired_by_the_daily_job(engine, hold_id: int) -> bool:
+    """Runs the daily job (the one path that expires holds); whether it expired this hold."""
+
+    def status() -> str:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT status FROM holds WHERE id = :h"), {"h": hold_id}).scalar_one()
+
+    before = status()
+    daily.run(due_soon_days=2)
+    return before == "ready" and status() == "expired"
+
+
 def test_an_expired_ready_hold_passes_its_copy_on_and_tells_the_member(local_api, users, engine, lent_out):
     book_id, borrower_token, loan = lent_out
     first, second = users.create("member"), users.create("member")
@@ -176,16 +190,13 @@ def test_an_expired_ready_hold_passes_its_copy_on_and_tells_the_member(local_api
     hold(local_api, users.token(second), book_id)
     call(local_api, "POST", f"/loans/{loan['id']}/return", token=borrower_token)
 
-    with db.transaction() as session:
-        assert circulation.expire_ready_hold(session, first_hold["id"]) is False  # pickup time not over yet
+    assert expired_by_the_daily_job(engine, first_hold["id"]) is False  # pickup time not over yet
     with engine.begin() as connection:
         connection.execute(
             text("UPDATE holds SET expires_on = now() - interval '1 minute' WHERE id = :h"), {"h": first_hold["id"]}
         )
-    with db.transaction() as session:
-        assert circulation.expire_ready_hold(session, first_hold["id"]) is True
-    with db.transaction() as session:
-        assert circulation.expire_ready_hold(session, first_hold["id"]) is False  # already expired
+    assert expired_by_the_daily_job(engine, first_hold["id"]) is True
+    assert expired_by_the_daily_job(engine, first_hold["id"]) is False  # already expired
 
     assert my_holds(local_api, users.token(first))[0]["status"] == "expired"
     assert my_holds(local_api, users.token(second))[0]["status"] == "ready"
@@ -204,8 +215,8 @@ def test_copies_added_to_a_title_go_to_the_waiting_holds_first(local_api, users,
         connection.execute(text("UPDATE books SET quantity = 3 WHERE id = :b"), {"b": book_id})
 
     with db.transaction() as session:
-        circulation.lock_book(session, book_id)
-        served = circulation.serve_waiting_holds(session, book_id)
+        holds.lock_book(session, book_id)
+        served = holds.serve_waiting_holds(session, book_id)
 
     assert [ready.user_id for ready in served] == [members[0]["id"], members[1]["id"]]
     assert my_holds(local_api, users.token(members[2]))[0]["position"] == 1

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from library_common import circulation, db
+from library_common import db
+from library_common.domain.fines import charge_fine
+from library_common.domain.standing import block_reason
 from tests.test_circulation_support import add_book, make_overdue, set_policy
 
 
@@ -24,7 +26,7 @@ from tests.test_circulation_support import add_book, make_overdue, set_policy
     ],
 )
 def test_block_reason(is_active, has_overdue, unpaid, threshold, blocked_because):
-    reason = circulation.block_reason(
+    reason = block_reason(
         is_active=is_active, has_overdue=has_overdue, unpaid=Decimal(unpaid), threshold=Decimal(threshold)
     )
     assert reason == blocked_because
@@ -46,7 +48,7 @@ def loan(users, engine):
 
 def charge(loan_id):
     with db.transaction() as session:
-        amount = circulation.charge_fine(session, loan_id)
+        amount = charge_fine(session, loan_id)
         return None if amount is None else str(amount)
 
 

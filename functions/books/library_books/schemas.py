@@ -10,20 +10,34 @@ from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
 from library_common.domain import text as stored_text
+from library_common.models import Book
+from library_common.models import Review as ReviewRow
 
 MAX_QUANTITY = 100_000
 MAX_DESCRIPTION = 20_000
-COVER_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+# The longest text each field takes: the column's length (the description is unbounded text in the database,
+# so its limit is the API's). The CSV import checks the same limits.
+TEXT_LIMITS = {
+    **{name: Book.__table__.c[name].type.length for name in ("title", "author", "publisher", "publication", "genre")},
+    "language": Book.__table__.c.language.type.length,
+    "description": MAX_DESCRIPTION,
+}
 
 _REQUIRED: Any = ...
 
 
 def _title(default: Any = _REQUIRED) -> Any:
-    return Field(default, min_length=1, max_length=500, description="Title (at most 500 characters)")
+    limit = TEXT_LIMITS["title"]
+    return Field(default, min_length=1, max_length=limit, description=f"Title (at most {limit} characters)")
 
 
 def _author(default: Any = _REQUIRED) -> Any:
-    return Field(default, min_length=1, max_length=300, description="Author, as it should be shown and searched")
+    return Field(
+        default,
+        min_length=1,
+        max_length=TEXT_LIMITS["author"],
+        description="Author, as it should be shown and searched",
+    )
 
 
 def _quantity(default: int | None) -> Any:
@@ -41,11 +55,13 @@ _ISBN = Field(
     "Unique among books in the catalogue (409 `DUPLICATE_ISBN`).",
     examples=["978-0-441-17271-9"],
 )
-_PUBLISHER = Field(default=None, max_length=300)
-_PUBLICATION = Field(default=None, max_length=300, description="Edition, series or imprint details")
-_GENRE = Field(default=None, max_length=100)
-_LANGUAGE = Field(default=None, max_length=50, examples=["English"])
-_DESCRIPTION = Field(default=None, max_length=MAX_DESCRIPTION)
+_PUBLISHER = Field(default=None, max_length=TEXT_LIMITS["publisher"])
+_PUBLICATION = Field(
+    default=None, max_length=TEXT_LIMITS["publication"], description="Edition, series or imprint details"
+)
+_GENRE = Field(default=None, max_length=TEXT_LIMITS["genre"])
+_LANGUAGE = Field(default=None, max_length=TEXT_LIMITS["language"], examples=["English"])
+_DESCRIPTION = Field(default=None, max_length=TEXT_LIMITS["description"])
 OPTIONAL_TEXT = ("isbn", "publisher", "publication", "genre", "language", "description")
 SINGLE_LINE_TEXT = ("title", "author", "isbn", "publisher", "publication", "genre", "language")
 
@@ -238,7 +254,7 @@ class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=ReviewRow.__table__.c.comment.type.length)
 
     @field_validator("comment")
     @classmethod

@@ -16,6 +16,7 @@ from library_chat import queries
 from library_chat.queries import BookStatus, Listing, Match, MyFine, MyHold, MyLoan, Rules
 from library_chat.schemas import ChatAnswer, ChatBook, Intent
 from library_chat.understanding import Question, RuleTopic, understand
+from library_common.domain.statuses import HoldStatus
 
 # A personal question naming a title ("when is dune due?") keeps only the rows whose title fits this well.
 OWN_TITLE_THRESHOLD = 0.6
@@ -241,7 +242,7 @@ def _my_holds(holds: list[MyHold], subject: str | None) -> ChatAnswer:
     shown, note = _own(holds, subject)
     lines = []
     for hold in shown:
-        if hold.status == "ready":
+        if hold.status == HoldStatus.READY:
             until = f" until {hold.expires_on.astimezone(UTC).date().isoformat()}" if hold.expires_on else ""
             lines.append(f"{_quoted(hold.title)} is ready for you on the hold shelf{until}")
         else:

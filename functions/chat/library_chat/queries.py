@@ -15,11 +15,15 @@ from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import Float, cast, func, literal, select, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from library_common.circulation import TODAY, block_reason, overdue_loan_exists, queue_position, unpaid_fines_total
-from library_common.models import Book, Fine, Hold, Loan, Policy, User
+from library_common.domain import holds, loans, standing
+from library_common.domain.availability import copies_free
+from library_common.domain.days import TODAY
+from library_common.domain.policy import current_policy
+from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus
+from library_common.models import Book, Fine, Hold, Loan
 
 Order = Literal["newest", "best_rated"]
 
@@ -129,7 +133,7 @@ def _word_query(phrase: str, weight: str) -> str | None:
 
 
 def _copies_available() -> ColumnElement[int]:
-    return Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf
+    return copies_free(Book)
 
 
 def _average_rating() -> ColumnElement[float]:
@@ -140,7 +144,7 @@ def _statuses(session: Session, ranked_ids: list[int]) -> list[BookStatus]:
     """Availability facts of the given books, in the given order: copies, hold queue, earliest return."""
     if not ranked_ids:
         return []
-    holds_waiting = select(func.count()).where(Hold.book_id == Book.id, Hold.status == "waiting").scalar_subquery()
+    holds_waiting = holds.waiting_count(Book.id)
     next_due_date = (
         select(func.min(Loan.due_date)).where(Loan.book_id == Book.id, Loan.returned_on.is_(None)).scalar_subquery()
     )
@@ -275,7 +279,7 @@ def books_in_genre(session: Session, genre: str, order: Order = "newest", limit:
 
 
 def lending_rules(session: Session) -> Rules:
-    policy = session.execute(select(Policy).where(Policy.id == 1)).scalar_one()
+    policy = current_policy(session)
     return Rules(
         loan_period_days=policy.loan_period_days,
         max_loans=policy.max_loans,
@@ -301,12 +305,12 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
             Book.author,
             _copies_available().label("copies_available"),
             Loan.due_date,
-            (Loan.due_date < TODAY).label("overdue"),
+            (Loan.due_date < TODAY).label("overdue"),  # of open loans: `loans.is_overdue`
             Loan.renewals,
             _title_match(phrase).label("title_match"),
         )
         .join(Book, Book.id == Loan.book_id)
-        .where(Loan.user_id == user_id, Loan.returned_on.is_(None))
+        .where(Loan.user_id == user_id, loans.is_open())
         .order_by(Loan.due_date, Loan.id)
     ).all()
     return [MyLoan(*row) for row in rows]
@@ -314,10 +318,7 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
 
 def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[MyHold]:
     """The caller's active holds with their place in each queue (first come, first served by queued_on)."""
-    ahead = aliased(Hold)
-    queue_length = (
-        select(func.count()).where(ahead.book_id == Hold.book_id, ahead.status == "waiting").scalar_subquery()
-    )
+    queue_length = holds.waiting_count(Hold.book_id)
     rows = session.execute(
         select(
             Hold.id,
@@ -326,14 +327,14 @@ def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[
             Book.author,
             _copies_available().label("copies_available"),
             Hold.status,
-            queue_position().label("position"),
+            holds.queue_position().label("position"),
             queue_length.label("queue_length"),
             Hold.expires_on,
             _title_match(phrase).label("title_match"),
         )
         .join(Book, Book.id == Hold.book_id)
-        .where(Hold.user_id == user_id, Hold.status.in_(("waiting", "ready")))
-        .order_by(Hold.queued_on, Hold.id)
+        .where(Hold.user_id == user_id, Hold.status.in_(ACTIVE_HOLD_STATUSES))
+        .order_by(*holds.waiting_order())
     ).all()
     return [MyHold(*row) for row in rows]
 
@@ -352,7 +353,7 @@ def my_fines(session: Session, user_id: int) -> list[MyFine]:
         )
         .join(Loan, Loan.id == Fine.loan_id)
         .join(Book, Book.id == Loan.book_id)
-        .where(Fine.user_id == user_id, Fine.status == "unpaid")
+        .where(Fine.user_id == user_id, Fine.status == FineStatus.UNPAID)
         .order_by(Loan.due_date, Fine.id)
     ).all()
     return [MyFine(*row) for row in rows]
@@ -360,17 +361,4 @@ def my_fines(session: Session, user_id: int) -> list[MyFine]:
 
 def borrowing_block(session: Session, user_id: int) -> str | None:
     """Why the caller may not borrow now (the circulation rule itself), or None."""
-    facts = session.execute(
-        select(
-            select(User.is_active).where(User.id == user_id).scalar_subquery().label("is_active"),
-            overdue_loan_exists(user_id).label("has_overdue"),
-            unpaid_fines_total(user_id).label("unpaid"),
-            Policy.block_threshold,
-        ).where(Policy.id == 1)
-    ).one()
-    return block_reason(
-        is_active=bool(facts.is_active),
-        has_overdue=facts.has_overdue,
-        unpaid=facts.unpaid,
-        threshold=facts.block_threshold,
-    )
+    return standing.member_block_reason(session, user_id)

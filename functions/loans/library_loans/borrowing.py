@@ -30,11 +30,18 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_common import circulation, db, notices
+from library_common import db, notices
+from library_common.db import violated_constraint
+from library_common.domain import standing
+from library_common.domain.availability import copies_free
+from library_common.domain.days import TODAY
+from library_common.domain.fines import ACTOR
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import HoldStatus
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from library_common.models import Book, Hold, IdempotencyRecord, Loan, Notification, Policy, User
 from library_loans import schemas
-from library_loans.integrity import violated_constraint
+from library_loans.loan_view import loan_view
 
 BORROWED = "Book borrowed"
 RECEIPT = "borrow_receipt"
@@ -42,7 +49,6 @@ MEMBER = bindparam("borrower", type_=BigInteger)
 BOOK = bindparam("borrowed_book", type_=BigInteger)
 CALLER = bindparam("caller", type_=BigInteger)
 NEW_LOAN = bindparam("new_loan", type_=BigInteger)
-ACTOR = bindparam("actor", type_=BigInteger)
 
 LOCK_MEMBER = (
     select(
@@ -50,13 +56,13 @@ LOCK_MEMBER = (
         User.email,
         User.is_active,
         func.now().label("now"),
-        circulation.TODAY.label("today"),
+        TODAY.label("today"),
         Policy.loan_period_days,
         Policy.max_loans,
         Policy.max_renewals,
         Policy.block_threshold,
     )
-    .join_from(User, Policy, Policy.id == 1)
+    .join_from(User, Policy, THE_POLICY)
     .where(User.id == MEMBER)
     .with_for_update(of=User, key_share=True)
 )
@@ -68,10 +74,10 @@ FACTS = (
         Book.archived_on.is_not(None).label("archived"),
         select(func.count()).where(*_MEMBERS_OPEN_LOANS).scalar_subquery().label("open_loans"),
         exists().where(*_MEMBERS_OPEN_LOANS, Loan.book_id == BOOK).label("has_title"),
-        circulation.overdue_loan_exists(MEMBER).label("has_overdue"),
-        circulation.unpaid_fines_total(MEMBER).label("unpaid"),
+        standing.overdue_loan_exists(MEMBER).label("has_overdue"),
+        standing.unpaid_fines_total(MEMBER).label("unpaid"),
         select(Hold.id)
-        .where(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == "ready")
+        .where(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.READY)
         .scalar_subquery()
         .label("ready_hold_id"),
         IdempotencyRecord.request_hash,
@@ -138,7 +144,7 @@ def _replay(facts: Row, request_hash: str) -> Answer:
 
 
 def _check_rules(member: Row, facts: Row) -> None:
-    reason = circulation.block_reason(
+    reason = standing.block_reason(
         is_active=member.is_active,
         has_overdue=facts.has_overdue,
         unpaid=facts.unpaid,
@@ -153,22 +159,21 @@ def _check_rules(member: Row, facts: Row) -> None:
 
 
 def _new_loan(member: Row, facts: Row, *, member_id: int, book_id: int) -> dict[str, Any]:
-    return {
-        "id": facts.loan_id,
-        "user_id": member_id,
-        "book_id": book_id,
-        "title": facts.title,
-        "author": facts.author,
-        "borrowed_on": member.now,
-        "due_date": member.today + timedelta(days=member.loan_period_days),
-        "returned_on": None,
-        "renewals": 0,
-        "renewals_left": member.max_renewals,
-        "status": "active",
-        "days_overdue": 0,
-        "fine_amount": None,
-        "fine_status": None,
-    }
+    return loan_view(
+        id=facts.loan_id,
+        user_id=member_id,
+        book_id=book_id,
+        title=facts.title,
+        author=facts.author,
+        borrowed_on=member.now,
+        due_date=member.today + timedelta(days=member.loan_period_days),
+        returned_on=None,
+        renewals=0,
+        max_renewals=member.max_renewals,
+        fine_amount=None,
+        fine_status=None,
+        today=member.today,
+    )
 
 
 def _take_copy_and_record(
@@ -218,12 +223,12 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
             Book.copies_on_loan: Book.copies_on_loan + 1,
             Book.copies_on_hold_shelf: Book.copies_on_hold_shelf - 1,
         }
-        hold_to_fulfil = and_(Hold.id == bindparam("ready_hold", type_=BigInteger), Hold.status == "ready")
+        hold_to_fulfil = and_(Hold.id == bindparam("ready_hold", type_=BigInteger), Hold.status == HoldStatus.READY)
     else:
-        copy_kept = Book.quantity - Book.copies_on_loan - Book.copies_on_hold_shelf > 0
+        copy_kept = copies_free(Book) > 0
         counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
         # A member who queued and then found a copy free leaves the queue with this loan.
-        hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == "waiting")
+        hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.WAITING)
     taken = (
         update(Book)
         .where(Book.id == BOOK, Book.archived_on.is_(None), copy_kept)
@@ -239,7 +244,7 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     fulfilled = (
         update(Hold)
         .where(hold_to_fulfil, copy_taken)
-        .values(status="fulfilled", loan_id=NEW_LOAN, updated_by=ACTOR)
+        .values(status=HoldStatus.FULFILLED.value, loan_id=NEW_LOAN, updated_by=ACTOR)
         .returning(Hold.id)
         .cte("fulfilled")
     )

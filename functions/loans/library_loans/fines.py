@@ -12,11 +12,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from library_common.caller import Caller
+from library_common.domain.permissions import FINES_MANAGE
+from library_common.domain.statuses import FineStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound
 from library_common.models import Book, Fine, Loan
 
-MANAGE = "fines.manage"
+MANAGE = FINES_MANAGE
 
 
 def _fine_rows() -> Select:
@@ -75,9 +77,9 @@ def settle(session: Session, fine_id: int, outcome: str) -> dict[str, Any]:
     if found is None:
         raise NotFound("Fine not found", code="FINE_NOT_FOUND")
     fine, returned_on = found
-    if fine.status != "unpaid":
+    if fine.status != FineStatus.UNPAID:
         raise Conflict(f"This fine is already {fine.status}", code="FINE_ALREADY_SETTLED")
-    if outcome == "paid" and returned_on is None:
+    if outcome == FineStatus.PAID and returned_on is None:
         raise Conflict("The loan is still out, so the fine is still growing", code="FINE_STILL_ACCRUING")
     fine.status = outcome
     fine.settled_on = func.now()

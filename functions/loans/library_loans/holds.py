@@ -1,8 +1,8 @@
 """The hold queue: joining it when no copy is free, reading one's place in it, leaving it.
 
-Positions are not stored (see library_common.circulation.queue_position), so the queue stays dense (1, 2, 3...)
+Positions are not stored (see library_common.domain.holds.queue_position), so the queue stays dense (1, 2, 3...)
 whatever leaves it. Every change to a title's queue happens under its book row's lock (see
-library_common.circulation), which also orders the queue by `queued_on`.
+library_common.domain), which also orders the queue by `queued_on`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_common import circulation, db
+from library_common import db
 from library_common.caller import Caller
+from library_common.db import violated_constraint
+from library_common.domain import holds, standing
+from library_common.domain.availability import copies_free
+from library_common.domain.permissions import LOANS_MANAGE, LOANS_VIEW_ALL
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
 from library_common.models import Book, Hold, Loan, Policy, User
-from library_loans.integrity import violated_constraint
 
-VIEW_ALL = "loans.view_all"
-MANAGE = "loans.manage"
-ACTIVE = circulation.ACTIVE_HOLD_STATUSES
 ALREADY_QUEUED = "This member already holds a place in this title's queue"
 
 
@@ -35,7 +37,7 @@ def _hold_rows() -> Select:
         Book.title,
         Book.author,
         Hold.status,
-        circulation.queue_position().label("position"),
+        holds.queue_position().label("position"),
         Hold.queued_on,
         Hold.ready_on,
         Hold.expires_on.label("pickup_by"),
@@ -49,45 +51,50 @@ def _read(session: Session, hold_id: int) -> dict[str, Any]:
 
 def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, Any]:
     """Queues the member for a title none of whose copies is free; answers with the place in the queue."""
-    book = circulation.lock_book(session, book_id)
+    book = holds.lock_book(session, book_id)
     if book.archived_on is not None:
         raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    _check_may_queue(session, member_id, book)
+    return _read(session, _join_queue(session, member_id, book_id))
+
+
+def _check_may_queue(session: Session, member_id: int, book: Book) -> None:
     facts = session.execute(
         select(
-            User.is_active,
-            circulation.overdue_loan_exists(member_id).label("has_overdue"),
-            circulation.unpaid_fines_total(member_id).label("unpaid"),
-            Policy.block_threshold,
+            *standing.standing_columns(member_id),
             exists()
-            .where(Loan.user_id == member_id, Loan.book_id == book_id, Loan.returned_on.is_(None))
+            .where(Loan.user_id == member_id, Loan.book_id == book.id, Loan.returned_on.is_(None))
             .label("has_title"),
-            exists().where(Hold.user_id == member_id, Hold.book_id == book_id, Hold.status.in_(ACTIVE)).label("queued"),
+            exists()
+            .where(Hold.user_id == member_id, Hold.book_id == book.id, Hold.status.in_(ACTIVE_HOLD_STATUSES))
+            .label("queued"),
         )
-        .join_from(User, Policy, Policy.id == 1)
+        .join_from(User, Policy, THE_POLICY)
         .where(User.id == member_id)
     ).one_or_none()
     if facts is None:
         raise NotFound("Member not found", code="USER_NOT_FOUND")
     # A member who may not borrow would only keep a copy from others on the hold shelf.
-    reason = circulation.block_reason(
-        is_active=facts.is_active, has_overdue=facts.has_overdue, unpaid=facts.unpaid, threshold=facts.block_threshold
-    )
+    reason = standing.blocked_because(facts)
     if reason:
         raise Forbidden(f"Placing holds is blocked: {reason}", code="BORROWING_BLOCKED")
     if facts.has_title:
         raise Conflict("A copy of this title is already on loan to this member", code="ALREADY_BORROWED")
     if facts.queued:
         raise Conflict(ALREADY_QUEUED, code="ALREADY_QUEUED")
-    if book.quantity - book.copies_on_loan - book.copies_on_hold_shelf > 0:
+    if copies_free(book) > 0:
         raise Conflict("A copy of this title is free: borrow it instead", code="COPY_AVAILABLE")
+
+
+def _join_queue(session: Session, member_id: int, book_id: int) -> int:
     actor = db.current_actor.get()
     try:
-        hold_id = session.execute(
+        return session.execute(
             insert(Hold)
             .values(
                 user_id=member_id,
                 book_id=book_id,
-                status="waiting",
+                status=HoldStatus.WAITING.value,
                 # The clock at insert, under the book's lock, so queue order is the order holds were granted.
                 queued_on=func.clock_timestamp(),
                 created_by=actor,
@@ -99,7 +106,6 @@ def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, A
         if violated_constraint(error) == "uq_holds_active_user_book":
             raise Conflict(ALREADY_QUEUED, code="ALREADY_QUEUED") from error
         raise
-    return _read(session, hold_id)
 
 
 def list_holds(
@@ -113,7 +119,7 @@ def list_holds(
     page_size: int,
 ) -> dict[str, Any]:
     """The caller's holds (anyone's for holders of loans.view_all): active ones first, then newest first."""
-    user_id = who.listing_scope(user_id, VIEW_ALL, "holds")
+    user_id = who.listing_scope(user_id, LOANS_VIEW_ALL, "holds")
     conditions = []
     if user_id is not None:
         conditions.append(Hold.user_id == user_id)
@@ -122,7 +128,7 @@ def list_holds(
     if status is not None:
         conditions.append(Hold.status == status)
     total = session.scalar(select(func.count()).select_from(Hold).where(*conditions))
-    active_first = case((Hold.status.in_(ACTIVE), 0), else_=1)
+    active_first = case((Hold.status.in_(ACTIVE_HOLD_STATUSES), 0), else_=1)
     rows = session.execute(
         _hold_rows()
         .where(*conditions)
@@ -138,6 +144,6 @@ def cancel(session: Session, hold_id: int, who: Caller) -> dict[str, Any]:
     owner = session.scalar(select(Hold.user_id).where(Hold.id == hold_id))
     if owner is None:
         raise NotFound("Hold not found", code="HOLD_NOT_FOUND")
-    who.require_self_or(owner, MANAGE)
-    circulation.cancel_hold(session, hold_id)
+    who.require_self_or(owner, LOANS_MANAGE)
+    holds.cancel_hold(session, hold_id)
     return _read(session, hold_id)

@@ -11,14 +11,18 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from library_common import circulation, db
+from library_common import db
 from library_common.caller import Caller
+from library_common.domain import holds, loans, standing
+from library_common.domain.days import TODAY
+from library_common.domain.fines import ACTOR, charge_fine
+from library_common.domain.permissions import LOANS_MANAGE, LOANS_VIEW_ALL
+from library_common.domain.policy import THE_POLICY, policy_value
+from library_common.domain.statuses import HoldStatus, LoanStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
 from library_common.models import Book, Fine, Hold, Loan, Policy, User
-
-VIEW_ALL = "loans.view_all"
-MANAGE = "loans.manage"
+from library_loans.loan_view import loan_view
 
 
 def _loan_rows() -> Select:
@@ -36,10 +40,10 @@ def _loan_rows() -> Select:
             Policy.max_renewals,
             Fine.amount.label("fine_amount"),
             Fine.status.label("fine_status"),
-            circulation.TODAY.label("today"),
+            TODAY.label("today"),
         )
         .join(Book, Book.id == Loan.book_id)
-        .join(Policy, Policy.id == 1)
+        .join(Policy, THE_POLICY)
         .outerjoin(Fine, Fine.loan_id == Loan.id)
     )
 
@@ -47,7 +51,6 @@ def _loan_rows() -> Select:
 # Built once and run on the session's connection (see borrowing.py); parameter names avoid the column names
 # of the tables the statements update.
 LOAN = bindparam("the_loan", type_=BigInteger)
-ACTOR = circulation.ACTOR
 LOAN_VIEW = _loan_rows().where(Loan.id == LOAN)
 LOCK_LOAN = (
     select(Loan).where(Loan.id == LOAN).with_for_update(key_share=True).execution_options(populate_existing=True)
@@ -63,24 +66,21 @@ MARK_RETURNED = (
 BORROWER = bindparam("borrower", type_=BigInteger)
 RENEWAL_FACTS = (
     select(
-        User.is_active,
-        circulation.overdue_loan_exists(BORROWER).label("has_overdue"),
-        circulation.unpaid_fines_total(BORROWER).label("unpaid"),
+        *standing.standing_columns(BORROWER),
         exists()
-        .where(Hold.book_id == bindparam("wanted_book", type_=BigInteger), Hold.status == "waiting")
+        .where(Hold.book_id == bindparam("wanted_book", type_=BigInteger), Hold.status == HoldStatus.WAITING)
         .label("someone_waiting"),
-        Policy.block_threshold,
         Policy.max_renewals,
         Policy.loan_period_days,
     )
-    .join_from(User, Policy, Policy.id == 1)
+    .join_from(User, Policy, THE_POLICY)
     .where(User.id == BORROWER)
 )
 RENEW = (
     update(LOANS)
     .where(LOANS.c.id == LOAN)
     .values(
-        due_date=LOANS.c.due_date + select(Policy.loan_period_days).where(Policy.id == 1).scalar_subquery(),
+        due_date=LOANS.c.due_date + policy_value(Policy.loan_period_days),
         renewals=LOANS.c.renewals + 1,
         updated_by=ACTOR,
     )
@@ -88,24 +88,7 @@ RENEW = (
 
 
 def _view(row: Any) -> dict[str, Any]:
-    days_overdue = 0 if row.returned_on is not None else max(0, (row.today - row.due_date).days)
-    status = "returned" if row.returned_on is not None else "overdue" if days_overdue else "active"
-    return {
-        "id": row.id,
-        "user_id": row.user_id,
-        "book_id": row.book_id,
-        "title": row.title,
-        "author": row.author,
-        "borrowed_on": row.borrowed_on,
-        "due_date": row.due_date,
-        "returned_on": row.returned_on,
-        "renewals": row.renewals,
-        "renewals_left": max(0, row.max_renewals - row.renewals),
-        "status": status,
-        "days_overdue": days_overdue,
-        "fine_amount": row.fine_amount,
-        "fine_status": row.fine_status,
-    }
+    return loan_view(**row._mapping)
 
 
 def _read(session: Session, loan_id: int) -> dict[str, Any]:
@@ -117,7 +100,7 @@ def _not_open(session: Session, loan_id: int, who: Caller) -> Exception:
     owner = session.scalar(select(Loan.user_id).where(Loan.id == loan_id))
     if owner is None:
         return NotFound("Loan not found", code="LOAN_NOT_FOUND")
-    who.require_self_or(owner, MANAGE)
+    who.require_self_or(owner, LOANS_MANAGE)
     return Conflict("This loan was already returned", code="LOAN_ALREADY_RETURNED")
 
 
@@ -128,10 +111,10 @@ def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     closed = session.connection().execute(MARK_RETURNED, parameters).one_or_none()
     if closed is None:
         raise _not_open(session, loan_id, who)
-    who.require_self_or(closed.user_id, MANAGE)
+    who.require_self_or(closed.user_id, LOANS_MANAGE)
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
-    circulation.charge_fine(session, loan_id)
-    next_hold = circulation.copy_comes_back(session, closed.book_id)
+    charge_fine(session, loan_id)
+    next_hold = holds.copy_comes_back(session, closed.book_id)
     returned = _read(session, loan_id)
     return {**returned, "copy_destination": "hold_shelf" if next_hold else "shelf"}
 
@@ -141,11 +124,9 @@ def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     loan = session.execute(LOCK_LOAN, {"the_loan": loan_id}).scalar_one_or_none()
     if loan is None or loan.returned_on is not None:
         raise _not_open(session, loan_id, who)
-    who.require_self_or(loan.user_id, MANAGE)
+    who.require_self_or(loan.user_id, LOANS_MANAGE)
     facts = session.connection().execute(RENEWAL_FACTS, {"borrower": loan.user_id, "wanted_book": loan.book_id}).one()
-    reason = circulation.block_reason(
-        is_active=facts.is_active, has_overdue=facts.has_overdue, unpaid=facts.unpaid, threshold=facts.block_threshold
-    )
+    reason = standing.blocked_because(facts)
     if reason:
         raise Forbidden(f"Renewing is blocked: {reason}", code="BORROWING_BLOCKED")
     if loan.renewals >= facts.max_renewals:
@@ -160,7 +141,7 @@ def read_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     row = session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one_or_none()
     if row is None:
         raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
-    who.require_self_or(row.user_id, VIEW_ALL)
+    who.require_self_or(row.user_id, LOANS_VIEW_ALL)
     return _view(row)
 
 
@@ -178,18 +159,14 @@ def list_loans(
 
     `status=active` means still out (overdue ones included); `overdue` only those past their due date.
     """
-    user_id = who.listing_scope(user_id, VIEW_ALL, "loans")
+    user_id = who.listing_scope(user_id, LOANS_VIEW_ALL, "loans")
     conditions = []
     if user_id is not None:
         conditions.append(Loan.user_id == user_id)
     if book_id is not None:
         conditions.append(Loan.book_id == book_id)
-    if status == "returned":
-        conditions.append(Loan.returned_on.is_not(None))
-    elif status == "active":
-        conditions.append(Loan.returned_on.is_(None))
-    elif status == "overdue":
-        conditions.extend((Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY))
+    if status is not None:
+        conditions.append(loans.status_condition(LoanStatus(status)))
     total = session.scalar(select(func.count()).select_from(Loan).where(*conditions))
     rows = session.execute(
         _loan_rows()

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from library_common import circulation, db
+from library_common import db
+from library_common.domain.policy import THE_POLICY, current_policy
 from library_common.models import Policy
 
 FIELDS = (
@@ -26,14 +27,14 @@ def _view(policy: Policy) -> dict[str, Any]:
 
 
 def read_policy(session: Session) -> dict[str, Any]:
-    return _view(circulation.current_policy(session))
+    return _view(current_policy(session))
 
 
 def change_policy(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
     """Applies the given fields; new values govern loans, renewals and fines from now on."""
     session.execute(
         update(Policy)
-        .where(Policy.id == 1)
+        .where(THE_POLICY)
         .values(**changes, updated_by=db.current_actor.get())
         .execution_options(synchronize_session=False)
     )

@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
-from library_common import circulation
+from library_common.domain import fines, loans
+from library_common.domain.days import TODAY
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import FineStatus, HoldStatus, Role
 from library_common.envelope import page_of
 from library_common.models import Book, Fine, Hold, Loan, Policy, User
 from library_common.models.circulation import LoanCount
@@ -79,9 +82,9 @@ def most_borrowed(session: Session, *, start: date | None, end: date | None, lim
 
 def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
     """Loans still out past their due date, the latest first, with the member's contact and the fee so far."""
-    late = (Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY)
-    days_late = circulation.late_days(circulation.TODAY, Loan.due_date)
-    total = session.scalar(select(func.count()).select_from(Loan).where(*late))
+    late = loans.is_overdue()
+    days_late = fines.late_days(TODAY, Loan.due_date)
+    total = session.scalar(select(func.count()).select_from(Loan).where(late))
     rows = session.execute(
         select(
             Loan.id.label("loan_id"),
@@ -93,12 +96,12 @@ def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
             Loan.borrowed_on,
             Loan.due_date,
             days_late.label("days_late"),
-            circulation.fine_amount(days_late).label("fine_so_far"),
+            fines.fine_amount(days_late).label("fine_so_far"),
         )
         .join(Book, Book.id == Loan.book_id)
         .join(User, User.id == Loan.user_id)
-        .join(Policy, Policy.id == 1)
-        .where(*late)
+        .join(Policy, THE_POLICY)
+        .where(late)
         .order_by(Loan.due_date, Loan.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
@@ -114,17 +117,14 @@ def summary(session: Session) -> dict[str, Any]:
             select(func.coalesce(func.sum(Book.quantity), 0)).where(live).scalar_subquery().label("copies"),
             select(func.coalesce(func.sum(Book.copies_on_loan), 0)).scalar_subquery().label("on_loan"),
             select(func.coalesce(func.sum(Book.copies_on_hold_shelf), 0)).scalar_subquery().label("on_hold_shelf"),
+            select(func.count()).where(loans.is_overdue()).scalar_subquery().label("overdue"),
+            select(func.count()).where(Hold.status == HoldStatus.WAITING).scalar_subquery().label("holds_waiting"),
             select(func.count())
-            .where(Loan.returned_on.is_(None), Loan.due_date < circulation.TODAY)
-            .scalar_subquery()
-            .label("overdue"),
-            select(func.count()).where(Hold.status == "waiting").scalar_subquery().label("holds_waiting"),
-            select(func.count())
-            .where(User.role == "member", User.is_active.is_(True))
+            .where(User.role == Role.MEMBER, User.is_active.is_(True))
             .scalar_subquery()
             .label("active_members"),
             select(func.coalesce(func.sum(Fine.amount), 0))
-            .where(Fine.status == "unpaid")
+            .where(Fine.status == FineStatus.UNPAID)
             .scalar_subquery()
             .label("fines_outstanding"),
         )

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from library_common.domain import statuses
 from library_common.envelope import Money
 
-LoanStatus = Literal["active", "overdue", "returned"]
-HoldStatus = Literal["waiting", "ready", "fulfilled", "cancelled", "expired"]
-FineStatus = Literal["unpaid", "paid", "waived"]
+LoanStatus = Literal[statuses.values(statuses.LoanStatus)]
+HoldStatus = Literal[statuses.values(statuses.HoldStatus)]
+FineStatus = Literal[statuses.values(statuses.FineStatus)]
 MemberId = Annotated[
     int | None,
     Field(ge=1, description="Staff with `loans.manage` act for this member; omitted: the caller themselves"),

@@ -4,19 +4,18 @@ It runs a constant number of statements however many loans there are, and is ide
 notices carry dedupe keys (a re-run queues nothing new), expired holds are expired once, and fines are
 set to what each loan owes as of the day (an UPDATE to the same value is skipped).
 
-The clock is the database's, in UTC calendar days, as everywhere in circulation (`circulation.TODAY`).
+The clock is the database's, in the library's calendar days, as everywhere (`domain.days.TODAY`).
 
 - due soon: open loans due within `due_soon_days`; one notice per loan period (a renewal earns a new one);
 - overdue: on the first day late, then every 7 days until returned, at most 4 times; the occurrence
   (the loan period and 1..4) is in the dedupe key, so a missed day is caught up without doubling;
 - holds: ready holds past their pickup time expire; the freed copies go to the title's first waiting holds
-  (which become ready, with a `hold_ready` notice) or back on the shelf. These are the rules of
-  `circulation.expire_ready_hold` + `copy_comes_back` + `serve_waiting_holds`, which do it one hold at a
-  time; here they are one statement for every expiring hold of the day;
-- fines: every open overdue loan owes `circulation.fine_amount` (the one definition of the fine) as of
-  today: one fine row per loan, raised while unpaid, never touched once paid or waived, as
-  `circulation.charge_fine` does for one loan. A late return's final fine and its `fine_charged` notice
-  come from the return itself.
+  (which become ready, with a `hold_ready` notice) or back on the shelf, by the queue's rules in
+  `domain.holds` (its order, the pickup deadline, the copies free), which requests apply one title at a time
+  (`serve_waiting_holds`); here they are one statement for every expiring hold of the day;
+- fines: every open overdue loan owes its fine as of today (`domain.fines.fine_upsert`, the statement a
+  return runs for its one loan): one fine row per loan, raised while unpaid, never touched once paid or
+  waived. A late return's final fine and its `fine_charged` notice come from the return itself.
 - housekeeping: idempotency records (a borrow's first answer, replayed to retries) and failed-login records
   older than a day are deleted; a day outlives the login lockout window (15 minutes) and honours every
   Idempotency-Key for at least 24 hours. Refresh tokens past their expiry are deleted too.
@@ -27,10 +26,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, delete, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, String, case, cast, delete, func, literal, select, update
 
-from library_common import circulation, db, notices
+from library_common import db, notices
+from library_common.domain import fines as fine_rules
+from library_common.domain import loans as loan_rules
+from library_common.domain.availability import copies_free
+from library_common.domain.days import TODAY
+from library_common.domain.holds import past_pickup, pickup_by_text, pickup_deadline, waiting_order
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import FineStatus, HoldStatus
 from library_common.models import (
     Book,
     Fine,
@@ -75,7 +80,7 @@ def run(*, due_soon_days: int) -> DailyReport:
         # first means a concurrent borrow, return or hold on those titles waits for this transaction.
         session.execute(
             select(books.c.id)
-            .where(books.c.id.in_(select(holds.c.book_id).where(_past_pickup())))
+            .where(books.c.id.in_(select(holds.c.book_id).where(past_pickup(holds.c))))
             .order_by(books.c.id)
             .with_for_update(key_share=True)
         )
@@ -84,7 +89,7 @@ def run(*, due_soon_days: int) -> DailyReport:
         report.holds_expired, report.holds_promoted = kinds["hold_expired"], kinds["hold_ready"]
         report.notices_queued += kinds.total()
     with db.transaction() as session:
-        report.fines_accrued = session.execute(_accrue_fines()).rowcount
+        report.fines_accrued = session.execute(ACCRUE_FINES).rowcount
         queued = session.execute(notices.insert_notices(_due_soon_notices(due_soon_days), _overdue_notices()))
         report.notices_queued += queued.rowcount
     with db.transaction() as session:
@@ -101,23 +106,8 @@ def run(*, due_soon_days: int) -> DailyReport:
     return report
 
 
-def _past_pickup() -> ColumnElement[bool]:
-    return and_(holds.c.status == "ready", holds.c.expires_on <= func.now())
-
-
-def _accrue_fines():
-    amount = circulation.fine_amount(circulation.late_days(circulation.TODAY, loans.c.due_date))
-    owed = (
-        select(loans.c.id, loans.c.user_id, amount)
-        .join_from(loans, policies, policies.c.id == 1)
-        .where(loans.c.returned_on.is_(None), loans.c.due_date < circulation.TODAY, amount > 0)
-    )
-    statement = insert(Fine).from_select(["loan_id", "user_id", "amount"], owed)
-    return statement.on_conflict_do_update(
-        index_elements=["loan_id"],
-        set_={"amount": statement.excluded.amount, "updated_on": func.now()},
-        where=and_(fines.c.status == "unpaid", fines.c.amount != statement.excluded.amount),
-    )
+# Every open loan: the fine is what it owes as of today, and only late loans owe one.
+ACCRUE_FINES = fine_rules.fine_upsert(loan_rules.is_open(), audited=False)
 
 
 def _book_context() -> dict[str, ColumnElement[str]]:
@@ -145,18 +135,18 @@ def _due_soon_notices(due_soon_days: int):
         .join_from(loans, books, books.c.id == loans.c.book_id)
         .where(
             loans.c.returned_on.is_(None),
-            loans.c.due_date > circulation.TODAY,
-            loans.c.due_date <= circulation.TODAY + due_soon_days,
+            loans.c.due_date > TODAY,
+            loans.c.due_date <= TODAY + due_soon_days,
         )
     )
     return notices.notice_rows("due_soon", rows)
 
 
 def _overdue_notices():
-    days_late = circulation.late_days(circulation.TODAY, loans.c.due_date)
+    days_late = fine_rules.late_days(TODAY, loans.c.due_date)
     reminder = (days_late - 1) // OVERDUE_INTERVAL_DAYS + 1
     # What the member owes for this loan as of today: the fine accrued just before, unless settled.
-    fine_so_far = func.coalesce(case((fines.c.status == "unpaid", fines.c.amount)), 0)
+    fine_so_far = func.coalesce(case((fines.c.status == FineStatus.UNPAID, fines.c.amount)), 0)
     rows = (
         select(
             loans.c.user_id,
@@ -172,7 +162,7 @@ def _overdue_notices():
             *(value.label(name) for name, value in _book_context().items()),
         )
         .join_from(loans, books, books.c.id == loans.c.book_id)
-        .join(policies, policies.c.id == 1)
+        .join(policies, THE_POLICY)
         .outerjoin(fines, fines.c.loan_id == loans.c.id)
         .where(
             loans.c.returned_on.is_(None),
@@ -183,54 +173,17 @@ def _overdue_notices():
     return notices.notice_rows("overdue", rows)
 
 
-def pickup_by_text(expires_on: ColumnElement) -> ColumnElement[str]:
-    """The SQL twin of `circulation.pickup_by` (the UTC day), which notices queued one at a time use."""
-    return notices.date_text(func.timezone("UTC", expires_on))
-
-
 def _expire_holds():
     """One statement: expire, promote the first waiting holds, update the hold shelf, queue both notices."""
     expired = (
         update(holds)
-        .where(_past_pickup())
-        .values(status="expired", updated_on=func.now())
+        .where(past_pickup(holds.c))
+        .values(status=HoldStatus.EXPIRED.value, updated_on=func.now())
         .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
         .cte("expired")
     )
     freed = select(expired.c.book_id, func.count().label("copies")).group_by(expired.c.book_id).cte("freed")
-    # As circulation.serve_waiting_holds: every copy free once the expired ones leave the hold shelf.
-    free = (
-        select(
-            freed.c.book_id,
-            (books.c.quantity - books.c.copies_on_loan - books.c.copies_on_hold_shelf + freed.c.copies).label("copies"),
-        )
-        .join_from(freed, books, books.c.id == freed.c.book_id)
-        .cte("free")
-    )
-    place = func.row_number().over(partition_by=holds.c.book_id, order_by=(holds.c.queued_on, holds.c.id))
-    queue = (
-        select(holds.c.id, holds.c.book_id, place.label("place"))
-        .where(holds.c.status == "waiting", holds.c.book_id.in_(select(freed.c.book_id)))
-        .cte("queue")
-    )
-    pickup_days = select(policies.c.hold_pickup_days).where(policies.c.id == 1).scalar_subquery()
-    promoted = (
-        update(holds)
-        .where(
-            holds.c.id == queue.c.id,
-            queue.c.book_id == free.c.book_id,
-            queue.c.place <= free.c.copies,
-            holds.c.status == "waiting",
-        )
-        .values(
-            status="ready",
-            ready_on=func.now(),
-            expires_on=func.now() + func.make_interval(0, 0, 0, pickup_days),
-            updated_on=func.now(),
-        )
-        .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
-        .cte("promoted")
-    )
+    promoted = _promote_first_in_line(freed)
     passed_on = select(func.count()).where(promoted.c.book_id == freed.c.book_id).scalar_subquery()
     shelf = (
         update(books)
@@ -245,6 +198,34 @@ def _expire_holds():
         )
         .add_cte(shelf)
         .returning(Notification.kind)
+    )
+
+
+def _promote_first_in_line(freed):
+    """Of each title that got copies back, the first waiting holds (as many as copies are now free) become ready:
+    the rules of `domain.holds.serve_waiting_holds`, for every such title at once (a CTE)."""
+    free = (
+        select(freed.c.book_id, (copies_free(books.c) + freed.c.copies).label("copies"))
+        .join_from(freed, books, books.c.id == freed.c.book_id)
+        .cte("free")
+    )
+    place = func.row_number().over(partition_by=holds.c.book_id, order_by=waiting_order(holds.c))
+    queue = (
+        select(holds.c.id, holds.c.book_id, place.label("place"))
+        .where(holds.c.status == HoldStatus.WAITING, holds.c.book_id.in_(select(freed.c.book_id)))
+        .cte("queue")
+    )
+    return (
+        update(holds)
+        .where(
+            holds.c.id == queue.c.id,
+            queue.c.book_id == free.c.book_id,
+            queue.c.place <= free.c.copies,
+            holds.c.status == HoldStatus.WAITING,
+        )
+        .values(status=HoldStatus.READY.value, ready_on=func.now(), expires_on=pickup_deadline(), updated_on=func.now())
+        .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
+        .cte("promoted")
     )
 
 

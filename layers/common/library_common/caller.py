@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from library_common.domain.statuses import Role
 from library_common.errors import Forbidden, Unauthorized
 
 
@@ -22,7 +23,7 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def has(self, permission: str) -> bool:
         return self.is_admin or permission in self.permissions

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library_common.settings import Settings, get_settings
@@ -137,3 +138,10 @@ def _fill_audit_columns(session: Session, _flush_context: object, _instances: ob
     for instance in session.dirty:
         if isinstance(instance, Audited) and session.is_modified(instance, include_collections=False):
             instance.updated_by = actor
+
+
+def violated_constraint(error: IntegrityError) -> str | None:
+    """Which constraint (or unique index) a write broke, so a lost race becomes the same 409 as the check it
+    raced. pg8000 reports the server's error fields as a dict; "n" is the constraint name."""
+    fields = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    return fields.get("n") if isinstance(fields, dict) else None

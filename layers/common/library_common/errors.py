@@ -23,14 +23,6 @@ class LibraryError(Exception):
         return None
 
 
-class BadRequest(LibraryError):
-    status, code, message = 400, "BAD_REQUEST", "Bad request"
-
-
-class MalformedJson(LibraryError):
-    status, code, message = 400, "MALFORMED_JSON", "Request body is not valid JSON"
-
-
 class Unauthorized(LibraryError):
     status, code, message = 401, "UNAUTHORIZED", "Authentication required"
 

@@ -24,12 +24,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from library_common.caller import Caller
-from library_common.errors import Forbidden
+from library_common.domain.permissions import USERS_VIEW
 from library_common.models import Notification, User
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Staff holding this may read any member's notices; members read their own.
-VIEW_OTHERS = "users.view"
+VIEW_OTHERS = USERS_VIEW
 SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
 # Characters html.escape(quote=True) replaces, in the order it replaces them (& first).
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
@@ -199,11 +199,7 @@ def list_notices(
     # Here, not at the top: the reminders function imports this module and has no use for pydantic.
     from library_common.envelope import page_of
 
-    viewer = who.require_login()
-    if not who.has(VIEW_OTHERS):
-        if user_id not in (None, viewer):
-            raise Forbidden(f"Only your own notices, unless you hold '{VIEW_OTHERS}'")
-        user_id = viewer
+    user_id = who.listing_scope(user_id, VIEW_OTHERS, "notices")
     conditions = []
     if user_id is not None:
         conditions.append(Notification.user_id == user_id)

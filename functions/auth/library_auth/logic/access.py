@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
 from library_common.caller import Caller
+from library_common.db import violated_constraint
 from library_common.domain import grants
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound, ValidationFailed
@@ -86,6 +87,8 @@ def create_permission(session: Session, request: PermissionCreate) -> dict[str, 
     try:
         session.flush()
     except IntegrityError as error:
+        if violated_constraint(error) != "uq_permissions_code":
+            raise
         raise Conflict(f"Permission '{request.code}' already exists", code="PERMISSION_EXISTS") from error
     session.refresh(permission)
     return permission_view(permission)
@@ -160,6 +163,8 @@ def _flush_group(session: Session, name: str) -> None:
     try:
         session.flush()
     except IntegrityError as error:
+        if violated_constraint(error) != "uq_permission_groups_name":
+            raise
         raise Conflict(f"A group named '{name}' already exists", code="GROUP_EXISTS") from error
 
 

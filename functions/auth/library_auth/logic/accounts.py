@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,9 @@ from library_auth.logic import access, refresh_tokens
 from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
 from library_common import passwords
 from library_common.caller import Caller
-from library_common.domain import grants
+from library_common.db import violated_constraint
+from library_common.domain import grants, loans
+from library_common.domain.statuses import FineStatus, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from library_common.models import Book, Fine, Loan, User
@@ -145,7 +147,7 @@ def _flush_account(session: Session, email: str) -> None:
     try:
         session.flush()
     except IntegrityError as error:
-        if "uq_users_email_lower" in str(error.orig):
+        if violated_constraint(error) == "uq_users_email_lower":
             raise Conflict(f"An account with the email {email} already exists", code="EMAIL_TAKEN") from error
         raise
 
@@ -176,7 +178,7 @@ def _create(
     user = User(name=name, email=email, password_hash=passwords.hash_password(password), role=role, is_active=is_active)
     if groups is not None:
         user.groups = access.groups_by_reference(session, list(groups))
-    elif role == "librarian":
+    elif role == Role.LIBRARIAN:
         user.groups = [access.librarians_group(session)]
     session.add(user)
     _flush_account(session, email)
@@ -196,7 +198,7 @@ def register(session: Session, caller: Caller, request: Registration) -> dict[st
         name=request.name,
         email=request.email,
         password=request.password,
-        role=(request.role or "member") if by_admin else "member",
+        role=(request.role or Role.MEMBER.value) if by_admin else Role.MEMBER.value,
         is_active=request.is_active is not False if by_admin else get_settings().auto_activate_members,
         groups=request.permission_groups if by_admin else None,
         by_staff=by_admin,
@@ -205,7 +207,7 @@ def register(session: Session, caller: Caller, request: Registration) -> dict[st
 
 def create_account(session: Session, caller: Caller, request: AccountCreate) -> dict[str, Any]:
     """POST /users (the route checks `users.manage`)."""
-    if request.role == "admin" and not caller.is_admin:
+    if request.role == Role.ADMIN and not caller.is_admin:
         raise Forbidden("Only an admin may create an admin", code="ADMIN_ONLY")
     account = _create(
         session,
@@ -227,25 +229,23 @@ def create_account(session: Session, caller: Caller, request: AccountCreate) -> 
 
 def _keep_an_active_admin(session: Session, user: User) -> None:
     """Refuses to demote or deactivate the last active admin; serialised so two admins cannot both leave."""
-    if not (user.role == "admin" and user.is_active):
+    if not (user.role == Role.ADMIN and user.is_active):
         return
     session.execute(select(func.pg_advisory_xact_lock(ADMIN_SET_LOCK)))
     others = session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.is_active, User.id != user.id)
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active, User.id != user.id)
     )
     if not others:
         raise Conflict("The last active admin cannot be demoted or deactivated", code="LAST_ADMIN")
 
 
 def _open_loans(session: Session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Loan).where(Loan.user_id == user_id, Loan.returned_on.is_(None))
-    )
+    return session.scalar(select(func.count()).select_from(Loan).where(Loan.user_id == user_id, loans.is_open()))
 
 
 def _unpaid_fines(session: Session, user_id: int) -> int:
     return session.scalar(
-        select(func.count()).select_from(Fine).where(Fine.user_id == user_id, Fine.status == "unpaid")
+        select(func.count()).select_from(Fine).where(Fine.user_id == user_id, Fine.status == FineStatus.UNPAID)
     )
 
 
@@ -273,7 +273,7 @@ def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
         _set_password(session, user, changes["password"])
     new_role = changes.get("role", user.role)
     if new_role != user.role:
-        if new_role != "admin":
+        if new_role != Role.ADMIN:
             _keep_an_active_admin(session, user)
         if "permission_groups" not in changes:
             user.groups = access.groups_for_role_change(session, user, user.role, new_role)
@@ -329,7 +329,7 @@ def update_account(session: Session, caller: Caller, user_id: int, request: Acco
     changes = _sent(request)
     current_password = changes.pop("current_password", None)
     if not caller.is_admin:
-        if user.role == "admin" or changes.get("role") == "admin":
+        if user.role == Role.ADMIN or changes.get("role") == Role.ADMIN:
             raise Forbidden("Only an admin may change an admin account or grant the admin role", code="ADMIN_ONLY")
         if user.id == caller.user_id and STAFF_FIELDS & set(changes):
             raise Forbidden("You cannot change your own role, activation or groups", code="ADMIN_ONLY_FIELDS")
@@ -352,7 +352,7 @@ def close_own_account(session: Session, caller: Caller) -> dict[str, Any]:
 def deactivate_account(session: Session, caller: Caller, user_id: int) -> dict[str, Any]:
     """DELETE /users/{id} (the route checks `users.manage`): refused while the member has books out."""
     user = _user_or_404(session, user_id, lock=True)
-    if user.role == "admin" and not caller.is_admin:
+    if user.role == Role.ADMIN and not caller.is_admin:
         raise Forbidden("Only an admin may deactivate an admin", code="ADMIN_ONLY")
     _deactivate(session, user, unpaid_fines_block=False)
     return _fresh_view(session, user)
@@ -361,20 +361,13 @@ def deactivate_account(session: Session, caller: Caller, user_id: int) -> dict[s
 # --- borrowing history ---------------------------------------------------------------------------------
 
 
-def _loan_status():
-    return case(
-        (Loan.returned_on.is_not(None), "returned"),
-        (Loan.due_date < func.current_date(), "overdue"),
-        else_="active",
-    )
-
-
 def borrowing_history(
     session: Session, user_id: int, *, status: str | None, page: int, page_size: int
 ) -> dict[str, Any]:
     """Every loan of one member, newest first, with the book and any fine."""
     _user_or_404(session, user_id)
-    loan_status = _loan_status()
+    # The status every route shows: in the library's day, never the database session's (current_date).
+    loan_status = loans.status_sql()
     conditions = [Loan.user_id == user_id]
     if status is not None:
         conditions.append(loan_status == status)

@@ -12,10 +12,11 @@ from library_auth.logic import access
 from library_auth.schemas import GroupCreate, GroupInfo, GroupUpdate, PermissionCreate, PermissionInfo
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import GROUPS_MANAGE
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
-MANAGE = "groups.manage"
+MANAGE = GROUPS_MANAGE
 GroupId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The group's id")]
 
 

@@ -20,6 +20,7 @@ from library_auth.schemas import (
 )
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import LOANS_VIEW_ALL, USERS_MANAGE, USERS_VIEW
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
@@ -43,7 +44,7 @@ def list_users(
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Account]]]:
-    caller().require("users.view")
+    caller().require(USERS_VIEW)
     with db.transaction() as session:
         return ok(
             accounts.list_accounts(
@@ -66,7 +67,7 @@ def list_users(
     status_code=201,
 )
 def create_user(request: AccountCreate) -> Response[Envelope[Account]]:
-    caller().require("users.manage")
+    caller().require(USERS_MANAGE)
     with db.transaction() as session:
         return created(accounts.create_account(session, caller(), request), "Account created")
 
@@ -79,7 +80,7 @@ def create_user(request: AccountCreate) -> Response[Envelope[Account]]:
     security=SECURED,
 )
 def read_user(user_id: UserId) -> Response[Envelope[Account]]:
-    caller().require_self_or(user_id, "users.view")
+    caller().require_self_or(user_id, USERS_VIEW)
     with db.transaction() as session:
         return ok(accounts.profile(session, user_id))
 
@@ -97,7 +98,7 @@ def read_user(user_id: UserId) -> Response[Envelope[Account]]:
     security=SECURED,
 )
 def update_user(user_id: UserId, changes: AccountUpdate) -> Response[Envelope[Account]]:
-    caller().require("users.manage")
+    caller().require(USERS_MANAGE)
     with db.transaction() as session:
         return ok(accounts.update_account(session, caller(), user_id, changes), "Account updated")
 
@@ -113,7 +114,7 @@ def update_user(user_id: UserId, changes: AccountUpdate) -> Response[Envelope[Ac
     security=SECURED,
 )
 def deactivate_user(user_id: UserId) -> Response[Envelope[Account]]:
-    caller().require("users.manage")
+    caller().require(USERS_MANAGE)
     with db.transaction() as session:
         return ok(accounts.deactivate_account(session, caller(), user_id), "Account deactivated")
 
@@ -131,6 +132,6 @@ def user_loans(
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[BorrowingRecord]]]:
-    caller().require_self_or(user_id, "loans.view_all")
+    caller().require_self_or(user_id, LOANS_VIEW_ALL)
     with db.transaction() as session:
         return ok(accounts.borrowing_history(session, user_id, status=status, page=page, page_size=page_size))

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
 from library_books.logic import covers
-from library_common import circulation
+from library_common.db import violated_constraint
+from library_common.domain import holds
+from library_common.domain.availability import copies_free, copies_out
 from library_common.errors import Conflict, NotFound
 from library_common.models import Book, Hold, Loan
 
@@ -20,13 +22,7 @@ ISBN_INDEX = "uq_books_isbn_live"
 
 # Reads go through the tables themselves (SQLAlchemy Core): a list page skips the ORM's row loading.
 BOOKS = Book.__table__
-_HOLDS_WAITING = (
-    select(func.count())
-    .where(Hold.__table__.c.book_id == BOOKS.c.id, Hold.__table__.c.status == "waiting")
-    .correlate(BOOKS)
-    .scalar_subquery()
-    .label("holds_waiting")
-)
+_HOLDS_WAITING = holds.waiting_count(BOOKS.c.id).correlate(BOOKS).label("holds_waiting")
 # Everything a book response needs, in one row per book.
 SHOWN_COLUMNS = (
     *(
@@ -64,7 +60,7 @@ def book_not_found() -> NotFound:
 
 def present(row: Row[Any]) -> dict[str, Any]:
     """The API's view of a book: derived availability, rating and a cover URL next to the stored fields."""
-    copies_available = row.quantity - row.copies_on_loan - row.copies_on_hold_shelf
+    copies_available = copies_free(row)
     return {
         "id": row.id,
         "title": row.title,
@@ -105,7 +101,7 @@ def _isbn_stays_unique() -> Iterator[None]:
     try:
         yield
     except IntegrityError as error:
-        if ISBN_INDEX in str(error.orig):
+        if violated_constraint(error) == ISBN_INDEX:
             raise Conflict("Another book in the catalogue already has this ISBN", code="DUPLICATE_ISBN") from None
         raise
 
@@ -134,11 +130,11 @@ def change_book(session: Session, book_id: int, changes: dict[str, Any]) -> dict
     New copies go to the members waiting for the title first, in queue order, as a returned copy would.
     """
     book = _live_book_locked(session, book_id)
-    copies_out = book.copies_on_loan + book.copies_on_hold_shelf
+    out = copies_out(book)
     quantity_before = book.quantity
-    if changes.get("quantity") is not None and changes["quantity"] < copies_out:
+    if changes.get("quantity") is not None and changes["quantity"] < out:
         raise Conflict(
-            f"{copies_out} copies are on loan or on the hold shelf; quantity cannot be lower than that",
+            f"{out} copies are on loan or on the hold shelf; quantity cannot be lower than that",
             code="QUANTITY_BELOW_COPIES_OUT",
         )
     for name, value in changes.items():
@@ -146,7 +142,7 @@ def change_book(session: Session, book_id: int, changes: dict[str, Any]) -> dict
     with _isbn_stays_unique():
         session.flush()
     if book.quantity > quantity_before:
-        circulation.serve_waiting_holds(session, book_id)
+        holds.serve_waiting_holds(session, book_id)
     return get_book(session, book_id)
 
 
@@ -157,7 +153,7 @@ def remove_book(session: Session, book_id: int) -> dict[str, Any]:
         raise Conflict(f"{book.copies_on_loan} copies are still on loan", code="COPIES_OUT")
     if book.copies_on_hold_shelf:
         raise Conflict(f"{book.copies_on_hold_shelf} copies wait on the hold shelf for members", code="COPIES_OUT")
-    waiting = session.scalar(select(func.count()).where(Hold.book_id == book_id, Hold.status == "waiting"))
+    waiting = session.scalar(select(holds.waiting_count(book_id)))
     if waiting:
         raise Conflict(f"{waiting} members are waiting for this book; cancel their holds first", code="HOLDS_WAITING")
     has_history = session.scalar(

@@ -28,15 +28,21 @@ from itertools import chain, islice, repeat
 from typing import Any, NamedTuple, TextIO
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX
-from library_books.schemas import MAX_DESCRIPTION, MAX_QUANTITY
-from library_common import circulation, db
+from library_books.schemas import MAX_QUANTITY, TEXT_LIMITS
+from library_common import db
+from library_common.db import violated_constraint
+from library_common.domain import holds
 from library_common.domain import text as stored_text
+from library_common.domain.availability import copies_out
+from library_common.domain.statuses import HoldStatus
 from library_common.errors import ValidationFailed
+from library_common.models import Book
 
 COLUMNS = (
     "title",
@@ -51,15 +57,6 @@ COLUMNS = (
     "quantity",
 )
 REQUIRED_COLUMNS = ("title", "author")
-TEXT_LIMITS = {
-    "title": 500,
-    "author": 300,
-    "publisher": 300,
-    "publication": 300,
-    "genre": 100,
-    "language": 50,
-    "description": MAX_DESCRIPTION,
-}
 # The one text column that may span lines; every other is a single-line field (see library_common.domain.text).
 MULTILINE = frozenset({"description"})
 CHUNK_ROWS = 20_000
@@ -227,7 +224,10 @@ _STAGING = """
 # Rows matching a live book's ISBN update it: an empty cell keeps the book's value. A book the row would
 # not change is left alone (no new row version, no index entries), so re-importing a file costs what it
 # changes; it still counts as updated. The copies rule is checked again on the row as it is when locked.
-_UPDATE_EXISTING = """
+# The domain's rules, written into the set-based SQL below as SQLAlchemy compiles them (`b` is the books table).
+COPIES_OUT_OF_B = str(copies_out(Book.__table__.alias("b").c).compile(dialect=postgresql.dialect()))
+WAITING = HoldStatus.WAITING.value
+_UPDATE_EXISTING = f"""
     WITH matched AS (
         SELECT b.id, b.quantity AS quantity_before, s.title, s.author,
                coalesce(s.publisher, b.publisher) AS publisher,
@@ -245,7 +245,7 @@ _UPDATE_EXISTING = """
                 coalesce(s.language, b.language), coalesce(s.description, b.description),
                 coalesce(s.quantity, b.quantity)) AS changes
         FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND b.archived_on IS NULL
-        WHERE coalesce(s.quantity, b.quantity) >= b.copies_on_loan + b.copies_on_hold_shelf
+        WHERE coalesce(s.quantity, b.quantity) >= {COPIES_OUT_OF_B}
     ), updated AS (
         UPDATE books AS b SET
             title = m.title,
@@ -260,12 +260,12 @@ _UPDATE_EXISTING = """
             updated_by = :actor,
             updated_on = now()
         FROM matched AS m
-        WHERE b.id = m.id AND m.changes AND m.quantity >= b.copies_on_loan + b.copies_on_hold_shelf
+        WHERE b.id = m.id AND m.changes AND m.quantity >= {COPIES_OUT_OF_B}
         RETURNING b.id, m.quantity > m.quantity_before AS grew
     )
     SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM matched WHERE NOT changes) AS updated,
            ARRAY(SELECT u.id FROM updated AS u
-                 WHERE u.grew AND EXISTS (SELECT 1 FROM holds AS h WHERE h.book_id = u.id AND h.status = 'waiting')
+                 WHERE u.grew AND EXISTS (SELECT 1 FROM holds AS h WHERE h.book_id = u.id AND h.status = '{WAITING}')
                  ORDER BY u.id) AS queues_to_serve
 """
 # Rows whose ISBN is not in the catalogue (and rows without one) become new books.
@@ -296,15 +296,15 @@ _UPSERT_NEW = f"""
             quantity = excluded.quantity,
             updated_by = excluded.updated_by,
             updated_on = now()
-        WHERE excluded.quantity >= b.copies_on_loan + b.copies_on_hold_shelf
+        WHERE excluded.quantity >= {COPIES_OUT_OF_B}
         RETURNING xmax = 0 AS created
     )
     SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated FROM written
 """
-_COPIES_OUT = """
-    SELECT s.row_number, b.copies_on_loan + b.copies_on_hold_shelf AS copies_out
+_COPIES_OUT = f"""
+    SELECT s.row_number, {COPIES_OUT_OF_B} AS copies_out
     FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND b.archived_on IS NULL
-    WHERE coalesce(s.quantity, b.quantity) < b.copies_on_loan + b.copies_on_hold_shelf
+    WHERE coalesce(s.quantity, b.quantity) < {COPIES_OUT_OF_B}
 """
 
 
@@ -370,7 +370,7 @@ class _Import:
                 updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
                 created, raced = session.execute(text(_INSERT_NEW), actor).rowcount, 0
         except IntegrityError as error:
-            if ISBN_INDEX not in str(error.orig):
+            if violated_constraint(error) != ISBN_INDEX:
                 raise
             # Another transaction added one of these ISBNs: again, seeing it now, and upserting the rest.
             updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
@@ -379,7 +379,7 @@ class _Import:
         # New copies go to the members waiting for the title first, as when a librarian raises the quantity;
         # the UPDATE above holds those books' row locks.
         for book_id in queues_to_serve:
-            circulation.serve_waiting_holds(session, book_id)
+            holds.serve_waiting_holds(session, book_id)
         refused = []
         if updated + created + raced < len(staged):
             refused = [(row.row_number, row.copies_out) for row in session.execute(text(_COPIES_OUT))]
@@ -388,8 +388,8 @@ class _Import:
     def count(self, written: _Written) -> None:
         self.report.created += written.created
         self.report.updated += written.updated
-        for row_number, copies_out in written.refused:
-            message = f"{copies_out} copies are on loan or on the hold shelf; quantity cannot be lower"
+        for row_number, out in written.refused:
+            message = f"{out} copies are on loan or on the hold shelf; quantity cannot be lower"
             self.report.fail(row_number, [("quantity", message)])
 
 

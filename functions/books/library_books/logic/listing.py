@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Numeric, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
+from library_common.domain.availability import copies_free
 from library_common.envelope import page_of
 from library_common.errors import ValidationFailed
 from library_common.models import Book
@@ -138,8 +139,8 @@ def _conditions(books: Any, filters: Filters, genres: list[str] | None, match: A
     if filters.isbn is not None:
         conditions.append(books.c.isbn == filters.isbn)
     if filters.available is not None:
-        copies_free = books.c.quantity - books.c.copies_on_loan - books.c.copies_on_hold_shelf
-        conditions.append(copies_free > 0 if filters.available else copies_free <= 0)
+        free = copies_free(books.c)
+        conditions.append(free > 0 if filters.available else free <= 0)
     if match is not None:
         conditions.append(match)
     return conditions

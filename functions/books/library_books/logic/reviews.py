@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from library_books.logic.books import book_not_found
 from library_common.caller import Caller
+from library_common.domain.permissions import BOOKS_UPDATE
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
 from library_common.models import Book, Loan, Review, User
@@ -84,7 +85,7 @@ def remove_review(session: Session, caller: Caller, review_id: int) -> dict[str,
     review = session.scalars(select(Review).where(Review.id == review_id).with_for_update()).one_or_none()
     if review is None:
         raise NotFound("Review not found", code="REVIEW_NOT_FOUND")
-    caller.require_self_or(review.user_id, "books.update")
+    caller.require_self_or(review.user_id, BOOKS_UPDATE)
     session.execute(
         update(Book)
         .where(Book.id == review.book_id)

@@ -14,6 +14,7 @@ from library_books.routes.params import NO_NUL, BookId, text_filter
 from library_books.schemas import Book, BookIn, BookPatch, BookRemoved, CoverRequest, CoverUpload, IsbnCheck
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import BOOKS_CREATE, BOOKS_DELETE, BOOKS_UPDATE
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 from library_common.errors import ValidationFailed
 
@@ -102,7 +103,7 @@ def check_isbn(
     security=SECURED,
 )
 def create_book(book: BookIn) -> Response[Envelope[Book]]:
-    caller().require("books.create")
+    caller().require(BOOKS_CREATE)
     with db.transaction() as session:
         return created(books.create_book(session, book.model_dump()), "Book created")
 
@@ -125,7 +126,7 @@ def read_book(book_id: BookId) -> Response[Envelope[Book]]:
     security=SECURED,
 )
 def replace_book(book_id: BookId, book: BookIn) -> Response[Envelope[Book]]:
-    caller().require("books.update")
+    caller().require(BOOKS_UPDATE)
     with db.transaction() as session:
         return ok(books.change_book(session, book_id, book.model_dump()), "Book replaced")
 
@@ -140,7 +141,7 @@ def replace_book(book_id: BookId, book: BookIn) -> Response[Envelope[Book]]:
     security=SECURED,
 )
 def update_book(book_id: BookId, changes: BookPatch) -> Response[Envelope[Book]]:
-    caller().require("books.update")
+    caller().require(BOOKS_UPDATE)
     with db.transaction() as session:
         return ok(books.change_book(session, book_id, changes.model_dump(exclude_unset=True)), "Book updated")
 
@@ -157,7 +158,7 @@ def update_book(book_id: BookId, changes: BookPatch) -> Response[Envelope[Book]]
     security=SECURED,
 )
 def remove_book(book_id: BookId) -> Response[Envelope[BookRemoved]]:
-    caller().require("books.delete")
+    caller().require(BOOKS_DELETE)
     with db.transaction() as session:
         removed = books.remove_book(session, book_id)
     return ok(removed, "Book archived" if removed["archived"] else "Book deleted")
@@ -176,6 +177,6 @@ def remove_book(book_id: BookId) -> Response[Envelope[BookRemoved]]:
     security=SECURED,
 )
 def cover_upload(book_id: BookId, request: CoverRequest) -> Response[Envelope[CoverUpload]]:
-    caller().require("books.update")
+    caller().require(BOOKS_UPDATE)
     with db.transaction() as session:
         return ok(covers.cover_upload(session, book_id, request.content_type), "Upload the cover with this form")

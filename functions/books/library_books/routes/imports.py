@@ -13,6 +13,7 @@ from library_books.routes.params import MAX_ID
 from library_books.schemas import ImportJob, ImportJobStarted, ImportReport
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import BOOKS_IMPORT
 from library_common.envelope import Envelope, created, ok
 from library_common.errors import LibraryError
 
@@ -71,7 +72,7 @@ def _csv_text() -> str:
     },
 )
 def import_books(dry_run: DryRun = False, atomic: Atomic = False) -> Response[Envelope[ImportReport]]:
-    caller().require("books.import")
+    caller().require(BOOKS_IMPORT)
     content = _csv_text()
     with db.transaction() as session:
         report = csv_import.import_request(session, content, dry_run=dry_run, atomic=atomic)
@@ -95,7 +96,7 @@ def import_books(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
     security=SECURED,
 )
 def start_import(dry_run: DryRun = False, atomic: Atomic = False) -> Response[Envelope[ImportJobStarted]]:
-    caller().require("books.import")
+    caller().require(BOOKS_IMPORT)
     with db.transaction() as session:
         return created(
             import_jobs.start_import(session, dry_run=dry_run, atomic=atomic), "Upload the CSV with this form"
@@ -114,6 +115,6 @@ def start_import(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
     security=SECURED,
 )
 def read_import(job_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response[Envelope[ImportJob]]:
-    caller().require("books.import")
+    caller().require(BOOKS_IMPORT)
     with db.transaction() as session:
         return ok(import_jobs.read_job(session, job_id))

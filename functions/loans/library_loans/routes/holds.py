@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import LOANS_MANAGE
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
 from library_loans import holds
 from library_loans.schemas import Hold, HoldRequest, HoldStatus
@@ -35,7 +36,7 @@ def place_hold(request: HoldRequest) -> Response[Envelope[Hold]]:
     caller_id = who.require_login()
     member_id = request.user_id or caller_id
     if member_id != caller_id:
-        who.require("loans.manage")
+        who.require(LOANS_MANAGE)
     with db.transaction() as session:
         return created(holds.place_hold(session, member_id=member_id, book_id=request.book_id), "Hold placed")
 

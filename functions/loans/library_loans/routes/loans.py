@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import LOANS_MANAGE
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_loans import borrowing, loans
 from library_loans.schemas import BorrowRequest, Loan, LoanStatus, ReturnedLoan
@@ -52,7 +53,7 @@ def borrow(
     caller_id = who.require_login()
     member_id = request.user_id or caller_id
     if member_id != caller_id:
-        who.require("loans.manage")
+        who.require(LOANS_MANAGE)
     with db.transaction() as session:
         answer = borrowing.borrow(
             session,

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import POLICIES_MANAGE
 from library_common.envelope import Envelope, ok
 from library_loans import policies
 from library_loans.schemas import Policy, PolicyChange
@@ -32,6 +33,6 @@ def read_policy() -> Response[Envelope[Policy]]:
     security=SECURED,
 )
 def change_policy(change: PolicyChange) -> Response[Envelope[Policy]]:
-    caller().require("policies.manage")
+    caller().require(POLICIES_MANAGE)
     with db.transaction() as session:
         return ok(policies.change_policy(session, change.model_dump(exclude_unset=True)), "Policy updated")

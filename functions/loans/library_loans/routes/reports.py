@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain.permissions import REPORTS_VIEW
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_common.errors import ValidationFailed
 from library_loans import reports
@@ -18,7 +19,7 @@ from library_loans.schemas import BorrowCount, OverdueLoan, Summary
 
 router = APIGatewayRouter()
 TAGS = ["Reports"]
-PERMISSION = "reports.view"
+PERMISSION = REPORTS_VIEW
 
 
 @router.get(

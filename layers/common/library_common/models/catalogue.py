@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from library_common.domain.statuses import ImportStatus, values
 from library_common.models.base import Audited, Base
 
 # Title outranks author, which outranks description; 'simple' keeps names and non-English titles intact.
@@ -121,7 +122,7 @@ class ImportJob(Audited, Base):
     """A CSV import uploaded to S3 and run by the uploads function; `GET /books/imports/{id}` reports it."""
 
     __tablename__ = "import_jobs"
-    __table_args__ = (CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed')", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {values(ImportStatus)}", name="status"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     object_key: Mapped[str] = mapped_column(String(500), unique=True)

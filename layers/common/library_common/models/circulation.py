@@ -22,10 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from library_common.domain.statuses import FineStatus, HoldStatus, values
 from library_common.models.base import Audited, Base
 
-HOLD_STATUSES = ("waiting", "ready", "fulfilled", "cancelled", "expired")
-FINE_STATUSES = ("unpaid", "paid", "waived")
+HOLD_STATUSES = values(HoldStatus)
+FINE_STATUSES = values(FineStatus)
 
 
 class Policy(Audited, Base):

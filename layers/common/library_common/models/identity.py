@@ -23,9 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from library_common.domain.statuses import Role, values
 from library_common.models.base import Audited, Base
 
-ROLES = ("admin", "librarian", "member")
+ROLES = values(Role)
 
 group_permissions = Table(
     "group_permissions",
@@ -45,7 +46,7 @@ user_groups = Table(
 class User(Audited, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'librarian', 'member')", name="role"),
+        CheckConstraint(f"role IN {ROLES}", name="role"),
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     )
 

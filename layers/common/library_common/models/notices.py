@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from library_common.domain.statuses import NoticeStatus, values
 from library_common.models.base import Audited, Base
 
-NOTICE_STATUSES = ("queued", "sent", "failed")
+NOTICE_STATUSES = values(NoticeStatus)
 
 
 class Notification(Audited, Base):

@@ -1,0 +1,71 @@
+"""Late fees: the policy's daily rate times the days late, capped; charged on return and accrued daily.
+
+A fine row is created, or raised to the current figure while unpaid: a settled (paid or waived) fine is final.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from library_common import db
+from library_common.domain.days import day_of
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import FineStatus
+from library_common.models import Fine, Loan, Policy
+
+# The caller on whose behalf a prebuilt statement writes (audit columns); bound per execution.
+ACTOR = bindparam("actor", type_=BigInteger)
+
+
+def late_days(loan_day: ColumnElement[Any], due_date: ColumnElement[Any]) -> ColumnElement[int]:
+    """Whole days between the due date and `loan_day` (the return day, or today for a loan still out)."""
+    return loan_day - due_date
+
+
+def fine_amount(days_late: ColumnElement[int]) -> ColumnElement[Decimal]:
+    """The late fee, for a query joined to the policy row. The one definition of the fine."""
+    return func.least(Policy.fine_per_day * days_late, Policy.fine_cap)
+
+
+def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool):
+    """Sets the fine of every loan `which_loans` selects to what it owes as of its return (today while it is out):
+    inserted, or raised while unpaid; a settled fine or one already at that figure is left alone. `audited`
+    records the bound ACTOR as creator and updater (a request), else nobody (the daily job)."""
+    loan_day = day_of(func.coalesce(Loan.returned_on, func.now()))
+    amount = fine_amount(late_days(loan_day, Loan.due_date))
+    actor = ACTOR if audited else literal(None, BigInteger)
+    rows = (
+        select(Loan.id, Loan.user_id, amount, actor, actor)
+        .join(Policy, THE_POLICY)
+        .where(which_loans, loan_day > Loan.due_date, amount > 0)
+    )
+    # On the table, not the mapped class: an ORM insert executed with parameters would be a bulk insert.
+    fines = Fine.__table__
+    statement = insert(fines).from_select(["loan_id", "user_id", "amount", "created_by", "updated_by"], rows)
+    changes = {"amount": statement.excluded.amount, "updated_on": func.now()}
+    if audited:
+        changes["updated_by"] = ACTOR
+    return statement.on_conflict_do_update(
+        index_elements=[fines.c.loan_id],
+        set_=changes,
+        where=and_(fines.c.status == FineStatus.UNPAID.value, fines.c.amount != statement.excluded.amount),
+    )
+
+
+CHARGE_FINE = fine_upsert(Loan.id == bindparam("fined_loan", type_=BigInteger), audited=True).returning(
+    Fine.__table__.c.amount
+)
+
+
+def charge_fine(session: Session, loan_id: int) -> Decimal | None:
+    """Charges the late fee of a loan, as of its return (or today while it is out); None when not late.
+
+    Answers the amount charged; None, too, when the fine is settled or already at that figure.
+    """
+    parameters = {"fined_loan": loan_id, "actor": db.current_actor.get()}
+    return session.connection().execute(CHARGE_FINE, parameters).scalar_one_or_none()

@@ -1,0 +1,200 @@
+"""The hold queue, and where a copy goes when it comes back (a return, a cancelled or an expired ready hold).
+
+The queue is first come, first served by `queued_on` (then id); positions are not stored, so a waiting hold's
+place stays dense (1, 2, 3...) whatever leaves. A copy that comes back goes to the first waiting hold, which
+becomes `ready` for `hold_pickup_days`, or back on the shelf. The requests serve one title at a time
+(`serve_waiting_holds`); the daily job serves every title whose ready holds expired in one statement, built
+from the same parts (`WAITING_ORDER`, `pickup_deadline`, `past_pickup`, `availability.copies_free`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, select, true, tuple_, update
+from sqlalchemy.orm import Session, aliased
+
+from library_common import db, notices
+from library_common.domain.availability import copies_free
+from library_common.domain.days import TIME_ZONE, day_of_moment
+from library_common.domain.fines import ACTOR
+from library_common.domain.policy import policy_value
+from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus
+from library_common.errors import Conflict, NotFound
+from library_common.models import Book, Hold, Policy
+from library_common.notices import queue_notice
+
+
+def waiting_order(hold: Any = Hold) -> tuple[ColumnElement[Any], ...]:
+    """The queue's order: who asked first (then the lower id)."""
+    return (hold.queued_on, hold.id)
+
+
+def queue_position() -> ColumnElement[int | None]:
+    """A hold's place in its title's queue (1 = next) while it waits, else NULL; for a query over `Hold`:
+    the number of waiting holds of the title queued no later than it."""
+    ahead = aliased(Hold)
+    place = (
+        select(func.count())
+        .where(
+            ahead.book_id == Hold.book_id,
+            ahead.status == HoldStatus.WAITING,
+            tuple_(*waiting_order(ahead)) <= tuple_(*waiting_order(Hold)),
+        )
+        .scalar_subquery()
+    )
+    return case((Hold.status == HoldStatus.WAITING, place))
+
+
+def waiting_count(book_id: Any) -> ColumnElement[int]:
+    """How many holds wait in the queue of the title `book_id` (a column or a value)."""
+    waiting = aliased(Hold)
+    return (
+        select(func.count()).where(waiting.book_id == book_id, waiting.status == HoldStatus.WAITING).scalar_subquery()
+    )
+
+
+def pickup_deadline() -> ColumnElement[datetime]:
+    """Until when a hold that becomes ready now keeps its copy on the hold shelf."""
+    return func.now() + func.make_interval(0, 0, 0, policy_value(Policy.hold_pickup_days))
+
+
+def past_pickup(hold: Any = Hold) -> ColumnElement[bool]:
+    """A ready hold whose pickup time is over."""
+    return and_(hold.status == HoldStatus.READY, hold.expires_on <= func.now())
+
+
+def pickup_by(expires_on: datetime) -> str:
+    """How a notice shows the end of a hold's pickup time: the library's day (`pickup_by_text` in SQL)."""
+    return day_of_moment(expires_on).isoformat()
+
+
+def pickup_by_text(expires_on: ColumnElement[datetime]) -> ColumnElement[str]:
+    """The SQL twin of `pickup_by`, for notices queued in bulk; one test table drives both."""
+    return notices.date_text(func.timezone(TIME_ZONE, expires_on))
+
+
+@dataclass(frozen=True)
+class ReadyHold:
+    hold_id: int
+    user_id: int
+    expires_on: datetime
+
+
+LOCK_BOOK = (
+    select(Book)
+    .where(Book.id == bindparam("locked_book", type_=BigInteger))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
+def lock_book(session: Session, book_id: int) -> Book:
+    """Locks a title's row (its counters and its hold queue) for the rest of the transaction."""
+    book = session.execute(LOCK_BOOK, {"locked_book": book_id}).scalar_one_or_none()
+    if book is None:
+        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    return book
+
+
+def _promote_first_in_line(book_id: ColumnElement[int]):
+    """The first waiting holds of the title, as many as it has copies free, become ready (a CTE)."""
+    free = select(copies_free(Book).label("copies")).where(Book.id == book_id).scalar_subquery()
+    first_in_line = (
+        select(Hold.id)
+        .where(Hold.book_id == book_id, Hold.status == HoldStatus.WAITING)
+        .order_by(*waiting_order())
+        .limit(func.greatest(free, 0))
+        .with_for_update()
+        .cte("first_in_line")
+    )
+    return (
+        update(Hold)
+        .where(Hold.id.in_(select(first_in_line.c.id)))
+        .values(status=HoldStatus.READY.value, ready_on=func.now(), expires_on=pickup_deadline(), updated_by=ACTOR)
+        .returning(Hold.id, Hold.user_id, Hold.expires_on)
+        .cte("promoted")
+    )
+
+
+def _serving_statement():
+    book_id = bindparam("served_book", type_=BigInteger)
+    promoted = _promote_first_in_line(book_id)
+    promoted_count = select(func.count()).select_from(promoted).scalar_subquery()
+    shelved = (
+        update(Book)
+        .where(Book.id == book_id)
+        .values(copies_on_hold_shelf=Book.copies_on_hold_shelf + promoted_count)
+        .returning(Book.title, Book.author)
+        .cte("shelved")
+    )
+    return (
+        select(promoted.c.id, promoted.c.user_id, promoted.c.expires_on, shelved.c.title, shelved.c.author)
+        .join_from(promoted, shelved, true())
+        .order_by(promoted.c.id)
+    )
+
+
+SERVE_WAITING_HOLDS = _serving_statement()
+
+
+def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
+    """Gives every free copy of the title to the first waiting holds, in queue order, and tells those members.
+
+    The caller holds the book row's lock (see `lock_book`). Also the step to run after a title's quantity grows.
+    """
+    parameters = {"served_book": book_id, "actor": db.current_actor.get()}
+    rows = session.connection().execute(SERVE_WAITING_HOLDS, parameters).all()
+    ready = []
+    for row in rows:
+        queue_notice(
+            session,
+            user_id=row.user_id,
+            kind="hold_ready",
+            subject=f"hold:{row.id}",
+            context={"title": row.title, "author": row.author, "pickup_by": pickup_by(row.expires_on)},
+        )
+        ready.append(ReadyHold(hold_id=row.id, user_id=row.user_id, expires_on=row.expires_on))
+    return ready
+
+
+_BOOKS = Book.__table__
+# On the table, not the mapped class, so the ORM does not try to synchronise loaded objects.
+COPY_LEAVES = {
+    from_hold_shelf: update(_BOOKS)
+    .where(_BOOKS.c.id == bindparam("returning_book", type_=BigInteger))
+    .values({counter: counter - 1})
+    for from_hold_shelf, counter in ((False, _BOOKS.c.copies_on_loan), (True, _BOOKS.c.copies_on_hold_shelf))
+}
+
+
+def copy_comes_back(session: Session, book_id: int, *, from_hold_shelf: bool = False) -> ReadyHold | None:
+    """A copy leaves a loan (or the hold shelf): the first waiting hold gets it, or it goes back on the shelf.
+
+    Returns the hold that now has the copy on the hold shelf, or None when it went back on the shelf.
+    """
+    session.connection().execute(COPY_LEAVES[from_hold_shelf], {"returning_book": book_id})
+    served = serve_waiting_holds(session, book_id)
+    return served[0] if served else None
+
+
+def cancel_hold(session: Session, hold_id: int) -> Hold:
+    """Cancels a waiting or ready hold under its book's lock; a ready hold's copy goes to the next in line or
+    back on the shelf."""
+    book_id = session.scalar(select(Hold.book_id).where(Hold.id == hold_id))
+    if book_id is None:
+        raise NotFound("Hold not found", code="HOLD_NOT_FOUND")
+    lock_book(session, book_id)
+    hold = session.execute(
+        select(Hold).where(Hold.id == hold_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if hold.status not in ACTIVE_HOLD_STATUSES:
+        raise Conflict("Only a waiting or ready hold can be cancelled", code="HOLD_NOT_ACTIVE")
+    was_ready = hold.status == HoldStatus.READY
+    hold.status = HoldStatus.CANCELLED.value
+    session.flush()
+    if was_ready:
+        copy_comes_back(session, book_id, from_hold_shelf=True)
+    return hold

@@ -1,0 +1,71 @@
+"""A member's standing: whether they may borrow, renew or queue now, and if not, why.
+
+A member is blocked while their account is inactive, while any loan of theirs is overdue, or while their
+unpaid fines reach the policy's `block_threshold` (a threshold of 0: any unpaid fine blocks).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session
+
+from library_common.domain import loans
+from library_common.domain.policy import THE_POLICY
+from library_common.domain.statuses import FineStatus
+from library_common.models import Fine, Loan, Policy, User
+
+
+def overdue_loan_exists(user_id: Any) -> ColumnElement[bool]:
+    """Whether the member has a loan out past its due date."""
+    return exists().where(Loan.user_id == user_id, loans.is_overdue())
+
+
+def unpaid_fines_total(user_id: Any) -> ColumnElement[Decimal]:
+    return (
+        select(func.coalesce(func.sum(Fine.amount), 0))
+        .where(Fine.user_id == user_id, Fine.status == FineStatus.UNPAID)
+        .scalar_subquery()
+    )
+
+
+def standing_columns(user_id: Any) -> tuple[ColumnElement[Any], ...]:
+    """What `blocked_because` reads, for a query over `User` joined to the policy row: is_active, has_overdue,
+    unpaid, block_threshold."""
+    return (
+        User.is_active,
+        overdue_loan_exists(user_id).label("has_overdue"),
+        unpaid_fines_total(user_id).label("unpaid"),
+        Policy.block_threshold,
+    )
+
+
+NOT_ACTIVE = "the account is not active"
+
+
+def block_reason(*, is_active: bool, has_overdue: bool, unpaid: Decimal, threshold: Decimal) -> str | None:
+    """Why a member may not borrow, renew or queue now; None when they may."""
+    if not is_active:
+        return NOT_ACTIVE
+    if has_overdue:
+        return "an overdue loan must be returned first"
+    if unpaid > 0 and unpaid >= threshold:
+        return f"unpaid fines of {unpaid:.2f} reach the limit of {threshold:.2f}"
+    return None
+
+
+def blocked_because(facts: Any) -> str | None:
+    """`block_reason` of a row carrying the `standing_columns`."""
+    return block_reason(
+        is_active=facts.is_active, has_overdue=facts.has_overdue, unpaid=facts.unpaid, threshold=facts.block_threshold
+    )
+
+
+def member_block_reason(session: Session, user_id: int) -> str | None:
+    """Why the member may not borrow now, or None; an unknown member counts as not active."""
+    facts = session.execute(
+        select(*standing_columns(user_id)).join_from(User, Policy, THE_POLICY).where(User.id == user_id)
+    ).one_or_none()
+    return blocked_because(facts) if facts is not None else NOT_ACTIVE

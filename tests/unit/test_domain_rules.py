@@ -1,0 +1,126 @@
+"""The domain package's rules that exist both in SQL and in Python: one table of cases drives both twins, and the
+one definition of the library's day holds whichever time zone the database session is in."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import Date, DateTime, Integer, literal, select, text
+
+from library_auth.logic import accounts
+from library_common import db
+from library_common.caller import Caller
+from library_common.domain import availability, loans, permissions
+from library_common.domain.days import TODAY, day_of, day_of_moment
+from library_common.migrate import MIGRATIONS
+from library_loans import loans as loan_routes
+from tests.test_circulation_support import add_book
+
+RETURNED = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+# (returned_on, due date relative to today, status, days overdue)
+LOAN_CASES = [
+    (None, 3, "active", 0),
+    (None, 0, "active", 0),
+    (None, -1, "overdue", 1),
+    (None, -9, "overdue", 9),
+    (RETURNED, -9, "returned", 0),
+    (RETURNED, 2, "returned", 0),
+]
+
+
+@pytest.mark.parametrize(("returned_on", "due_in_days", "status", "days_overdue"), LOAN_CASES)
+def test_a_loans_status_is_the_same_in_python_and_in_sql(engine, returned_on, due_in_days, status, days_overdue):
+    with db.transaction() as session:
+        today = session.scalar(select(TODAY))
+        due_date = today + timedelta(days=due_in_days)
+        columns = SimpleNamespace(
+            returned_on=literal(returned_on, DateTime(timezone=True)), due_date=literal(due_date, Date)
+        )
+        in_sql = session.execute(
+            select(
+                loans.status_sql(columns).label("status"),
+                loans.is_overdue(columns).label("overdue"),
+                loans.status_condition(loans.LoanStatus(status), columns).label("selected"),
+            )
+        ).one()
+    in_python = loans.status(returned_on=returned_on, due_date=due_date, today=today)
+    assert in_python == in_sql.status == status
+    assert loans.days_overdue(returned_on=returned_on, due_date=due_date, today=today) == days_overdue
+    assert in_sql.overdue is (status == "overdue")
+    assert in_sql.selected is True
+
+
+@pytest.mark.parametrize(
+    ("quantity", "on_loan", "on_hold_shelf", "free", "out"), [(3, 1, 1, 1, 2), (2, 2, 0, 0, 2), (1, 0, 0, 1, 0)]
+)
+def test_copies_free_is_one_expression_for_sql_and_python(engine, quantity, on_loan, on_hold_shelf, free, out):
+    values = SimpleNamespace(quantity=quantity, copies_on_loan=on_loan, copies_on_hold_shelf=on_hold_shelf)
+    columns = SimpleNamespace(**{name: literal(value, Integer) for name, value in vars(values).items()})
+    with db.transaction() as session:
+        in_sql = session.execute(
+            select(availability.copies_free(columns).label("free"), availability.copies_out(columns).label("out"))
+        ).one()
+    assert availability.copies_free(values) == in_sql.free == free
+    assert availability.copies_out(values) == in_sql.out == out
+
+
+def test_the_day_of_a_moment_is_the_same_in_python_and_in_sql(engine):
+    moments = [datetime(2026, 3, 1, 23, 30, tzinfo=UTC), datetime(2026, 3, 1, 23, 30, tzinfo=UTC) + timedelta(hours=1)]
+    with db.transaction() as session:
+        session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
+        for moment in moments:
+            assert session.scalar(select(day_of(literal(moment, DateTime(timezone=True))))) == day_of_moment(moment)
+
+
+def _session_zone_on_another_day(now: datetime) -> tuple[str, int]:
+    """A session time zone whose calendar day differs from the UTC day right now, and the due date (relative to the
+    UTC today) of a loan that a session-day rule would get wrong: UTC+14 is already tomorrow from 10:00 UTC (a loan
+    due today would look overdue), UTC-12 is still yesterday before 12:00 UTC (a loan due yesterday would not)."""
+    return ("Etc/GMT-14", 0) if now.hour >= 12 else ("Etc/GMT+12", -1)
+
+
+def test_every_route_sees_the_same_overdue_loan_whatever_the_session_time_zone(engine, users):
+    """Around midnight a member must not be overdue for one route and not for another: the status of a loan is
+    the library's day (UTC) for the member's history (auth) as for their loans (loans)."""
+    member = users.create("member")
+    book_id = add_book()
+    with db.transaction() as session:
+        zone, due_in_days = _session_zone_on_another_day(session.scalar(select(text("now()"))).astimezone(UTC))
+        today = session.scalar(select(TODAY))
+        expected = loans.status(returned_on=None, due_date=today + timedelta(days=due_in_days), today=today)
+        session.execute(
+            text("INSERT INTO loans (user_id, book_id, due_date) VALUES (:u, :b, :d)"),
+            {"u": member["id"], "b": book_id, "d": today + timedelta(days=due_in_days)},
+        )
+        session.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
+        assert session.scalar(select(text("current_date"))) != today  # the session's day really differs
+        history = accounts.borrowing_history(session, member["id"], status=None, page=1, page_size=10)
+        listed = loan_routes.list_loans(
+            session,
+            Caller(user_id=member["id"], role="member"),
+            status=None,
+            user_id=None,
+            book_id=None,
+            page=1,
+            page_size=10,
+        )
+    assert history["items"][0]["status"] == listed["items"][0]["status"] == expected
+
+
+def _first_migration():
+    path = next(MIGRATIONS.glob("versions/0001_*.py"))
+    spec = importlib.util.spec_from_file_location("first_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_permission_codes_are_those_the_first_migration_creates():
+    """A migration is frozen history, so it keeps its own list; the route guards' constants must match it."""
+    migration = _first_migration()
+    assert dict(migration.BUILT_IN_PERMISSIONS) == permissions.BUILT_IN
+    assert set(migration.NOT_FOR_LIBRARIANS) == set(permissions.NOT_FOR_LIBRARIANS)
