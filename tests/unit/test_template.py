@@ -1,6 +1,7 @@
 """The template is the one source of routes and auth for both AWS and the local API."""
 
 import json
+import re
 
 import yaml
 
@@ -53,3 +54,19 @@ def test_the_chat_is_its_own_function_and_the_catalogue_carries_none_of_it():
         properties = json.dumps(resources[name]["Properties"])
         assert ("BEDROCK_MODEL_ID" in properties) is mentions_bedrock, name
         assert ("bedrock:InvokeModel" in properties) is mentions_bedrock, name
+
+
+def test_the_dashboard_plots_exactly_the_metrics_the_code_emits():
+    from library_common import metrics
+
+    emitted = {
+        value
+        for name, value in vars(metrics).items()
+        if name.isupper() and name[0] != "_" and name not in ("NAMESPACE", "SERVICE")
+    }
+    dashboard = json.dumps(
+        yaml.load(template.TEMPLATE.read_text(), Loader=template._CloudFormationLoader)["Resources"]["Dashboard"]
+    )
+    # SEARCH('{Library,service} MetricName="LoansBorrowed"', ...), JSON-escaped twice in the dumped template.
+    plotted = set(re.findall(r"\{Library,[a-z,]+\} MetricName=\\+\"(\w+)", dashboard))
+    assert plotted == emitted

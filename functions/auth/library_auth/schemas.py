@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from library_common.domain import text as stored_text
+from library_common.domain.statuses import Role as RoleName
+from library_common.domain.statuses import values
 from library_common.envelope import Money
 from library_common.passwords import MIN_LENGTH
 
@@ -22,7 +24,7 @@ def _canonical_role(role: str) -> str:
     return ROLE_SYNONYMS.get(role, role)
 
 
-Role = Literal["admin", "librarian", "member"]
+Role = Literal[values(RoleName)]
 RoleInput = Annotated[
     Literal["admin", "librarian", "member", "user"],
     AfterValidator(_canonical_role),

@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
 from library_common.domain import text as stored_text
+from library_common.domain.statuses import ImportStatus, values
 from library_common.models import Book
 from library_common.models import Review as ReviewRow
 
@@ -317,7 +318,7 @@ class ImportReport(BaseModel):
 
 class ImportJob(BaseModel):
     id: int
-    status: Literal["pending", "running", "succeeded", "failed"] = Field(
+    status: Literal[values(ImportStatus)] = Field(
         description="pending: waiting for the upload; running; succeeded; failed (see `message`)"
     )
     dry_run: bool

@@ -11,13 +11,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from library_books.logic import covers, import_jobs
-from library_common import db
+from library_common import db, metrics
 from library_common.settings import get_settings
 
 logger = Logger()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     detail = event.get("detail") or {}
     bucket = (detail.get("bucket") or {}).get("name")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from library_chat import librarian
 from library_chat.schemas import ChatAnswer
+from library_common import metrics
 from library_common.api import logger
 
 
@@ -40,6 +41,7 @@ def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
             result = librarian.answer(session, user_id, message)
     else:
         result = librarian.answer(session, user_id, message)
+    metrics.count_chat_question(result.intent)
     # The question itself is not logged: members may write personal details into it.
     logger.info(
         "chat question answered",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Float, cast, func, literal, select, text
 from sqlalchemy.orm import Session
@@ -140,31 +140,30 @@ def _average_rating() -> ColumnElement[float]:
     return cast(Book.rating_total, Float) / func.nullif(Book.review_count, 0)
 
 
+def _status_columns() -> tuple[ColumnElement[Any], ...]:
+    next_due_date = select(func.min(Loan.due_date)).where(Loan.book_id == Book.id, loans.is_open()).scalar_subquery()
+    return (
+        Book.id,
+        Book.title,
+        Book.author,
+        Book.genre,
+        Book.published_date,
+        Book.quantity,
+        _copies_available().label("copies_available"),
+        Book.copies_on_loan,
+        Book.copies_on_hold_shelf,
+        holds.waiting_count(Book.id).label("holds_waiting"),
+        next_due_date.label("next_due_date"),
+        _average_rating().label("average_rating"),
+        Book.review_count,
+    )
+
+
 def _statuses(session: Session, ranked_ids: list[int]) -> list[BookStatus]:
     """Availability facts of the given books, in the given order: copies, hold queue, earliest return."""
     if not ranked_ids:
         return []
-    holds_waiting = holds.waiting_count(Book.id)
-    next_due_date = (
-        select(func.min(Loan.due_date)).where(Loan.book_id == Book.id, Loan.returned_on.is_(None)).scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            Book.id,
-            Book.title,
-            Book.author,
-            Book.genre,
-            Book.published_date,
-            Book.quantity,
-            _copies_available().label("copies_available"),
-            Book.copies_on_loan,
-            Book.copies_on_hold_shelf,
-            holds_waiting.label("holds_waiting"),
-            next_due_date.label("next_due_date"),
-            _average_rating().label("average_rating"),
-            Book.review_count,
-        ).where(Book.id.in_(ranked_ids))
-    ).all()
+    rows = session.execute(select(*_status_columns()).where(Book.id.in_(ranked_ids))).all()
     by_id = {
         row.id: BookStatus(
             id=row.id,

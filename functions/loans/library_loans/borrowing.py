@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_common import db, notices
+from library_common import db, metrics, notices
 from library_common.db import violated_constraint
 from library_common.domain import standing
 from library_common.domain.availability import copies_free
@@ -129,6 +129,7 @@ def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, id
         body = {"status": 201, "message": BORROWED, "data": schemas.Loan.model_validate(loan).model_dump(mode="json")}
         stored = (caller_id, idempotency_key, fingerprint(member_id, book_id), body)
     _take_copy_and_record(session, member, facts, loan, stored)
+    metrics.count_on_commit(session, metrics.LOANS_BORROWED)
     return Answer(201, BORROWED, loan)
 
 
@@ -214,9 +215,10 @@ def _take_copy_and_record(
         raise Conflict("The hold on this title is no longer ready", code="BOOK_UNAVAILABLE")
 
 
-@cache
-def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
-    """Step 3: one statement per combination, built on first use."""
+def _copy_taken(from_hold_shelf: bool):
+    """The conditional UPDATE of the title's counters (a CTE), and the loan's hold it fulfils: from the hold shelf,
+    the member's ready hold; from the shelf, while a copy is free, their waiting hold if they had queued (they
+    leave the queue with this loan)."""
     if from_hold_shelf:
         copy_kept = Book.copies_on_hold_shelf > 0
         counters = {
@@ -227,7 +229,6 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     else:
         copy_kept = copies_free(Book) > 0
         counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
-        # A member who queued and then found a copy free leaves the queue with this loan.
         hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.WAITING)
     taken = (
         update(Book)
@@ -236,6 +237,26 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
         .returning(Book.id)
         .cte("taken")
     )
+    return taken, hold_to_fulfil
+
+
+def _stored_answer(copy_taken):
+    """The first answer, kept for retries with the same Idempotency-Key (a CTE)."""
+    answer = select(
+        CALLER,
+        bindparam("idempotency_key", type_=String),
+        bindparam("request_hash", type_=String),
+        literal(201),
+        bindparam("response", type_=JSONB),
+    ).where(copy_taken)
+    columns = ["user_id", "key", "request_hash", "status_code", "response"]
+    return insert(IdempotencyRecord).from_select(columns, answer).cte("stored_answer")
+
+
+@cache
+def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
+    """Step 3: one statement per combination, built on first use; every write depends on the copy being taken."""
+    taken, hold_to_fulfil = _copy_taken(from_hold_shelf)
     copy_taken = exists(select(taken.c.id))
     new_loan = insert(Loan).from_select(
         ["id", "user_id", "book_id", "due_date", "created_by", "updated_by"],
@@ -256,17 +277,7 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     )
     writes = [new_loan.cte("new_loan"), receipt.cte("receipt")]
     if store_answer:
-        answer = select(
-            CALLER,
-            bindparam("idempotency_key", type_=String),
-            bindparam("request_hash", type_=String),
-            literal(201),
-            bindparam("response", type_=JSONB),
-        ).where(copy_taken)
-        stored_answer = insert(IdempotencyRecord).from_select(
-            ["user_id", "key", "request_hash", "status_code", "response"], answer
-        )
-        writes.append(stored_answer.cte("stored_answer"))
+        writes.append(_stored_answer(copy_taken))
     return select(
         select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
         select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),

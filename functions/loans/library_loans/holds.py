@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_common import db
+from library_common import db, metrics
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import holds, standing
@@ -55,7 +55,9 @@ def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, A
     if book.archived_on is not None:
         raise NotFound("Book not found", code="BOOK_NOT_FOUND")
     _check_may_queue(session, member_id, book)
-    return _read(session, _join_queue(session, member_id, book_id))
+    hold_id = _join_queue(session, member_id, book_id)
+    metrics.count_on_commit(session, metrics.HOLDS_PLACED)
+    return _read(session, hold_id)
 
 
 def _check_may_queue(session: Session, member_id: int, book: Book) -> None:

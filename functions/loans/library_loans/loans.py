@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from library_common import db
+from library_common import db, metrics
 from library_common.caller import Caller
 from library_common.domain import holds, loans, standing
 from library_common.domain.days import TODAY
@@ -115,6 +115,7 @@ def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
     charge_fine(session, loan_id)
     next_hold = holds.copy_comes_back(session, closed.book_id)
+    metrics.count_on_commit(session, metrics.LOANS_RETURNED)
     returned = _read(session, loan_id)
     return {**returned, "copy_destination": "hold_shelf" if next_hold else "shelf"}
 
@@ -134,6 +135,7 @@ def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     if facts.someone_waiting:
         raise Conflict("Another member is waiting for this title", code="HOLDS_WAITING")
     session.connection().execute(RENEW, {"the_loan": loan_id, "actor": db.current_actor.get()})
+    metrics.count_on_commit(session, metrics.LOANS_RENEWED)
     return _read(session, loan_id)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from library_common import metrics
 from library_common.settings import get_settings
 from library_reminders import daily, delivery, mail
 
@@ -42,6 +43,7 @@ def scheduled_job(event: dict[str, Any]) -> str:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.flushed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = scheduled_job(event)
     if job == "daily":
@@ -51,6 +53,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         def seconds_left() -> float:
             return context.get_remaining_time_in_millis() / 1000
 
-        report = asdict(delivery.deliver(mail.sender_for(get_settings()), seconds_left=seconds_left))
+        delivered = delivery.deliver(mail.sender_for(get_settings()), seconds_left=seconds_left)
+        # Failed: given up after the last retry (marked `failed`); a failed attempt that will be retried is not.
+        metrics.count(metrics.NOTICES_SENT, delivered.sent)
+        metrics.count(metrics.NOTICES_FAILED, delivered.gave_up)
+        report = asdict(delivered)
     logger.info("reminders job done", extra={"job": job, **report})
     return {"job": job, **report}

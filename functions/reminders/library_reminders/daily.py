@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, String, case, cast, delete, func, literal, select, update
 
-from library_common import db, notices
+from library_common import db, metrics, notices
 from library_common.domain import fines as fine_rules
 from library_common.domain import loans as loan_rules
 from library_common.domain.availability import copies_free
@@ -87,6 +87,7 @@ def run(*, due_soon_days: int) -> DailyReport:
         kinds = Counter(session.scalars(_expire_holds()))
         # Each expired or promoted hold queues exactly one notice, keyed by the hold: these count the holds.
         report.holds_expired, report.holds_promoted = kinds["hold_expired"], kinds["hold_ready"]
+        metrics.count_on_commit(session, metrics.HOLDS_SERVED, report.holds_promoted)
         report.notices_queued += kinds.total()
     with db.transaction() as session:
         report.fines_accrued = session.execute(ACCRUE_FINES).rowcount

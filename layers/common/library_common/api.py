@@ -22,7 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy.exc import DBAPIError
 
-from library_common import db
+from library_common import db, metrics
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
 from library_common.errors import Forbidden, LibraryError, Unauthorized
@@ -160,55 +160,59 @@ def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -
         db.current_actor.reset(actor_token)
 
 
+def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
+    return Response(415, JSON, error_body(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE))
+
+
+def _database_refused(error: DBAPIError) -> Response:
+    state = _sqlstate(error)
+    logged = database_error_log_fields(error)
+    if state.startswith("22"):
+        # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
+        logger.info("database rejected a value", extra=logged)
+        return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
+    if state == UNIQUE_VIOLATION:
+        # A race the domain code did not anticipate still ends as a conflict, never as a duplicate row.
+        logger.warning("unique violation reached the API", extra=logged)
+        return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with existing data"))
+    # Where it failed (the stack), not the exception's text: that quotes the server's message and detail.
+    logger.error("database error", extra={**logged, "stack": "".join(traceback.format_tb(error.__traceback__))})
+    return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+
+def _response_invalid(error: ResponseValidationError) -> Response:
+    # Each problem's place and kind, not its `input`: that is the response's data.
+    problems = [{"loc": p.get("loc"), "type": p.get("type"), "msg": p.get("msg")} for p in error.errors()]
+    logger.error("response failed its schema", extra={"errors": problems})
+    return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+
+def _no_route(_error: Exception) -> Response:
+    return Response(404, JSON, error_body(404, "ROUTE_NOT_FOUND", "No such route"))
+
+
+def _unexpected(_error: Exception) -> Response:
+    logger.exception("unhandled error")
+    return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
     app.configure_openapi(title="Library API", security_schemes={BEARER: BEARER_SCHEME})
     app.use(middlewares=[_bind_caller])
-
     app.exception_handler(LibraryError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_failed)
-
-    @app.exception_handler(RequestUnsupportedContentType)
-    def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
-        return Response(415, JSON, error_body(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE))
-
-    @app.exception_handler(DBAPIError)
-    def _database_refused(error: DBAPIError) -> Response:
-        state = _sqlstate(error)
-        logged = database_error_log_fields(error)
-        if state.startswith("22"):
-            # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
-            logger.info("database rejected a value", extra=logged)
-            return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
-        if state == UNIQUE_VIOLATION:
-            # A race the domain code did not anticipate still ends as a conflict, never as a duplicate row.
-            logger.warning("unique violation reached the API", extra=logged)
-            return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with existing data"))
-        # Where it failed (the stack), not the exception's text: that quotes the server's message and detail.
-        logger.error("database error", extra={**logged, "stack": "".join(traceback.format_tb(error.__traceback__))})
-        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
-
-    @app.exception_handler(ResponseValidationError)
-    def _response_invalid(error: ResponseValidationError) -> Response:
-        # Each problem's place and kind, not its `input`: that is the response's data.
-        problems = [{"loc": p.get("loc"), "type": p.get("type"), "msg": p.get("msg")} for p in error.errors()]
-        logger.error("response failed its schema", extra={"errors": problems})
-        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
-
-    @app.not_found
-    def _no_route(_error: Exception) -> Response:
-        return Response(404, JSON, error_body(404, "ROUTE_NOT_FOUND", "No such route"))
-
-    @app.exception_handler(Exception)
-    def _unexpected(_error: Exception) -> Response:
-        logger.exception("unhandled error")
-        return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
-
+    app.exception_handler(RequestUnsupportedContentType)(_unsupported_media_type)
+    app.exception_handler(DBAPIError)(_database_refused)
+    app.exception_handler(ResponseValidationError)(_response_invalid)
+    app.not_found(_no_route)
+    app.exception_handler(Exception)(_unexpected)
     return app
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @metrics.flushed
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _unreadable_body_refusal(event) or app.resolve(event, context)
 

@@ -185,6 +185,21 @@ def money_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     return cast(cast(value, Numeric(10, 2)), String)
 
 
+# What a member sees of a notice: its text and where its delivery stands.
+LISTED_COLUMNS = (
+    Notification.id,
+    Notification.user_id,
+    Notification.kind,
+    Notification.recipient,
+    Notification.subject,
+    Notification.body_text,
+    Notification.status,
+    Notification.attempts,
+    Notification.created_on,
+    Notification.sent_on,
+)
+
+
 def list_notices(
     session: Session,
     who: Caller,
@@ -209,18 +224,7 @@ def list_notices(
         conditions.append(Notification.kind == kind)
     total = session.scalar(select(func.count()).select_from(Notification).where(*conditions))
     rows = session.execute(
-        select(
-            Notification.id,
-            Notification.user_id,
-            Notification.kind,
-            Notification.recipient,
-            Notification.subject,
-            Notification.body_text,
-            Notification.status,
-            Notification.attempts,
-            Notification.created_on,
-            Notification.sent_on,
-        )
+        select(*LISTED_COLUMNS)
         .where(*conditions)
         .order_by(Notification.created_on.desc(), Notification.id.desc())
         .limit(page_size)

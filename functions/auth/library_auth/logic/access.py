@@ -18,6 +18,7 @@ from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import grants
+from library_common.domain.statuses import Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound, ValidationFailed
 from library_common.models import Audited, Permission, PermissionGroup, User, user_groups
@@ -38,7 +39,7 @@ class PermissionCatalogue:
         return self._codes
 
     def effective_permissions(self, user: User) -> list[str]:
-        if user.role == "admin":
+        if user.role == Role.ADMIN:
             return self.every_code()
         return sorted({permission.code for group in user.groups for permission in group.permissions})
 
@@ -238,8 +239,8 @@ def groups_for_role_change(session: Session, user: User, old_role: str | None, n
     """Becoming a librarian joins the built-in `librarians` group; leaving the role leaves it."""
     groups = list(user.groups)
     staff = librarians_group(session)
-    if new_role == "librarian" and staff not in groups:
+    if new_role == Role.LIBRARIAN and staff not in groups:
         groups.append(staff)
-    elif old_role == "librarian" and new_role != "librarian" and staff in groups:
+    elif old_role == Role.LIBRARIAN and new_role != Role.LIBRARIAN and staff in groups:
         groups.remove(staff)
     return groups

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from library_auth.logic import access, accounts, refresh_tokens
-from library_common import db, passwords, tokens
+from library_common import db, metrics, passwords, tokens
 from library_common.errors import Forbidden, LibraryError, TooManyRequests, Unauthorized
 from library_common.models import LoginAttempt, User
 from library_common.notices import queue_notice
@@ -108,6 +108,20 @@ def token_pair(session: Session, user: User, family_id=None) -> dict[str, Any]:
 
 
 def login(email: str, password: str, client_address: str) -> dict[str, Any]:
+    """A token pair, or the refusal; counted as a login, a failed login or one refused while locked out."""
+    try:
+        pair = _login(email, password, client_address)
+    except TooManyRequests:
+        metrics.count(metrics.LOGIN_LOCKOUTS)
+        raise
+    except LibraryError:
+        metrics.count(metrics.LOGINS_FAILED)
+        raise
+    metrics.count(metrics.LOGINS_SUCCEEDED)
+    return pair
+
+
+def _login(email: str, password: str, client_address: str) -> dict[str, Any]:
     """The same 401, after the same Argon2 work, whether the email is unknown or the password wrong."""
     with db.transaction() as session:
         _reserve_attempt(session, email, client_address)

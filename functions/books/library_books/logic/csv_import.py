@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX
 from library_books.schemas import MAX_QUANTITY, TEXT_LIMITS
-from library_common import db
+from library_common import db, metrics
 from library_common.db import violated_constraint
 from library_common.domain import holds
 from library_common.domain import text as stored_text
@@ -417,34 +417,47 @@ def import_csv(
     report = ImportReport(dry_run=dry_run, atomic=atomic)
     savepoint = session.begin_nested()
     try:
-        run = _Import(session, columns, report)
-        # The database writes one chunk while this thread validates the next; the session is only ever
-        # used by one thread at a time (a chunk's write is waited for before the next one starts).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-import") as writer:
-            writing: tuple[Future[_Written], int] | None = None
-            # A small first chunk gets the database working while the rest is still being validated.
-            sizes = chain([FIRST_CHUNK_ROWS], repeat(CHUNK_ROWS)) if chunk_rows is None else repeat(chunk_rows)
-            while chunk := list(islice(records, next(sizes))):
-                staged = run.validate(chunk)
-                if writing is not None:
-                    _finish_chunk(run, *writing, on_progress)
-                    writing = None
-                # An atomic import that already failed only validates the rest, to report every bad row.
-                if not (atomic and report.failed):
-                    # In the caller's context: the audit columns and notices name the importer.
-                    writing = (writer.submit(contextvars.copy_context().run, run.write, staged), report.rows)
-                elif on_progress is not None:
-                    on_progress(report.rows)
-            if writing is not None:
-                _finish_chunk(run, *writing, on_progress)
+        _validate_and_write(_Import(session, columns, report), records, atomic, on_progress, chunk_rows)
     except BaseException:
         savepoint.rollback()
         raise
     if report.applied:
         savepoint.commit()
+        metrics.count_on_commit(session, metrics.IMPORT_ROWS_CREATED, report.created)
+        metrics.count_on_commit(session, metrics.IMPORT_ROWS_UPDATED, report.updated)
+        metrics.count_on_commit(session, metrics.IMPORT_ROWS_FAILED, report.failed)
     else:
         savepoint.rollback()
     return report
+
+
+def _validate_and_write(
+    run: _Import,
+    records: Iterator[tuple[int, list[str]]],
+    atomic: bool,
+    on_progress: Progress | None,
+    chunk_rows: int | None,
+) -> None:
+    """Chunk by chunk: the database writes one chunk while this thread validates the next; the session is only
+    ever used by one thread at a time (a chunk's write is waited for before the next one starts)."""
+    report = run.report
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-import") as writer:
+        writing: tuple[Future[_Written], int] | None = None
+        # A small first chunk gets the database working while the rest is still being validated.
+        sizes = chain([FIRST_CHUNK_ROWS], repeat(CHUNK_ROWS)) if chunk_rows is None else repeat(chunk_rows)
+        while chunk := list(islice(records, next(sizes))):
+            staged = run.validate(chunk)
+            if writing is not None:
+                _finish_chunk(run, *writing, on_progress)
+                writing = None
+            # An atomic import that already failed only validates the rest, to report every bad row.
+            if not (atomic and report.failed):
+                # In the caller's context: the audit columns and notices name the importer.
+                writing = (writer.submit(contextvars.copy_context().run, run.write, staged), report.rows)
+            elif on_progress is not None:
+                on_progress(report.rows)
+        if writing is not None:
+            _finish_chunk(run, *writing, on_progress)
 
 
 def import_request(session: Session, content: str, *, dry_run: bool, atomic: bool) -> dict[str, Any]:

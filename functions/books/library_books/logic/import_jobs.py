@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from library_books import storage
 from library_books.logic import csv_import
 from library_common import db
+from library_common.domain.statuses import ImportStatus
 from library_common.errors import NotFound, ValidationFailed
 from library_common.models import ImportJob
 from library_common.settings import get_settings
@@ -72,10 +73,10 @@ def _fail_if_stalled(session: Session, job_id: int) -> None:
         update(ImportJob)
         .where(
             ImportJob.id == job_id,
-            ImportJob.status == "running",
+            ImportJob.status == ImportStatus.RUNNING,
             ImportJob.updated_on < func.now() - STALLED_AFTER,
         )
-        .values(status="failed", message=STALLED, finished_on=func.now())
+        .values(status=ImportStatus.FAILED.value, message=STALLED, finished_on=func.now())
         .execution_options(synchronize_session=False)
     )
 
@@ -98,8 +99,8 @@ def run_uploaded_import(bucket: str, key: str) -> dict[str, Any] | None:
     with db.transaction() as session:
         claimed = session.execute(
             update(ImportJob)
-            .where(ImportJob.object_key == key, ImportJob.status == "pending")
-            .values(status="running")
+            .where(ImportJob.object_key == key, ImportJob.status == ImportStatus.PENDING)
+            .values(status=ImportStatus.RUNNING.value)
             .returning(ImportJob.id, ImportJob.dry_run, ImportJob.atomic, ImportJob.created_by)
         ).one_or_none()
     if claimed is None:
@@ -109,7 +110,7 @@ def run_uploaded_import(bucket: str, key: str) -> dict[str, Any] | None:
     try:
         _run(claimed.id, bucket, key, dry_run=claimed.dry_run, atomic=claimed.atomic)
     except Exception:
-        _finish(claimed.id, "failed", "The import stopped on an internal error; nothing was saved")
+        _finish(claimed.id, ImportStatus.FAILED, "The import stopped on an internal error; nothing was saved")
         raise
     finally:
         db.current_actor.reset(actor)
@@ -121,7 +122,7 @@ def _run(job_id: int, bucket: str, key: str, *, dry_run: bool, atomic: bool) -> 
     try:
         content = storage.read_object(bucket, key).decode("utf-8-sig")
     except UnicodeDecodeError:
-        _finish(job_id, "failed", "The file is not UTF-8 text")
+        _finish(job_id, ImportStatus.FAILED, "The file is not UTF-8 text")
         return
     _record(job_id, rows_total=csv_import.count_data_rows(content))
     try:
@@ -135,9 +136,13 @@ def _run(job_id: int, bucket: str, key: str, *, dry_run: bool, atomic: bool) -> 
             ).as_dict()
     except ValidationFailed as error:
         problems = [{"row": None, **problem} for problem in error.errors or []]
-        _finish(job_id, "failed", error.message, {"created": 0, "updated": 0, "failed": 0, "errors": problems})
+        _finish(
+            job_id, ImportStatus.FAILED, error.message, {"created": 0, "updated": 0, "failed": 0, "errors": problems}
+        )
         return
     if report["applied"] or report["dry_run"]:
-        _finish(job_id, "succeeded", None, report)
+        _finish(job_id, ImportStatus.SUCCEEDED, None, report)
     else:
-        _finish(job_id, "failed", f"{report['failed']} rows failed; nothing was saved (atomic import)", report)
+        _finish(
+            job_id, ImportStatus.FAILED, f"{report['failed']} rows failed; nothing was saved (atomic import)", report
+        )

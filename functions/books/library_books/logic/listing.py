@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Numeric, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Numeric, Select, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
@@ -183,51 +183,22 @@ def _list_books(
         if not genres:
             return page_of([], page, page_size, 0)
     query = search_query(filters.search) if filters.search is not None else None
-    ordering = ordering or ("relevance" if query is not None else "title")
-    if ordering == "relevance" and query is None:
-        raise ValidationFailed(
-            "ordering=relevance needs search", errors=[{"field": "ordering", "message": "relevance needs a search"}]
-        )
-
+    ordering = _ordering(ordering, query)
     # The page is chosen among the matching books, then joined to everything a book response shows.
     matched = BOOKS.alias("matched")
     match, rank = (None, None)
     if query is not None:
         match, rank = _search_match(matched, session, filters.search, query, typo_tolerant)
     conditions = _conditions(matched, filters, genres, match)
+    counted_by = _counted_by(filters, query)
     offset = (page - 1) * page_size
-    chosen = (
-        select(matched.c.id.label("id"))
-        .where(*conditions)
-        .order_by(*_order_by(matched, ordering, rank))
-        .limit(page_size)
-        .offset(offset)
-    )
-    if rank is not None:
-        chosen = chosen.add_columns(rank.label("rank"))
-    rechecked = query is not None or any(
-        getattr(filters, name) is not None for name in ("title", "author", "publisher", "publication", "language")
-    )
-    counted_by = "live book counter" if not filters.given() else "window" if rechecked else "count"
-    if counted_by == "window":
-        chosen = chosen.add_columns(func.count().over().label("total"))
-    elif counted_by == "count":
+    total = None
+    if counted_by == "count":
         total = _count(session, conditions)
         if offset >= total:
             return page_of([], page, page_size, total)
-    chosen_page = chosen.subquery("chosen")
-    total_column: Any
-    if counted_by == "live book counter":
-        total_column = select(CatalogueCount.live_books).scalar_subquery()
-    elif counted_by == "window":
-        total_column = chosen_page.c.total
-    else:
-        total_column = literal(total)
-    rows = session.execute(
-        select(*SHOWN_COLUMNS, total_column.label("total"))
-        .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
-        .order_by(*_order_by(BOOKS, ordering, chosen_page.c.rank if rank is not None else None))
-    ).all()
+    chosen = _chosen(matched, conditions, ordering, rank, counted_by).limit(page_size).offset(offset)
+    rows = _shown_rows(session, chosen.subquery("chosen"), ordering, rank, counted_by, total)
     if rows:
         total = rows[0].total
     elif counted_by == "live book counter":
@@ -235,6 +206,52 @@ def _list_books(
     else:
         total = _count(session, conditions) if offset else 0
     return page_of([present(row) for row in rows], page, page_size, total)
+
+
+def _ordering(ordering: str | None, query: Any) -> str:
+    ordering = ordering or ("relevance" if query is not None else "title")
+    if ordering == "relevance" and query is None:
+        raise ValidationFailed(
+            "ordering=relevance needs search", errors=[{"field": "ordering", "message": "relevance needs a search"}]
+        )
+    return ordering
+
+
+def _counted_by(filters: Filters, query: Any) -> str:
+    """How the page learns the total: the live-book counter (no filter), a window count over the matches (when the
+    database rechecks rows anyway: a search or a partial-text filter), or a separate count (index-only)."""
+    if not filters.given():
+        return "live book counter"
+    rechecked = query is not None or any(
+        getattr(filters, name) is not None for name in ("title", "author", "publisher", "publication", "language")
+    )
+    return "window" if rechecked else "count"
+
+
+def _chosen(matched: Any, conditions: list[ColumnElement[bool]], ordering: str, rank: Any, counted_by: str) -> Select:
+    chosen = select(matched.c.id.label("id")).where(*conditions).order_by(*_order_by(matched, ordering, rank))
+    if rank is not None:
+        chosen = chosen.add_columns(rank.label("rank"))
+    if counted_by == "window":
+        chosen = chosen.add_columns(func.count().over().label("total"))
+    return chosen
+
+
+def _shown_rows(
+    session: Session, chosen_page: Any, ordering: str, rank: Any, counted_by: str, total: int | None
+) -> list[Any]:
+    total_column: Any
+    if counted_by == "live book counter":
+        total_column = select(CatalogueCount.live_books).scalar_subquery()
+    elif counted_by == "window":
+        total_column = chosen_page.c.total
+    else:
+        total_column = literal(total)
+    return session.execute(
+        select(*SHOWN_COLUMNS, total_column.label("total"))
+        .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
+        .order_by(*_order_by(BOOKS, ordering, chosen_page.c.rank if rank is not None else None))
+    ).all()
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:

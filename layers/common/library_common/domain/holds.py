@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, select, true, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
-from library_common import db, notices
+from library_common import db, metrics, notices
 from library_common.domain.availability import copies_free
 from library_common.domain.days import TIME_ZONE, day_of_moment
 from library_common.domain.fines import ACTOR
@@ -157,6 +157,7 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
             context={"title": row.title, "author": row.author, "pickup_by": pickup_by(row.expires_on)},
         )
         ready.append(ReadyHold(hold_id=row.id, user_id=row.user_id, expires_on=row.expires_on))
+    metrics.count_on_commit(session, metrics.HOLDS_SERVED, len(ready))
     return ready
 
 

@@ -1,0 +1,92 @@
+"""The library's own metrics, in CloudWatch's embedded metric format (Powertools Metrics): what the dashboard
+plots (namespace `Library`, dimension `service`).
+
+Every handler is wrapped in `metrics.log_metrics` (`flushed`), so one EMF line per invocation carries its counts.
+A count of something a transaction does (`count_on_commit`) is only published if that transaction commits: a
+borrow that rolls back, or a dry-run import's served holds, count nothing. A count of an outcome already final
+(a login refused, a notice sent) is published at once (`count`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Metrics, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+# The template sets both per function; the defaults keep local runs and tests in the shape the dashboard reads.
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Library"
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "library"
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+LOANS_BORROWED = "LoansBorrowed"
+LOANS_RETURNED = "LoansReturned"
+LOANS_RENEWED = "LoansRenewed"
+HOLDS_PLACED = "HoldsPlaced"
+HOLDS_SERVED = "HoldsServed"
+LOGINS_SUCCEEDED = "LoginsSucceeded"
+LOGINS_FAILED = "LoginsFailed"
+LOGIN_LOCKOUTS = "LoginLockouts"
+NOTICES_SENT = "NoticesSent"
+NOTICES_FAILED = "NoticesFailed"
+IMPORT_ROWS_CREATED = "ImportRowsCreated"
+IMPORT_ROWS_UPDATED = "ImportRowsUpdated"
+IMPORT_ROWS_FAILED = "ImportRowsFailed"
+CHAT_QUESTIONS = "ChatQuestions"
+
+_PENDING = "library_metrics_pending"
+
+
+def flushed(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A Lambda handler that prints its invocation's metrics as one EMF line when it returns or raises."""
+    return metrics.log_metrics(handler)
+
+
+def count(name: str, value: int = 1) -> None:
+    if value:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def count_on_commit(session: Session, name: str, value: int = 1) -> None:
+    """Counts once the session's transaction commits; a rollback (of it, or of the savepoint the count was made
+    in) forgets the count."""
+    if value:
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(_PENDING, []).append((transaction, name, value))
+
+
+def count_chat_question(intent: str) -> None:
+    """One question, by the intent it was understood as (a dimension, so the dashboard can split them)."""
+    with single_metric(
+        name=CHAT_QUESTIONS,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=NAMESPACE,
+        default_dimensions={"service": SERVICE},
+    ) as metric:
+        metric.add_dimension(name="intent", value=intent)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish(session: Session) -> None:
+    for _transaction, name, value in session.info.pop(_PENDING, []):
+        count(name, value)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [item for item in pending if not _within(item[0], previous_transaction)]
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
