@@ -13,7 +13,9 @@ import csv
 import io
 import json
 import random
+import statistics
 import time
+from itertools import islice
 
 from sqlalchemy import create_engine, text
 
@@ -21,7 +23,8 @@ from bench.support import scratch_database
 from tests.conftest import LambdaContext, api_event
 
 ROWS = 100_000
-TARGET_SECONDS = 2.5
+PAIRS = 3
+TARGET_RATIO = 1.3
 
 
 def _words(text: str) -> list[str]:
@@ -84,32 +87,54 @@ def _timed_import(handler, content: str) -> tuple[float, dict]:
     return elapsed, body["data"]
 
 
-def _database_floor(connection) -> float:
-    """What the database alone needs to add 100,000 books with one INSERT ... SELECT (rolled back)."""
-    connection.execute(
-        text(
-            "CREATE TEMP TABLE floor AS SELECT title, author, publisher, published_date, genre, language, quantity "
-            "FROM books ORDER BY id LIMIT :rows"
-        ),
-        {"rows": ROWS},
-    )
-    started = time.perf_counter()
-    connection.execute(
-        text(
-            "INSERT INTO books (title, author, publisher, published_date, genre, language, quantity) "
-            "SELECT title, author, publisher, published_date, genre, language, quantity FROM floor"
+def _staged_rows(content: str) -> io.StringIO:
+    """The rows of a file as the import stages them (the year as 1 January), for COPY into the floor's table."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for title, author, isbn, publisher, year, genre, language, quantity in islice(
+        csv.reader(io.StringIO(content)), 1, None
+    ):
+        writer.writerow([title, author, isbn, publisher, f"{year}-01-01", genre, language, quantity])
+    out.seek(0)
+    return out
+
+
+def _database_floor(engine, content: str) -> float:
+    """What the database alone needs to add the file's rows, already staged, with one INSERT ... SELECT into the
+    same table in the same state as the import that follows: timed, rolled back, then vacuumed (untimed)."""
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "CREATE TEMP TABLE floor (title text, author text, isbn text, publisher text, published_date date, "
+                "genre text, language text, quantity integer)"
+            )
         )
-    )
-    elapsed = time.perf_counter() - started
-    connection.rollback()
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute("COPY floor FROM STDIN WITH (FORMAT csv)", stream=_staged_rows(content))
+        connection.execute(text("ANALYZE floor"))
+        started = time.perf_counter()
+        connection.execute(
+            text(
+                "INSERT INTO books (title, author, isbn, publisher, published_date, genre, language, quantity, "
+                "created_by, updated_by) "
+                "SELECT title, author, isbn, publisher, published_date, genre, language, quantity, 1, 1 FROM floor"
+            )
+        )
+        elapsed = time.perf_counter() - started
+        connection.rollback()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM books"))
     return elapsed
 
 
 def run() -> str:
-    plain = catalogue_csv(ROWS, descriptions=False, first_serial=100_000_000)
+    new_files = [
+        catalogue_csv(ROWS, descriptions=False, first_serial=100_000_000 * (pair + 1)) for pair in range(PAIRS)
+    ]
+    plain = new_files[0]
     changed = catalogue_csv(ROWS, descriptions=False, first_serial=100_000_000, more_copies=1)
-    described = catalogue_csv(ROWS, descriptions=True, first_serial=200_000_000, seed=8)
-    results = []
+    described = catalogue_csv(ROWS, descriptions=True, first_serial=900_000_000, seed=8)
+    pairs, results = [], []
     with scratch_database() as url:
         engine = create_engine(url)
         with engine.begin() as connection:
@@ -123,11 +148,16 @@ def run() -> str:
         from library_books.app import lambda_handler
 
         # A first small import warms the function (imports, connection) as a Lambda container would be.
-        _timed_import(lambda_handler, catalogue_csv(50, descriptions=False, first_serial=900_000_000))
+        _timed_import(lambda_handler, catalogue_csv(50, descriptions=False, first_serial=990_000_000))
+        # Each file of new books: first the floor (rolled back), then the import, into the same catalogue.
+        for content in new_files:
+            floor_seconds = _database_floor(engine, content)
+            seconds, report = _timed_import(lambda_handler, content)
+            assert report["failed"] == 0 and report["created"] == ROWS, report["errors"][:3]
+            pairs.append((floor_seconds, seconds))
         for label, content in (
-            ("100,000 new books, empty catalogue", plain),
-            ("the same file again: every book already up to date", plain),
-            ("100,000 rows changing every book (quantity)", changed),
+            ("the first file again: every book already up to date", plain),
+            ("100,000 rows changing every book of the first file (quantity)", changed),
             ("100,000 new books with 25-word descriptions", described),
         ):
             seconds, report = _timed_import(lambda_handler, content)
@@ -135,29 +165,47 @@ def run() -> str:
             results.append((label, seconds, report["created"], report["updated"], len(content)))
         with engine.connect() as connection:
             books = connection.execute(text("SELECT count(*) FROM books")).scalar()
-            floor_seconds = _database_floor(connection)
         engine.dispose()
+    return _markdown(pairs, len(plain), results, books)
 
+
+def _markdown(pairs: list[tuple[float, float]], size: int, results: list, books: int) -> str:
+    ratios = [seconds / floor for floor, seconds in pairs]
+    ratio = statistics.median(ratios)
     lines = [
-        f"POST /books/import handler, in process, {ROWS:,}-row CSV (`text/csv` body), target < {TARGET_SECONDS} s.",
+        f"POST /books/import handler, in process, {ROWS:,}-row CSV files (`text/csv` body, "
+        f"{size / 1e6:.1f} MB) of new books, each against the "
+        f"database alone: one `INSERT ... SELECT` of the same rows, already staged, into the same table (heap, "
+        "the generated `search_vector`, 4 GIN and 4 B-tree indexes) in the same state, just before (rolled back).",
         "",
-        "| import | seconds | rows/s | created | updated | body | target |",
-        "|---|---|---|---|---|---|---|",
+        "| file | books before | floor: INSERT ... SELECT, s | import, s | rows/s | import / floor |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for index, (label, seconds, created, updated, size) in enumerate(results):
-        verdict = ("PASS" if seconds < TARGET_SECONDS else "FAIL") if index == 0 else "reference"
+    for number, ((floor, seconds), pair_ratio) in enumerate(zip(pairs, ratios, strict=True)):
         lines.append(
-            f"| {label} | {seconds:.2f} | {ROWS / seconds:,.0f} | {created:,} | {updated:,} | "
-            f"{size / 1e6:.1f} MB | {verdict} |"
+            f"| {number + 1} | {number * ROWS + 50:,} | {floor:.2f} | {seconds:.2f} | {ROWS / seconds:,.0f} "
+            f"| {pair_ratio:.2f}x |"
+        )
+    met = "met" if ratio <= TARGET_RATIO else "NOT met"
+    lines += [
+        "",
+        f"- Target: 100,000 new rows in at most {TARGET_RATIO}x the floor (median of the pairs): {ratio:.2f}x — "
+        f"**{met}**.",
+        "",
+        "For reference, once each:",
+        "",
+        "| import | seconds | rows/s | created | updated | body |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, seconds, created, updated, size in results:
+        lines.append(
+            f"| {label} | {seconds:.2f} | {ROWS / seconds:,.0f} | {created:,} | {updated:,} | {size / 1e6:.1f} MB |"
         )
     lines += [
         "",
         f"Books in the catalogue afterwards: {books:,}. Every row is validated in Python (ISBN checksum, lengths, "
-        "dates, quantity, repeated ISBNs), staged with one COPY per 20,000-row chunk and written by one UPDATE "
-        "and one INSERT per chunk (an upsert only if another transaction races for an ISBN), while the next chunk "
-        "is validated; the time includes the commit.",
-        "",
-        f"For scale, the database alone: one `INSERT ... SELECT` of {ROWS:,} already-staged rows into `books` "
-        f"(heap, the generated `search_vector`, 4 GIN and 4 B-tree indexes) took {floor_seconds:.2f} s in this run.",
+        "dates, quantity, repeated ISBNs), staged with one COPY per chunk and written by one UPDATE and one INSERT "
+        "per chunk (an upsert only if another transaction races for an ISBN), while the next chunk is validated; "
+        "the time includes the commit.",
     ]
     return "\n".join(lines)
