@@ -12,7 +12,8 @@ export SAM_CLI_TELEMETRY := 0
 FUNCTION_PATHS := $(shell ls -d functions/*/ 2>/dev/null | sed 's:/$$::' | tr '\n' ':')
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/common:$(FUNCTION_PATHS)
 
-.PHONY: install run test lint validate checkov unit openapi build bench remind import rotate-signing-key clean console console-test
+.PHONY: install run test lint validate checkov unit openapi build bench remind import rotate-signing-key clean console console-test \
+	sam-local sam-local-up sam-local-down invoke
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -53,12 +54,14 @@ checkov: install $(CHECKOV_STAMP)
 test: lint validate checkov
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory console-test console; else echo "$(NO_NODE)"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@command -v dockerd >/dev/null || echo "$(NO_DOCKER)"
 
 # The web console (console/): dependencies from the lock file, then a Vite build into the console function's
 # package (functions/console/library_console/static), which the local API and `sam build` serve. Does nothing
 # when the build is newer than its sources.
 CONSOLE_STATIC := functions/console/library_console/static
 CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.ts console/tsconfig.json -type f 2>/dev/null)
+NO_DOCKER := NOTICE: no Docker (dockerd) here: make test ran without the functions under SAM. make sam-local runs them (apt-get install docker.io debootstrap; .ci/run does).
 NO_NODE := NOTICE: no npm on PATH: the API runs without the web console. For the console, install Node.js 20 or newer with npm, then run make console (make run and make test do it when npm is there).
 
 console/node_modules/.installed: console/package.json console/package-lock.json
@@ -77,6 +80,27 @@ console-test: console/node_modules/.installed
 
 build: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build $(SAM_BUILD_ARGS)
+
+# The functions under the real SAM CLI in Docker (Debian's docker.io and debootstrap; no image registry needed):
+# dockerd (reused if one answers), the offline Lambda base image, `sam build` for this machine's architecture, a
+# PostgreSQL on docker's bridge gateway (or DATABASE_URL) and env.json. `make sam-local` then invokes every event
+# in events/ through `sam local start-lambda` and replays a flow through `sam local start-api` and the local API,
+# and stops everything it started. See the README's "Invoke a function with SAM".
+SAM_LOCAL := $(PY) -m devtools.sam_local
+sam-local: install
+	$(SAM_LOCAL) check
+
+sam-local-up: install
+	$(SAM_LOCAL) up
+
+sam-local-down: install
+	$(SAM_LOCAL) down
+
+# One event through `sam local invoke` (brings up what it needs; make sam-local-down stops it):
+# make invoke FN=AuthFunction EVENT=events/auth/get_profile.json
+invoke: install
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=AuthFunction EVENT=events/auth/get_profile.json" >&2; exit 2; }
+	$(SAM_LOCAL) invoke "$(FN)" "$(EVENT)"
 
 bench: install
 	$(PY) -m bench.run_all

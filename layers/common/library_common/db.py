@@ -57,6 +57,14 @@ def engine_url(settings: Settings) -> URL:
     return make_url(settings.database_url) if settings.database_url else _rds_url(settings)
 
 
+def _plaintext_requested(url: URL) -> tuple[URL, bool]:
+    """libpq's `sslmode=disable` on a DATABASE_URL: a local server on a private bridge (`sam local`'s containers
+    reach this machine's database on docker's gateway), which has no certificate. pg8000 takes no such option."""
+    if url.query.get("sslmode") != "disable":
+        return url, False
+    return url.difference_update_query(["sslmode"]), True
+
+
 @lru_cache(maxsize=2048)
 def _native_placeholders(statement: str) -> str:
     from pg8000 import dbapi
@@ -91,8 +99,8 @@ def _remember_statement_conversions() -> None:
 def get_engine() -> Engine:
     _remember_statement_conversions()
     settings = get_settings()
-    url = engine_url(settings)
-    connect_args = {"ssl_context": tls_for(url.host, settings)}
+    url, plaintext = _plaintext_requested(engine_url(settings))
+    connect_args = {"ssl_context": False if plaintext else tls_for(url.host, settings)}
     # A Lambda container serves one request at a time: DB_CONNECTIONS (1 unless a function needs two transactions
     # at once), never more, so that reserved concurrency bounds what the RDS Proxy is asked for (see the README).
     pool = {"pool_size": settings.db_connections, "max_overflow": 0}

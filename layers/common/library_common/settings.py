@@ -44,6 +44,8 @@ class Settings:
     refresh_token_ttl_days: int = 14
     # AWS: a Secrets Manager secret holding the Ed25519 signing key (PEM); locally a file under data_dir.
     jwt_signing_secret_arn: str | None = None
+    # `sam local` only (env.json): the local key's PEM itself, as a container cannot read the key file under .data.
+    jwt_signing_key: str | None = None
     # JSON object {kid: public PEM}; when unset the public key is derived from the signing key.
     jwt_public_keys: str | None = None
     # AWS, full stack: a Secrets Manager secret holding that JSON object, kept by the signing-keys function; read by

@@ -99,6 +99,8 @@ def signing_key() -> SigningKey:
 
         # Powertools keeps the secret's text for max_age; the parsed key is kept per text (load_signing_key).
         return load_signing_key(get_secret(settings.jwt_signing_secret_arn, max_age=SIGNING_KEY_MAX_AGE_SECONDS))
+    if settings.jwt_signing_key:
+        return load_signing_key(settings.jwt_signing_key)
     return _local_key(settings.data_dir)
 
 
