@@ -330,6 +330,18 @@ class _Listener(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def _answer(request: BaseHTTPRequestHandler, status: int, headers: dict[str, Any], payload: bytes) -> None:
+    request.send_response(status)
+    for name, value in headers.items():
+        if name.lower() not in ("content-length", "connection"):
+            for line in value if isinstance(value, list) else [value]:
+                request.send_header(name, line)
+    request.send_header("Content-Length", str(len(payload)))
+    request.end_headers()
+    request.wfile.write(payload)
+    request.wfile.flush()
+
+
 def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -364,15 +376,7 @@ def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandle
                 status, headers, payload = local_api.handle(
                     self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
                 )
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "connection"):
-                    for line in value if isinstance(value, list) else [value]:
-                        self.send_header(name, line)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
+            _answer(self, status, headers, payload)
 
         def __getattr__(self, name: str) -> Any:
             # Every method reaches the gateway, which answers unknown ones as API Gateway does.
