@@ -81,8 +81,9 @@ def test_sam_local_runs_the_authorizer_on_the_local_build(tmp_path):
     authorizer and runs every route unauthorised. The local build names the function instead; where SAM would
     merge a public and a protected method into one route, both are left to the function's own token check."""
     built = tmp_path / "template.yaml"
-    # As `sam build` writes it: long-form intrinsics, plain YAML.
-    built.write_text(yaml.safe_dump(yaml.load(TEMPLATE.read_text(), Loader=_CloudFormationLoader)))
+    # Long-form intrinsics, as `sam build` writes them; JSON (YAML too) whatever mapping type SAM CLI's loader,
+    # once imported, makes the YAML loaders produce.
+    built.write_text(json.dumps(yaml.load(TEMPLATE.read_text(), Loader=_CloudFormationLoader)))
     assert _sam_routes(built)["/loans"] is None
     mixed = stack.prepare_for_sam(built)
     routes = _sam_routes(built)
