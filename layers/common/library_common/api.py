@@ -196,7 +196,29 @@ def _unexpected(_error: Exception) -> Response:
     return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
 
 
+def _remember_scalar_parameters() -> None:
+    """Powertools asks on every request, for each query parameter and header a route declares, whether it is a
+    scalar, by walking its type annotation: ~0.3 ms of every GET /books (a dozen parameters). The answer belongs
+    to the parameter's field, which lives as long as its route, so it is worked out once per field."""
+    from aws_lambda_powertools.event_handler.middlewares import openapi_validation
+
+    ask = openapi_validation.is_scalar_field
+    if getattr(ask, "remembers", False):
+        return
+    answers: dict[int, tuple[Any, bool]] = {}
+
+    def is_scalar_field(field: Any) -> bool:
+        known = answers.get(id(field))
+        if known is None or known[0] is not field:  # the field itself is kept, so its id is never reused
+            known = answers[id(field)] = (field, ask(field))
+        return known[1]
+
+    is_scalar_field.remembers = True  # type: ignore[attr-defined]
+    openapi_validation.is_scalar_field = is_scalar_field
+
+
 def create_app() -> APIGatewayRestResolver:
+    _remember_scalar_parameters()
     app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
     app.configure_openapi(title="Library API", security_schemes={BEARER: BEARER_SCHEME})
     app.use(middlewares=[_bind_caller])

@@ -11,7 +11,9 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import IntegrityError
@@ -95,6 +97,26 @@ def _remember_statement_conversions() -> None:
     legacy.convert_paramstyle = _convert_once_per_statement
 
 
+TIMESTAMPTZ_OID = 1184
+
+
+def _timestamptz(value: str) -> datetime | str:
+    """A timestamptz column's text (`2026-12-02 13:11:12.571747+00`) as a datetime. pg8000 parses each one with
+    strptime, ~25 us a value and two per book of a page; the server's ISO text is what fromisoformat reads. What
+    it cannot read (infinity, years past 9999, BC) goes to pg8000's own parser, which handles those."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        from pg8000.converters import timestamptz_in
+
+        return timestamptz_in(value)
+
+
+def configure_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Every new driver connection of the engine: the faster timestamptz reader."""
+    dbapi_connection.register_in_adapter(TIMESTAMPTZ_OID, _timestamptz)
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     _remember_statement_conversions()
@@ -106,7 +128,9 @@ def get_engine() -> Engine:
     pool = {"pool_size": settings.db_connections, "max_overflow": 0}
     # hide_parameters: bind values (emails, password hashes, a book's text) never appear in an exception's text,
     # hence never in a log line or a traceback.
-    return create_engine(url, connect_args=connect_args, pool_recycle=300, hide_parameters=True, **pool)
+    engine = create_engine(url, connect_args=connect_args, pool_recycle=300, hide_parameters=True, **pool)
+    event.listen(engine, "connect", configure_connection)
+    return engine
 
 
 def dispose_engine() -> None:

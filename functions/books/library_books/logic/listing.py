@@ -54,6 +54,9 @@ _SORT_KEYS: dict[str, tuple[Callable[[Any], ColumnElement[Any]], bool]] = {
     "review_count": (lambda books: books.c.review_count, False),
     "created_on": (lambda books: books.c.created_on, False),
 }
+# The books table under the name the page is chosen by: built once, since building an alias's column collection
+# (a proxy for each of the table's columns) cost about a millisecond of every list request.
+MATCHED = BOOKS.alias("matched")
 _WORD = re.compile(r"[^\W_]+")
 # Words this long or longer also match title and author words they begin; shorter ones would match too much.
 PREFIX_MIN_LENGTH = 3
@@ -185,7 +188,7 @@ def _list_books(
     query = search_query(filters.search) if filters.search is not None else None
     ordering = _ordering(ordering, query)
     # The page is chosen among the matching books, then joined to everything a book response shows.
-    matched = BOOKS.alias("matched")
+    matched = MATCHED
     match, rank = (None, None)
     if query is not None:
         match, rank = _search_match(matched, session, filters.search, query, typo_tolerant)
