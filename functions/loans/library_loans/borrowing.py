@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from library_common import db, metrics, notices
 from library_common.db import violated_constraint
-from library_common.domain import standing
+from library_common.domain import loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.days import TODAY
 from library_common.domain.fines import ACTOR
@@ -66,7 +66,7 @@ LOCK_MEMBER = (
     .where(User.id == MEMBER)
     .with_for_update(of=User, key_share=True)
 )
-_MEMBERS_OPEN_LOANS = (Loan.user_id == MEMBER, Loan.returned_on.is_(None))
+_MEMBERS_OPEN_LOANS = (Loan.user_id == MEMBER, loans.is_open())
 FACTS = (
     select(
         Book.title,

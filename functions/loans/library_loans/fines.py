@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from library_common.caller import Caller
+from library_common.domain import loans
 from library_common.domain.permissions import FINES_MANAGE
 from library_common.domain.statuses import FineStatus
 from library_common.envelope import page_of
@@ -31,7 +32,7 @@ def _fine_rows() -> Select:
             Book.title,
             Fine.amount,
             Fine.status,
-            Loan.returned_on.is_(None).label("accruing"),
+            loans.is_open().label("accruing"),
             Fine.created_on,
             Fine.settled_on,
         )

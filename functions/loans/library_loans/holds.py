@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from library_common import db, metrics
 from library_common.caller import Caller
 from library_common.db import violated_constraint
-from library_common.domain import holds, standing
+from library_common.domain import holds, loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.permissions import LOANS_MANAGE, LOANS_VIEW_ALL
 from library_common.domain.policy import THE_POLICY
@@ -64,9 +64,7 @@ def _check_may_queue(session: Session, member_id: int, book: Book) -> None:
     facts = session.execute(
         select(
             *standing.standing_columns(member_id),
-            exists()
-            .where(Loan.user_id == member_id, Loan.book_id == book.id, Loan.returned_on.is_(None))
-            .label("has_title"),
+            exists().where(Loan.user_id == member_id, Loan.book_id == book.id, loans.is_open()).label("has_title"),
             exists()
             .where(Hold.user_id == member_id, Hold.book_id == book.id, Hold.status.in_(ACTIVE_HOLD_STATUSES))
             .label("queued"),

@@ -59,7 +59,7 @@ LOCK_LOAN = (
 LOANS = Loan.__table__
 MARK_RETURNED = (
     update(LOANS)
-    .where(LOANS.c.id == LOAN, LOANS.c.returned_on.is_(None))
+    .where(LOANS.c.id == LOAN, loans.is_open(LOANS.c))
     .values(returned_on=func.now(), updated_by=ACTOR)
     .returning(LOANS.c.user_id, LOANS.c.book_id)
 )

@@ -135,7 +135,7 @@ def _due_soon_notices(due_soon_days: int):
         )
         .join_from(loans, books, books.c.id == loans.c.book_id)
         .where(
-            loans.c.returned_on.is_(None),
+            loan_rules.is_open(loans.c),
             loans.c.due_date > TODAY,
             loans.c.due_date <= TODAY + due_soon_days,
         )
@@ -166,7 +166,7 @@ def _overdue_notices():
         .join(policies, THE_POLICY)
         .outerjoin(fines, fines.c.loan_id == loans.c.id)
         .where(
-            loans.c.returned_on.is_(None),
+            loan_rules.is_open(loans.c),
             days_late >= 1,
             days_late <= OVERDUE_INTERVAL_DAYS * (OVERDUE_REMINDERS - 1) + 1,
         )
