@@ -10,7 +10,7 @@
 3. Contention: 8 threads borrow and return 100 titles (2 copies each) through the local API (8 worker
    processes, so transactions truly overlap) for 20 s, while a ninth thread checks every second that each
    title's counters equal its open loans and ready holds.
-4. GET /reports/most-borrowed (in process) over 1,000,000 loans generated set-based.
+4. GET /reports/most-borrowed and GET /reports/loans-per-day (in process) over 1,000,000 loans generated set-based.
 """
 
 from __future__ import annotations
@@ -288,13 +288,21 @@ def _report_times() -> dict[str, tuple[float, float]]:
     last_year = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
     last_month = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
     ranges = {
-        "all 1,000,000 loans (no range)": {"limit": "10"},
-        "the last year (~50%)": {"from": last_year, "to": today, "limit": "10"},
-        "the last 30 days (~4%)": {"from": last_month, "to": today, "limit": "10"},
+        "most borrowed, all 1,000,000 loans (no range)": ("report_most_borrowed", {"limit": "10"}),
+        "most borrowed, the last year (~50%)": (
+            "report_most_borrowed",
+            {"from": last_year, "to": today, "limit": "10"},
+        ),
+        "most borrowed, the last 30 days (~4%)": (
+            "report_most_borrowed",
+            {"from": last_month, "to": today, "limit": "10"},
+        ),
+        "loans per day, the last year (~50%)": ("report_loans_per_day", {"from": last_year, "to": today}),
+        "loans per day, the last 30 days (~4%)": ("report_loans_per_day", {"from": last_month, "to": today}),
     }
     times = {}
-    for label, query in ranges.items():
-        request = _event("report_most_borrowed", 1, queryStringParameters=query)
+    for label, (name, query) in ranges.items():
+        request = _event(name, 1, queryStringParameters=query)
         request["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()}
         request["requestContext"]["authorizer"] = admin_context
         samples = []
@@ -401,17 +409,23 @@ def _markdown(figures, contention, report_seed_seconds, report_times) -> str:
         f"loans and ready holds, within quantity): **{contention['violations']} violations**; "
         f"loans left open: {contention['still_out']}.",
         "",
-        "## GET /reports/most-borrowed over 1,000,000 loans",
+        "## GET /reports/most-borrowed and /reports/loans-per-day over 1,000,000 loans",
         "",
         f"{REPORT_LOANS:,} returned loans over two years generated set-based in {report_seed_seconds:.1f} s "
         f"(with VACUUM ANALYZE). In-process handler time, {REPORT_RUNS} runs after 2 warm-up runs:",
         "",
-        "| range | median (ms) | p99 (ms) |",
+        "| report, range | median (ms) | p99 (ms) |",
         "|---|---:|---:|",
         *(f"| {label} | {median:.1f} | {p99:.1f} |" for label, (median, p99) in report_times.items()),
         "",
     ]
-    worst = max(median for median, _ in report_times.values())
-    met = "met" if worst < TARGET_REPORT_MS else "NOT met"
-    lines.append(f"- Target: under {TARGET_REPORT_MS:.0f} ms: slowest median {worst:.1f} ms — **{met}**.")
+    for report in ("most borrowed", "loans per day"):
+        worst = max(median for label, (median, _) in report_times.items() if label.startswith(report))
+        met = "met" if worst < TARGET_REPORT_MS else "NOT met"
+        lines.append(f"- Target: {report} under {TARGET_REPORT_MS:.0f} ms: slowest median {worst:.1f} ms — **{met}**.")
+    lines.append(
+        "- Loans per day counts each loan of the range from the covering index on `borrowed_on` (no daily "
+        "totals are kept: one row per day would make every borrow of the day wait for the same row lock); "
+        "the dashboard asks for 30 days unless the librarian picks a longer period."
+    )
     return "\n".join(lines)

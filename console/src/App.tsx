@@ -20,6 +20,8 @@ import { BookCreate, BookEdit } from './screens/books/BookForm';
 import { BookList } from './screens/books/BookList';
 import { BookShow } from './screens/books/BookShow';
 import { CirculationDesk } from './screens/circulation/CirculationDesk';
+import { FineList, HoldList, LoanList } from './screens/circulation/Lists';
+import { Home } from './screens/dashboard/Home';
 import { ImportPage } from './screens/import/ImportPage';
 import { MemberEdit } from './screens/members/MemberEdit';
 import { MemberList } from './screens/members/MemberList';
@@ -43,15 +45,16 @@ export function App() {
             accessDenied={AccessDenied}
             theme={theme}
             i18nProvider={i18nProvider}
+            dashboard={Home}
             requireAuth
             // No request leaves for anywhere but this origin (the CSP would refuse it anyway).
             disableTelemetry
         >
             <Resource name="books" options={{ label: 'Catalogue' }} list={BookList} show={BookShow} create={BookCreate} edit={BookEdit} recordRepresentation="title" />
             <Resource name="users" options={{ label: 'Members' }} list={MemberList} show={MemberShow} edit={MemberEdit} recordRepresentation="name" />
-            <Resource name="loans" />
-            <Resource name="holds" />
-            <Resource name="fines" />
+            <Resource name="loans" options={{ label: 'Loans' }} list={LoanList} />
+            <Resource name="holds" options={{ label: 'Holds' }} list={HoldList} />
+            <Resource name="fines" options={{ label: 'Fines' }} list={FineList} />
             <Resource name="history" />
             <Resource name="reviews" />
             <Resource name="genres" recordRepresentation="name" />

@@ -3,7 +3,7 @@
 interface Refusal {
     message?: string;
     status?: number;
-    body?: { code?: string; message?: string };
+    body?: { code?: string; message?: string; errors?: Record<string, unknown> };
 }
 
 const PLAIN_WORDS: Record<string, string> = {
@@ -34,5 +34,13 @@ export function explain(error: unknown): string {
     if (code && !SPECIFIC.has(code) && PLAIN_WORDS[code]) return PLAIN_WORDS[code];
     if (code === 'LOAN_LIMIT_REACHED') return `${apiMessage}: the member must return a book before borrowing another.`;
     if (refusal?.status === 403 && code === 'FORBIDDEN') return `Not allowed: ${apiMessage}.`;
+    if (code === 'VALIDATION_ERROR' && refusal.body?.errors) return `${apiMessage}: ${fieldMessages(refusal.body.errors).join('; ')}.`;
     return apiMessage.endsWith('.') ? apiMessage : `${apiMessage}.`;
+}
+
+/** The field errors (as the data provider nests them, `{from: "…"}`) as "from: …" phrases. */
+function fieldMessages(errors: Record<string, unknown>, prefix = ''): string[] {
+    return Object.entries(errors).flatMap(([field, value]) =>
+        typeof value === 'object' && value !== null ? fieldMessages(value as Record<string, unknown>, `${prefix}${field}.`) : [`${prefix}${field} ${String(value)}`],
+    );
 }

@@ -9,6 +9,7 @@ import type { Account } from './api/session';
 type Rules = Record<string, Record<string, string | null>>;
 
 export const RULES: Rules = {
+    dashboard: { '*': 'reports.view' },
     books: { list: null, show: null, create: 'books.create', edit: 'books.update', delete: 'books.delete' },
     users: { '*': 'users.view', edit: 'users.manage', create: 'users.manage', delete: 'users.manage' },
     loans: { '*': 'loans.view_all', create: 'loans.manage', return: 'loans.manage', renew: 'loans.manage' },
@@ -24,6 +25,7 @@ export const RULES: Rules = {
 
 /** The screens' names as the menu shows them, for the reasons given. */
 export const SCREEN_NAMES: Record<string, string> = {
+    dashboard: 'the dashboard',
     books: 'the catalogue',
     users: 'Members',
     loans: 'loans',

@@ -46,6 +46,12 @@ def test_the_events_walk_through_a_loan_a_fine_a_hold_and_the_reports(library, u
     assert invoke("list_holds", lambda_context, authorizer=as_member)[1]["data"]["items"][0]["id"] == 1
     make_overdue(engine, 1, 2)
     assert invoke("report_overdue", lambda_context)[1]["data"]["items"][0]["days_late"] == 2
+    assert invoke("report_overdue_by_days_late", lambda_context)[1]["data"][0] == {
+        "from_days": 1,
+        "to_days": 7,
+        "loans": 1,
+    }
+    assert invoke("report_hold_queues", lambda_context)[1]["data"][0]["waiting"] == 1
     status, body = invoke("return_loan", lambda_context)
     assert (status, body["data"]["fine_amount"], body["data"]["copy_destination"]) == (200, "1.00", "hold_shelf")
     assert invoke("list_fines", lambda_context)[1]["data"]["items"][0]["amount"] == "1.00"
@@ -59,6 +65,8 @@ def test_the_events_walk_through_a_loan_a_fine_a_hold_and_the_reports(library, u
     assert invoke("report_most_borrowed", lambda_context)[1]["data"] == [
         {"book_id": 1, "title": "Dune", "author": "Frank Herbert", "loans": 1}
     ]
+    per_day = invoke("report_loans_per_day", lambda_context)[1]["data"]
+    assert len(per_day) == 30 and per_day[0] == {"day": "2025-06-01", "loans": 1} and per_day[1]["loans"] == 0
 
 
 def test_every_loans_route_in_the_template_has_an_event():

@@ -55,7 +55,8 @@ def test_most_borrowed_validates_its_range_and_needs_reports_view(local_api, use
     assert backwards.status == 422 and backwards.body["errors"][0]["field"] == "from"
     assert call(local_api, "GET", "/reports/most-borrowed?from=yesterday", token=staff).status == 422
     assert call(local_api, "GET", "/reports/most-borrowed?limit=0", token=staff).status == 422
-    for path in ("/reports/most-borrowed", "/reports/overdue", "/reports/summary"):
+    reports = ("most-borrowed", "overdue", "summary", "loans-per-day", "overdue-by-days-late", "hold-queues")
+    for path in (f"/reports/{name}" for name in reports):
         assert call(local_api, "GET", path, token=member).status == 403
 
 
@@ -109,3 +110,85 @@ def test_the_summary_counts_the_library(local_api, users, engine):
         "active_members": 3,
         "fines_outstanding": "0.50",
     }
+
+
+def test_loans_per_day_counts_every_day_of_the_range_with_empty_days_as_zero(local_api, users, engine):
+    librarian, member = users.create("librarian"), users.create("member")
+    loans = [borrow(local_api, users.token(member), add_book(title=title)) for title in ("A", "B", "C")]
+    with engine.begin() as connection:
+        for loan, when in zip(
+            loans, ("2025-03-01T00:00:00Z", "2025-03-01T23:59:59Z", "2025-03-03T12:00:00Z"), strict=True
+        ):
+            connection.execute(
+                text("UPDATE loans SET borrowed_on = :when WHERE id = :id"), {"when": when, "id": loan["id"]}
+            )
+    staff = users.token(librarian)
+
+    reply = call(local_api, "GET", "/reports/loans-per-day?from=2025-02-28&to=2025-03-04", token=staff)
+    default = call(local_api, "GET", "/reports/loans-per-day", token=staff).body["data"]
+
+    assert reply.status == 200
+    assert [(row["day"], row["loans"]) for row in reply.body["data"]] == [
+        ("2025-02-28", 0),
+        ("2025-03-01", 2),
+        ("2025-03-02", 0),
+        ("2025-03-03", 1),
+        ("2025-03-04", 0),
+    ]
+    today = datetime.now(UTC).date()
+    assert (len(default), default[0]["day"], default[-1]["day"]) == (30, str(today - timedelta(days=29)), str(today))
+
+
+def test_loans_per_day_validates_its_range(local_api, users):
+    staff = users.token(users.create("librarian"))
+    backwards = call(local_api, "GET", "/reports/loans-per-day?from=2025-03-02&to=2025-03-01", token=staff)
+    too_long = call(local_api, "GET", "/reports/loans-per-day?from=2024-01-01&to=2025-01-01", token=staff)
+    a_year = call(local_api, "GET", "/reports/loans-per-day?from=2024-01-01&to=2024-12-31", token=staff)
+    assert backwards.status == 422 and backwards.body["errors"][0]["field"] == "from"
+    assert too_long.status == 422 and "366 days" in too_long.body["errors"][0]["message"]
+    assert a_year.status == 200 and len(a_year.body["data"]) == 366
+
+
+def test_overdue_loans_are_counted_by_days_late_in_every_bin(local_api, users, engine):
+    librarian = users.create("librarian")
+    for days in (1, 7, 8, 45, 61, 400):
+        loan = borrow(local_api, users.token(users.create("member")), add_book())
+        make_overdue(engine, loan["id"], days)
+    borrow(local_api, users.token(users.create("member")), add_book(title="On time"))
+    returned = borrow(local_api, users.token(users.create("member")), add_book(title="Back"))
+    make_overdue(engine, returned["id"], 3)
+    call(local_api, "POST", f"/loans/{returned['id']}/return", token=users.token(librarian))
+
+    bins = call(local_api, "GET", "/reports/overdue-by-days-late", token=users.token(librarian)).body["data"]
+
+    assert [(row["from_days"], row["to_days"], row["loans"]) for row in bins] == [
+        (1, 7, 2),
+        (8, 14, 1),
+        (15, 30, 0),
+        (31, 60, 1),
+        (61, None, 2),
+    ]
+
+
+def test_hold_queues_rank_titles_by_members_waiting(local_api, users):
+    librarian = users.create("librarian")
+    busy, quiet, free = add_book(title="Busy"), add_book(title="Quiet"), add_book(title="Free", quantity=2)
+    borrow(local_api, users.token(users.create("member")), busy)
+    borrow(local_api, users.token(users.create("member")), quiet)
+    for _ in range(3):
+        call(local_api, "POST", "/holds", json_body={"book_id": busy}, token=users.token(users.create("member")))
+    cancelled_by = users.create("member")
+    hold = call(local_api, "POST", "/holds", json_body={"book_id": quiet}, token=users.token(cancelled_by))
+    call(local_api, "DELETE", f"/holds/{hold.body['data']['id']}", token=users.token(cancelled_by))
+    call(local_api, "POST", "/holds", json_body={"book_id": quiet}, token=users.token(users.create("member")))
+    staff = users.token(librarian)
+
+    queues = call(local_api, "GET", "/reports/hold-queues", token=staff).body["data"]
+    first = call(local_api, "GET", "/reports/hold-queues?limit=1", token=staff).body["data"]
+
+    assert [(row["book_id"], row["title"], row["waiting"]) for row in queues] == [
+        (busy, "Busy", 3),
+        (quiet, "Quiet", 1),
+    ]
+    assert free not in [row["book_id"] for row in queues]
+    assert [row["title"] for row in first] == ["Busy"]

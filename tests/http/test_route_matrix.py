@@ -271,6 +271,9 @@ CIRCULATION = [
     Row("GET", "/reports/most-borrowed", (401, 403, 200, 200), arrange=circulation),
     Row("GET", "/reports/overdue", (401, 403, 200, 200), arrange=circulation),
     Row("GET", "/reports/summary", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/reports/loans-per-day", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/reports/overdue-by-days-late", (401, 403, 200, 200), arrange=circulation),
+    Row("GET", "/reports/hold-queues", (401, 403, 200, 200), arrange=circulation),
     Row("GET", "/notifications", (401, 200, 200, 200)),
 ]
 

@@ -2,7 +2,11 @@
  * The frame of every screen: the menu (only what the signed-in account may use), the user menu (change password,
  * sign out) and the session dialog. Part 2 adds its entries to MENU (Dashboard, Administration, My loans...).
  */
+import DashboardIcon from '@mui/icons-material/Dashboard';
 import ImportIcon from '@mui/icons-material/FileUpload';
+import FinesIcon from '@mui/icons-material/Payments';
+import HoldsIcon from '@mui/icons-material/HourglassTop';
+import LoansIcon from '@mui/icons-material/LibraryBooks';
 import PasswordIcon from '@mui/icons-material/Password';
 import BooksIcon from '@mui/icons-material/MenuBook';
 import MembersIcon from '@mui/icons-material/People';
@@ -25,9 +29,13 @@ interface MenuEntry {
 }
 
 export const MENU: MenuEntry[] = [
+    { to: '/', label: 'Dashboard', icon: <DashboardIcon />, resource: 'dashboard' },
     { to: '/books', label: 'Catalogue', icon: <BooksIcon />, resource: 'books' },
     { to: '/users', label: 'Members', icon: <MembersIcon />, resource: 'users' },
     { to: '/circulation', label: 'Circulation', icon: <DeskIcon />, resource: 'circulation' },
+    { to: '/loans', label: 'Loans', icon: <LoansIcon />, resource: 'loans' },
+    { to: '/holds', label: 'Holds', icon: <HoldsIcon />, resource: 'holds' },
+    { to: '/fines', label: 'Fines', icon: <FinesIcon />, resource: 'fines' },
     { to: '/import', label: 'Import', icon: <ImportIcon />, resource: 'import' },
 ];
 

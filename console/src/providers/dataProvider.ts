@@ -197,6 +197,8 @@ export function createDataProvider(api: ApiClient, upload: typeof fetch = (...ar
                 const form = await api.post<PresignedUpload & { content_type: string }>(`books/${bookId}/cover`, { content_type: file.type });
                 await uploadForm(upload, form, file, file.type);
             }),
+        /** A report route (GET /reports/{name}): the summary, loans per day, most borrowed, overdue... */
+        report: <T>(name: string, query: Query = {}) => call(() => api.get<T>(`reports/${name}`, query)),
         changePassword: (currentPassword: string, password: string) =>
             call(async () => (await api.request<Item>('auth', { method: 'PATCH', json: { current_password: currentPassword, password } })).data),
     };

@@ -1,11 +1,12 @@
-"""Reports for staff holding reports.view: most borrowed titles, overdue loans, and the library at a glance."""
+"""Reports for staff holding reports.view: most borrowed titles, loans per day, overdue loans (listed and by days
+late), hold queues, and the library at a glance."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Date, Select, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from library_common.domain import fines, loans
@@ -130,3 +131,60 @@ def summary(session: Session) -> dict[str, Any]:
         )
     ).one()
     return dict(counts._mapping)
+
+
+def loans_per_day(session: Session, *, start: date, end: date) -> list[dict[str, Any]]:
+    """Loans begun on each UTC day from `start` to `end` (both included), days without a loan as 0."""
+    # The zone as SQL text, not a bound parameter: PostgreSQL must see the GROUP BY expression as the selected one.
+    day = cast(func.timezone(literal_column("'UTC'"), Loan.borrowed_on), Date).label("day")
+    counted = (
+        select(day, func.count().label("loans"))
+        .where(Loan.borrowed_on >= _start_of(start), Loan.borrowed_on < _start_of(end + timedelta(days=1)))
+        .group_by(day)
+        .subquery()
+    )
+    days = select(
+        cast(func.generate_series(literal(start), literal(end), timedelta(days=1)), Date).label("day")
+    ).subquery()
+    rows = session.execute(
+        select(days.c.day, func.coalesce(counted.c.loans, 0).label("loans"))
+        .outerjoin(counted, counted.c.day == days.c.day)
+        .order_by(days.c.day)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+# The overdue histogram's bins, in whole days late: (first day, last day or None for "and more").
+DAYS_LATE_BINS: tuple[tuple[int, int | None], ...] = ((1, 7), (8, 14), (15, 30), (31, 60), (61, None))
+
+
+def overdue_by_days_late(session: Session) -> list[dict[str, Any]]:
+    """Loans still out past their due date, counted per bin of days late (every bin, empty ones as 0)."""
+    days_late = fines.late_days(TODAY, Loan.due_date)
+    in_bin = [days_late >= first if last is None else days_late.between(first, last) for first, last in DAYS_LATE_BINS]
+    counts = session.execute(
+        select(*(func.count().filter(condition) for condition in in_bin)).where(loans.is_overdue())
+    ).one()
+    return [
+        {"from_days": first, "to_days": last, "loans": count}
+        for (first, last), count in zip(DAYS_LATE_BINS, counts, strict=True)
+    ]
+
+
+def hold_queues(session: Session, *, limit: int) -> list[dict[str, Any]]:
+    """Titles by the number of members waiting for them (the longest queues first)."""
+    waiting = func.count().label("waiting")
+    queues = (
+        select(Hold.book_id, waiting)
+        .where(Hold.status == HoldStatus.WAITING)
+        .group_by(Hold.book_id)
+        .order_by(waiting.desc(), Hold.book_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(queues.c.book_id, Book.title, Book.author, queues.c.waiting)
+        .join(Book, Book.id == queues.c.book_id)
+        .order_by(queues.c.waiting.desc(), queues.c.book_id)
+    )
+    return [dict(row._mapping) for row in rows]

@@ -128,6 +128,24 @@ class BorrowCount(BaseModel):
     loans: int = Field(description="Loans of the title that started in the range")
 
 
+class DayCount(BaseModel):
+    day: date
+    loans: int = Field(description="Loans that began on this UTC day")
+
+
+class DaysLateCount(BaseModel):
+    from_days: int = Field(description="The bin's first day late")
+    to_days: int | None = Field(description="The bin's last day late; null: this many days late or more")
+    loans: int = Field(description="Loans still out that are this late")
+
+
+class HoldQueue(BaseModel):
+    book_id: int
+    title: str
+    author: str
+    waiting: int = Field(description="Members waiting in the title's queue")
+
+
 class OverdueLoan(BaseModel):
     loan_id: int
     book_id: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,11 +15,14 @@ from library_common.domain.permissions import REPORTS_VIEW
 from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
 from library_common.errors import ValidationFailed
 from library_loans import reports
-from library_loans.schemas import BorrowCount, OverdueLoan, Summary
+from library_loans.schemas import BorrowCount, DayCount, DaysLateCount, HoldQueue, OverdueLoan, Summary
 
 router = APIGatewayRouter()
 TAGS = ["Reports"]
 PERMISSION = REPORTS_VIEW
+# A year and a day: any calendar year fits, and the answer stays a few kilobytes.
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
 
 
 @router.get(
@@ -42,6 +45,61 @@ def most_borrowed(
         raise ValidationFailed(errors=[{"field": "from", "message": "must not be after `to`"}])
     with db.transaction() as session:
         return ok(reports.most_borrowed(session, start=start, end=end, limit=limit))
+
+
+@router.get(
+    "/reports/loans-per-day",
+    summary="Loans per day",
+    description=(
+        "`reports.view`. Loans begun on each UTC day from `from` to `to` (both included, at most "
+        f"{MAX_RANGE_DAYS} days), every day listed (0 when no loan began). Defaults: `to` today, `from` "
+        f"{DEFAULT_RANGE_DAYS - 1} days before `to`."
+    ),
+    tags=TAGS,
+    security=SECURED,
+)
+def loans_per_day(
+    start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
+) -> Response[Envelope[list[DayCount]]]:
+    caller().require(PERMISSION)
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if start > end:
+        raise ValidationFailed(errors=[{"field": "from", "message": "must not be after `to`"}])
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed(errors=[{"field": "from", "message": f"the range is at most {MAX_RANGE_DAYS} days"}])
+    with db.transaction() as session:
+        return ok(reports.loans_per_day(session, start=start, end=end))
+
+
+@router.get(
+    "/reports/overdue-by-days-late",
+    summary="Overdue loans by days late",
+    description=(
+        "`reports.view`. Loans still out past their due date, counted in bins of days late (1-7, 8-14, 15-30, "
+        "31-60, 61 and more); every bin is listed."
+    ),
+    tags=TAGS,
+    security=SECURED,
+)
+def overdue_by_days_late() -> Response[Envelope[list[DaysLateCount]]]:
+    caller().require(PERMISSION)
+    with db.transaction() as session:
+        return ok(reports.overdue_by_days_late(session))
+
+
+@router.get(
+    "/reports/hold-queues",
+    summary="Hold queue lengths",
+    description="`reports.view`. Titles by the number of members waiting in their hold queue, longest first.",
+    tags=TAGS,
+    security=SECURED,
+)
+def hold_queues(limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response[Envelope[list[HoldQueue]]]:
+    caller().require(PERMISSION)
+    with db.transaction() as session:
+        return ok(reports.hold_queues(session, limit=limit))
 
 
 @router.get(

@@ -1,0 +1,123 @@
+"""The dashboard (reports.view) in headless Chromium: the tiles open the lists behind them, each chart draws the
+library's figures, the overdue list sorts, a period longer than the report allows is refused in words, and an
+empty library shows its empty state. axe-core on both."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from tests.http.client import call
+from tests.test_circulation_support import make_overdue
+
+pytestmark = pytest.mark.e2e
+
+READERS = ["Ada Brook", "Ben Carter", "Chloe Dunn", "Dev Patel", "Ella Fox", "Finn Gray", "Gita Hale", "Hugo Ives"]
+# Returned loans of the last 30 days: (days ago, how many), on the first titles of the catalogue in turn.
+RETURNED_LOAN = text(
+    "INSERT INTO loans (user_id, book_id, borrowed_on, due_date, returned_on) VALUES (:user, :book, "
+    "now() - make_interval(days => :ago), current_date - CAST(:ago AS integer) + 14, "
+    "now() - make_interval(days => :ago - 5))"
+)
+HISTORY = [(29, 2), (25, 4), (21, 3), (17, 6), (14, 5), (10, 8), (7, 4), (4, 7), (2, 5), (1, 3)]
+
+
+def _busy_library(api, users, engine) -> dict:
+    """Loans over the last month, two of them overdue (3 and 40 days), three members queued for one title."""
+    readers = [users.create("member", name=name, email=f"{name.split()[0].lower()}@library.test") for name in READERS]
+    with engine.connect() as connection:
+        books = connection.execute(text("SELECT id, title FROM books ORDER BY id LIMIT 6")).all()
+    with engine.begin() as connection:
+        for days_ago, count in HISTORY:
+            for n in range(count):
+                connection.execute(
+                    RETURNED_LOAN,
+                    {"user": readers[n % len(readers)]["id"], "book": books[min(n, 3)].id, "ago": days_ago},
+                )
+    lent = [
+        call(api, "POST", "/loans", json_body={"book_id": books[4].id}, token=users.token(readers[0])).body["data"],
+        call(api, "POST", "/loans", json_body={"book_id": books[5].id}, token=users.token(readers[1])).body["data"],
+    ]
+    make_overdue(engine, lent[0]["id"], 3)
+    make_overdue(engine, lent[1]["id"], 40)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE books SET quantity = 1 WHERE id = :id"), {"id": books[5].id})
+    for reader in readers[2:5]:
+        call(api, "POST", "/holds", json_body={"book_id": books[5].id}, token=users.token(reader))
+    return {"books": books, "readers": readers}
+
+
+def tile(page, label: str):
+    tiles = page.get_by_role("navigation", name="The library at a glance")
+    return tiles.get_by_role("link", name=re.compile(f"^{label}"))
+
+
+def figures(page, chart: str) -> list[list[str]]:
+    table = page.get_by_role("table", name=f"{chart}: the figures")
+    return [[cell.text_content() for cell in row.locator("th, td").all()] for row in table.locator("tbody tr").all()]
+
+
+def test_the_dashboard_charts_the_library_and_its_tiles_open_the_lists(console, users, catalogue, local_api, engine):
+    librarian = users.create("librarian", name="Lena Librarian", email="lena@library.test")
+    library = _busy_library(local_api, users, engine)
+    page = console.page
+    console.sign_in(librarian)
+    console.heading("Dashboard").wait_for()
+
+    tile(page, "Titles").filter(has_text=str(catalogue)).wait_for()
+    tile(page, "Holds waiting").filter(has_text="3").wait_for()
+    page.get_by_role("table", name="Hold queues: the figures").wait_for(state="attached")
+    for chart in ("Loans per day", "Most borrowed", "Overdue by days late", "Hold queues"):
+        expect(page.get_by_test_id(f"chart-{chart}").locator("svg.recharts-surface").first).to_be_visible()
+    expect(page.get_by_test_id("chart-Loans per day").locator(".recharts-line-curve")).to_have_count(1)
+    # The 40-days-late loan began 54 days ago, before the period.
+    assert sum(int(loans) for _, loans in figures(page, "Loans per day")) == sum(count for _, count in HISTORY) + 1
+    most, loans = Counter(min(n, 3) for _, count in HISTORY for n in range(count)).most_common(1)[0]
+    assert figures(page, "Most borrowed")[0] == [library["books"][most].title, str(loans)]
+    assert ["1-7 days", "1"] in figures(page, "Overdue by days late")
+    assert ["31-60 days", "1"] in figures(page, "Overdue by days late")
+    assert figures(page, "Hold queues") == [[library["books"][5].title, "3"]]
+    expect(page.get_by_test_id("chart-Hold queues").locator(".recharts-bar-rectangle")).to_have_count(1)
+
+    # The overdue list: longest overdue first, then by any column.
+    overdue = page.get_by_role("table", name="Overdue loans")
+    rows = overdue.get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("Ben Carter")
+    expect(rows.nth(1)).to_contain_text("ben@library.test")
+    overdue.get_by_role("button", name="Member").click()
+    overdue.get_by_role("button", name="Member").click()
+    expect(rows.nth(1)).to_contain_text("Ada Brook")
+    page.mouse.move(0, 0)
+    console.visit("dashboard")
+
+    # A period longer than the report serves is refused in words.
+    page.get_by_label("From").fill("2020-01-01")
+    page.get_by_text("the range is at most 366 days").wait_for()
+
+    tile(page, "Overdue").filter(has_text="2").click()
+    page.get_by_role("row").filter(has_text="Overdue by 40 days").wait_for()
+    expect(page.get_by_role("row")).to_have_count(3)
+    console.visit("loans-overdue")
+
+
+def test_an_empty_library_has_an_empty_dashboard_that_says_so(console, users):
+    console.sign_in(users.create("librarian"))
+    page = console.page
+    page.get_by_text("The library has no books yet").wait_for()
+    page.get_by_text("No loans began in this period.").wait_for()
+    page.get_by_text("Nothing was borrowed in this period.").wait_for()
+    page.get_by_text("No loan is overdue.").first.wait_for()
+    page.get_by_text("Nobody is waiting for a title.").wait_for()
+    assert page.locator("svg.recharts-surface").count() == 0
+    console.visit("dashboard-empty")
+
+
+def test_the_dashboard_is_for_reports_view_only(console, users):
+    console.sign_in(users.create("member", name="Mary Member", email="mary@library.test"))
+    console.open("/")
+    expect(console.page).to_have_url(re.compile(r"#/books$"))
+    assert console.page.get_by_role("menuitem", name="Dashboard").count() == 0
