@@ -6,7 +6,7 @@
  */
 import polyglotI18nProvider from 'ra-i18n-polyglot';
 import englishMessages from 'ra-language-english';
-import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { Admin, Authenticated, CustomRoutes, Resource } from 'react-admin';
 import { Route } from 'react-router-dom';
 
 import { AccessDenied } from './layout/AccessDenied';
@@ -16,6 +16,10 @@ import { LoginPage } from './layout/LoginPage';
 import { authProvider, dataProvider } from './library';
 import { CHANGE_PASSWORD_PATH } from './providers/authProvider';
 import { ChangePassword } from './screens/account/ChangePassword';
+import { GroupCreate, GroupEdit, GroupList, PermissionCreate, PermissionList } from './screens/admin/Groups';
+import { NoticeList } from './screens/admin/Notices';
+import { PolicyForm } from './screens/admin/PolicyForm';
+import { StaffCreate } from './screens/admin/StaffCreate';
 import { BookCreate, BookEdit } from './screens/books/BookForm';
 import { BookList } from './screens/books/BookList';
 import { BookShow } from './screens/books/BookShow';
@@ -51,17 +55,20 @@ export function App() {
             disableTelemetry
         >
             <Resource name="books" options={{ label: 'Catalogue' }} list={BookList} show={BookShow} create={BookCreate} edit={BookEdit} recordRepresentation="title" />
-            <Resource name="users" options={{ label: 'Members' }} list={MemberList} show={MemberShow} edit={MemberEdit} recordRepresentation="name" />
+            <Resource name="users" options={{ label: 'Members' }} list={MemberList} show={MemberShow} edit={MemberEdit} create={StaffCreate} recordRepresentation="name" />
             <Resource name="loans" options={{ label: 'Loans' }} list={LoanList} />
             <Resource name="holds" options={{ label: 'Holds' }} list={HoldList} />
             <Resource name="fines" options={{ label: 'Fines' }} list={FineList} />
             <Resource name="history" />
             <Resource name="reviews" />
             <Resource name="genres" recordRepresentation="name" />
-            <Resource name="groups" recordRepresentation="name" />
+            <Resource name="groups" options={{ label: 'Permission groups' }} list={GroupList} create={GroupCreate} edit={GroupEdit} recordRepresentation="name" />
+            <Resource name="permissions" options={{ label: 'Permissions' }} list={PermissionList} create={PermissionCreate} recordRepresentation="code" />
+            <Resource name="notifications" options={{ label: 'Notices' }} list={NoticeList} />
             <CustomRoutes>
                 <Route path="/circulation" element={<Guarded resource="circulation"><CirculationDesk /></Guarded>} />
                 <Route path="/import" element={<Guarded resource="import"><ImportPage /></Guarded>} />
+                <Route path="/policies" element={<Authenticated><PolicyForm /></Authenticated>} />
                 <Route path={CHANGE_PASSWORD_PATH} element={<ChangePassword />} />
             </CustomRoutes>
         </Admin>

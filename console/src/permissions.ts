@@ -19,6 +19,9 @@ export const RULES: Rules = {
     circulation: { '*': 'loans.manage' },
     import: { '*': 'books.import' },
     groups: { '*': 'groups.manage' },
+    permissions: { '*': 'groups.manage' },
+    policies: { '*': null, edit: 'policies.manage' },
+    notifications: { '*': 'users.view' },
     genres: { '*': null },
     reviews: { '*': null },
 };
@@ -35,6 +38,9 @@ export const SCREEN_NAMES: Record<string, string> = {
     circulation: 'the circulation desk',
     import: 'Import',
     groups: 'permission groups',
+    permissions: 'permissions',
+    policies: 'changing the lending policy',
+    notifications: "members' notices",
 };
 
 export function requiredPermission(resource: string, action: string): string | null | undefined {

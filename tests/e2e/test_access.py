@@ -13,7 +13,8 @@ def test_a_member_sees_no_staff_screen_and_is_told_why(console, users, catalogue
     console.sign_in(member)
     page = console.page
     menu = [item.inner_text() for item in page.get_by_role("menuitem").all()]
-    assert menu == ["Catalogue"]
+    # The lending policy is public: a member reads it (read-only).
+    assert menu == ["Catalogue", "Lending policy"]
 
     console.open("/users")
     reason = page.get_by_role("alert").filter(has_text="Not available to your account")

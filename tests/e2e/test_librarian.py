@@ -34,8 +34,10 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     console.open("/login")
     console.visit("sign-in")
     console.sign_in(people["librarian"])
+    console.heading("Dashboard").wait_for()
 
     # The catalogue: a misspelt search still finds the book.
+    page.get_by_role("menuitem", name="Catalogue").click()
     page.get_by_label("Search").fill("hobit")
     page.get_by_role("link", name="The Hobbit").wait_for()
     # Best match first while searching.

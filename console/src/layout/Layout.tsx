@@ -4,6 +4,10 @@
  */
 import DashboardIcon from '@mui/icons-material/Dashboard';
 import ImportIcon from '@mui/icons-material/FileUpload';
+import GroupsIcon from '@mui/icons-material/Groups';
+import NoticesIcon from '@mui/icons-material/MarkEmailRead';
+import PolicyIcon from '@mui/icons-material/Rule';
+import PermissionsIcon from '@mui/icons-material/VpnKey';
 import FinesIcon from '@mui/icons-material/Payments';
 import HoldsIcon from '@mui/icons-material/HourglassTop';
 import LoansIcon from '@mui/icons-material/LibraryBooks';
@@ -37,6 +41,10 @@ export const MENU: MenuEntry[] = [
     { to: '/holds', label: 'Holds', icon: <HoldsIcon />, resource: 'holds' },
     { to: '/fines', label: 'Fines', icon: <FinesIcon />, resource: 'fines' },
     { to: '/import', label: 'Import', icon: <ImportIcon />, resource: 'import' },
+    { to: '/notifications', label: 'Notices', icon: <NoticesIcon />, resource: 'notifications' },
+    { to: '/groups', label: 'Permission groups', icon: <GroupsIcon />, resource: 'groups' },
+    { to: '/permissions', label: 'Permissions', icon: <PermissionsIcon />, resource: 'permissions' },
+    { to: '/policies', label: 'Lending policy', icon: <PolicyIcon />, resource: 'policies' },
 ];
 
 function MenuEntryIfAllowed({ entry }: { entry: MenuEntry }) {

@@ -25,6 +25,8 @@ export const resources: Record<string, ResourceDefinition> = {
     holds: { path: 'holds' },
     fines: { path: 'fines' },
     groups: { path: 'groups' },
+    permissions: { path: 'permissions' },
+    notifications: { path: 'notifications' },
     genres: { path: 'genres', toRecord: item => ({ ...item, id: String(item.name) }) },
     reviews: { path: 'reviews', nested: { book_id: id => `books/${id}/reviews` } },
     // A member's whole borrowing history (GET /users/{id}/loans).
