@@ -21,6 +21,10 @@ import { NoticeList } from './screens/admin/Notices';
 import { PolicyForm } from './screens/admin/PolicyForm';
 import { StaffCreate } from './screens/admin/StaffCreate';
 import { BookCreate, BookEdit } from './screens/books/BookForm';
+import { Chat } from './screens/mine/Chat';
+import { MyFines, MyHistory, MyHolds, MyLoans, MyNotices } from './screens/mine/MyLists';
+import { MyReviews } from './screens/mine/MyReviews';
+import { Register } from './screens/mine/Register';
 import { BookList } from './screens/books/BookList';
 import { BookShow } from './screens/books/BookShow';
 import { CirculationDesk } from './screens/circulation/CirculationDesk';
@@ -65,7 +69,17 @@ export function App() {
             <Resource name="groups" options={{ label: 'Permission groups' }} list={GroupList} create={GroupCreate} edit={GroupEdit} recordRepresentation="name" />
             <Resource name="permissions" options={{ label: 'Permissions' }} list={PermissionList} create={PermissionCreate} recordRepresentation="code" />
             <Resource name="notifications" options={{ label: 'Notices' }} list={NoticeList} />
+            <CustomRoutes noLayout>
+                <Route path="/register" element={<Register />} />
+            </CustomRoutes>
             <CustomRoutes>
+                <Route path="/my/loans" element={<MyLoans />} />
+                <Route path="/my/holds" element={<MyHolds />} />
+                <Route path="/my/fines" element={<MyFines />} />
+                <Route path="/my/notices" element={<MyNotices />} />
+                <Route path="/my/history" element={<MyHistory />} />
+                <Route path="/my/reviews" element={<Authenticated><MyReviews /></Authenticated>} />
+                <Route path="/chat" element={<Authenticated><Chat /></Authenticated>} />
                 <Route path="/circulation" element={<Guarded resource="circulation"><CirculationDesk /></Guarded>} />
                 <Route path="/import" element={<Guarded resource="import"><ImportPage /></Guarded>} />
                 <Route path="/policies" element={<Authenticated><PolicyForm /></Authenticated>} />

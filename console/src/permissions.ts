@@ -23,6 +23,14 @@ export const RULES: Rules = {
     policies: { '*': null, edit: 'policies.manage' },
     notifications: { '*': 'users.view' },
     genres: { '*': null },
+    // A member's own pages: the API answers each account with its own rows only.
+    mine: { '*': null },
+    'my-loans': { '*': null },
+    'my-holds': { '*': null },
+    'my-fines': { '*': null },
+    'my-notices': { '*': null },
+    'my-history': { '*': null },
+    chat: { '*': null },
     reviews: { '*': null },
 };
 

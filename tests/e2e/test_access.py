@@ -13,8 +13,18 @@ def test_a_member_sees_no_staff_screen_and_is_told_why(console, users, catalogue
     console.sign_in(member)
     page = console.page
     menu = [item.inner_text() for item in page.get_by_role("menuitem").all()]
-    # The lending policy is public: a member reads it (read-only).
-    assert menu == ["Catalogue", "Lending policy"]
+    # The member's own pages, the chat, and the lending policy (public, read-only for them).
+    assert menu == [
+        "Catalogue",
+        "My loans",
+        "My holds",
+        "My fines",
+        "My notices",
+        "My history",
+        "My reviews",
+        "Ask the librarian",
+        "Lending policy",
+    ]
 
     console.open("/users")
     reason = page.get_by_role("alert").filter(has_text="Not available to your account")

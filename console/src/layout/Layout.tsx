@@ -4,6 +4,9 @@
  */
 import DashboardIcon from '@mui/icons-material/Dashboard';
 import ImportIcon from '@mui/icons-material/FileUpload';
+import ChatIcon from '@mui/icons-material/Forum';
+import HistoryIcon from '@mui/icons-material/History';
+import ReviewsIcon from '@mui/icons-material/RateReview';
 import GroupsIcon from '@mui/icons-material/Groups';
 import NoticesIcon from '@mui/icons-material/MarkEmailRead';
 import PolicyIcon from '@mui/icons-material/Rule';
@@ -21,6 +24,7 @@ import { AppBar, Layout as RaLayout, Logout, Menu, UserMenu, useCanAccess, useGe
 import { Link } from 'react-router-dom';
 
 import { CHANGE_PASSWORD_PATH } from '../providers/authProvider';
+import { session } from '../library';
 import { RememberRequestedScreen } from './AccessDenied';
 import { SessionGuard } from './SessionGuard';
 
@@ -30,11 +34,20 @@ interface MenuEntry {
     icon: ReactElement;
     resource: string;
     action?: string;
+    /** A member's own page: staff use the desk and the lists instead. */
+    forMembers?: boolean;
 }
 
 export const MENU: MenuEntry[] = [
     { to: '/', label: 'Dashboard', icon: <DashboardIcon />, resource: 'dashboard' },
     { to: '/books', label: 'Catalogue', icon: <BooksIcon />, resource: 'books' },
+    { to: '/my/loans', label: 'My loans', icon: <LoansIcon />, resource: 'mine', forMembers: true },
+    { to: '/my/holds', label: 'My holds', icon: <HoldsIcon />, resource: 'mine', forMembers: true },
+    { to: '/my/fines', label: 'My fines', icon: <FinesIcon />, resource: 'mine', forMembers: true },
+    { to: '/my/notices', label: 'My notices', icon: <NoticesIcon />, resource: 'mine', forMembers: true },
+    { to: '/my/history', label: 'My history', icon: <HistoryIcon />, resource: 'mine', forMembers: true },
+    { to: '/my/reviews', label: 'My reviews', icon: <ReviewsIcon />, resource: 'mine', forMembers: true },
+    { to: '/chat', label: 'Ask the librarian', icon: <ChatIcon />, resource: 'chat' },
     { to: '/users', label: 'Members', icon: <MembersIcon />, resource: 'users' },
     { to: '/circulation', label: 'Circulation', icon: <DeskIcon />, resource: 'circulation' },
     { to: '/loans', label: 'Loans', icon: <LoansIcon />, resource: 'loans' },
@@ -50,6 +63,7 @@ export const MENU: MenuEntry[] = [
 function MenuEntryIfAllowed({ entry }: { entry: MenuEntry }) {
     const { canAccess, isPending } = useCanAccess({ resource: entry.resource, action: entry.action ?? 'list' });
     if (isPending || !canAccess) return null;
+    if (entry.forMembers && session.account?.role !== 'member') return null;
     return <Menu.Item to={entry.to} primaryText={entry.label} leftIcon={entry.icon} />;
 }
 

@@ -1,7 +1,8 @@
 /** Sign in with the visible fields "Email" and "Password" and the button "Sign in". */
-import { Alert, Box, Button, Card, CardContent, TextField, Typography } from '@mui/material';
+import { Alert, Box, Button, Card, CardContent, Link, TextField, Typography } from '@mui/material';
 import { type FormEvent, useState } from 'react';
 import { useLogin } from 'react-admin';
+import { Link as RouterLink } from 'react-router-dom';
 
 import { explain } from '../messages';
 
@@ -66,6 +67,12 @@ export function LoginPage() {
                             Sign in
                         </Button>
                     </form>
+                    <Typography variant="body2" sx={{ mt: 2 }}>
+                        New to the library?{' '}
+                        <Link component={RouterLink} to="/register">
+                            Create an account
+                        </Link>
+                    </Typography>
                 </CardContent>
             </Card>
         </Box>

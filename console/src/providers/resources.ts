@@ -29,6 +29,12 @@ export const resources: Record<string, ResourceDefinition> = {
     notifications: { path: 'notifications' },
     genres: { path: 'genres', toRecord: item => ({ ...item, id: String(item.name) }) },
     reviews: { path: 'reviews', nested: { book_id: id => `books/${id}/reviews` } },
+    // The signed-in account's own rows (the screens pass its user_id).
+    'my-loans': { path: 'loans' },
+    'my-holds': { path: 'holds' },
+    'my-fines': { path: 'fines' },
+    'my-notices': { path: 'notifications' },
+    'my-history': { path: 'loans' },
     // A member's whole borrowing history (GET /users/{id}/loans).
     history: { path: 'loans', nested: { user_id: id => `users/${id}/loans` } },
 };

@@ -22,6 +22,7 @@ import { Link } from 'react-router-dom';
 
 import { publicationDate } from '../../format';
 import { Section } from '../../layout/Section';
+import { MemberBookActions } from '../mine/MemberBookActions';
 import { CoverUpload } from './CoverUpload';
 
 interface BookRecord {
@@ -160,6 +161,7 @@ export function BookShow() {
                         <TextField source="description" emptyText="" />
                         <Box sx={{ mt: 2 }}>
                             <Availability />
+                            <MemberBookActions />
                         </Box>
                     </Box>
                 </Stack>
