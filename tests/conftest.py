@@ -125,6 +125,12 @@ class Users:
             return {"id": user.id, "email": email, "role": role, "password": self.PASSWORD}
 
     def token(self, user: dict[str, Any], permissions: list[str] | None = None) -> str:
+        """The access token a login would issue now: the user's current token version, and (unless given) their
+        current permissions."""
+        with self.engine.connect() as connection:
+            version = connection.execute(
+                text("SELECT token_version FROM users WHERE id = :u"), {"u": user["id"]}
+            ).scalar()
         if permissions is None:
             with self.engine.connect() as connection:
                 if user["role"] == "admin":
@@ -137,7 +143,7 @@ class Users:
                     )
                     params = {"u": user["id"]}
                 permissions = [row[0] for row in connection.execute(text(query), params)]
-        return tokens.issue_access_token(user["id"], user["role"], permissions)
+        return tokens.issue_access_token(user["id"], user["role"], permissions, token_version=version or 0)
 
     def headers(self, user: dict[str, Any]) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user)}"}

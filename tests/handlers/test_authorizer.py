@@ -27,7 +27,14 @@ def test_a_valid_token_allows_the_whole_stage_and_passes_the_caller_on(event):
     # Cached per token: the policy must cover every route, not only the one first called.
     assert statement["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/*/*"
     assert result["principalId"] == "42"
-    assert result["context"] == {"user_id": "42", "role": "librarian", "permissions": "books.create,loans.manage"}
+    claims = tokens.verify_access_token(token)
+    assert result["context"] == {
+        "user_id": "42",
+        "role": "librarian",
+        "permissions": "books.create,loans.manage",
+        "token_version": "0",
+        "expires_at": str(claims["exp"]),
+    }
 
 
 @pytest.mark.parametrize("authorization", ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer not.a.token"])

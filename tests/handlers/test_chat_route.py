@@ -117,11 +117,7 @@ def test_odd_messages_get_an_answer_never_a_500(users, dune, lambda_context, mes
     assert envelope["data"]["reply"]
 
 
-def test_a_caller_whose_account_row_is_gone_still_gets_an_answer(users, lambda_context):
+def test_a_caller_whose_account_row_is_gone_is_401_not_an_answer_about_nobody(users, lambda_context):
     ghost = {"id": 999_999}
     status, envelope = chat(lambda_context, ghost, {"message": "do I owe anything?"})
-    assert status == 200
-    assert (
-        envelope["data"]["reply"]
-        == "You have no unpaid fines. Borrowing is blocked for now: the account is not active."
-    )
+    assert (status, envelope["code"]) == (401, "TOKEN_REVOKED")

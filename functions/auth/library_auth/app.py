@@ -1,11 +1,12 @@
 """The auth function: registration, login, tokens, profiles, users, permissions and groups."""
 
-from library_auth.routes import access, profile, sessions, users
+from library_auth.routes import access, password_reset, profile, sessions, users
 from library_common.api import create_app, lambda_handler_for
 
 app = create_app()
 app.include_router(profile.router)
 app.include_router(sessions.router)
+app.include_router(password_reset.router)
 app.include_router(users.router)
 app.include_router(access.router)
 

@@ -119,6 +119,25 @@ class RefreshRequest(BaseModel):
     ] = None
 
 
+class PasswordResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, to_lower=True, min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS
+        ),
+        Field(description="The account's email; the answer is the same whether it has one or not"),
+    ]
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, Field(min_length=1, max_length=200, description="The code from the reset email")]
+    password: NewPassword
+
+
 class ProfileUpdate(BaseModel):
     """PATCH /auth. Only the fields sent change."""
 

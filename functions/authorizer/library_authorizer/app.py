@@ -30,7 +30,14 @@ def lambda_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         claims = tokens.verify_access_token(token)
     except tokens.InvalidToken:
         raise Exception(UNAUTHORIZED) from None
-    context = {"user_id": claims["sub"], "role": claims["role"], "permissions": ",".join(claims.get("perms", []))}
+    context = {
+        "user_id": claims["sub"],
+        "role": claims["role"],
+        "permissions": ",".join(claims.get("perms", [])),
+        # API Gateway caches this answer per token (at most 60 s): the functions check both, on every request.
+        "token_version": str(claims.get(tokens.VERSION_CLAIM, 0)),
+        "expires_at": str(claims["exp"]),
+    }
     if claims.get(tokens.PASSWORD_CHANGE_CLAIM):
         context["must_change_password"] = "true"
     return {

@@ -18,7 +18,7 @@ The clock is the database's, in the library's calendar days, as everywhere (`dom
   waived. A late return's final fine and its `fine_charged` notice come from the return itself.
 - housekeeping: idempotency records (a borrow's first answer, replayed to retries) and failed-login records
   older than a day are deleted; a day outlives the login lockout window (15 minutes) and honours every
-  Idempotency-Key for at least 24 hours. Refresh tokens past their expiry are deleted too.
+  Idempotency-Key for at least 24 hours. Refresh and password-reset tokens past their expiry are deleted too.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from library_common.models import (
     Loan,
     LoginAttempt,
     Notification,
+    PasswordResetToken,
     Policy,
     RefreshToken,
 )
@@ -70,6 +71,7 @@ class DailyReport:
     idempotency_records_removed: int = 0
     login_attempts_removed: int = 0
     refresh_tokens_removed: int = 0
+    reset_tokens_removed: int = 0
 
 
 def run(*, due_soon_days: int) -> DailyReport:
@@ -103,6 +105,9 @@ def run(*, due_soon_days: int) -> DailyReport:
         # Until it expires a rotated token must stay, so that its reuse is recognised (and its family revoked).
         report.refresh_tokens_removed = session.execute(
             delete(RefreshToken).where(RefreshToken.expires_at < func.now())
+        ).rowcount
+        report.reset_tokens_removed = session.execute(
+            delete(PasswordResetToken).where(PasswordResetToken.expires_at < func.now())
         ).rowcount
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -20,7 +21,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from library_common import db, metrics
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
@@ -93,6 +96,9 @@ def _resolve_caller(event: dict[str, Any]) -> Caller:
     context = (event.get("requestContext") or {}).get("authorizer") or {}
     authorised = from_authorizer_context(context)
     if authorised is not None:
+        # API Gateway may serve a cached authorizer answer past the token's own expiry: never honour that.
+        if authorised.expires_at is not None and authorised.expires_at <= time.time():
+            raise Unauthorized("The access token has expired", code="TOKEN_EXPIRED")
         return authorised
     # Public routes run without the authorizer; a token sent there is still honoured (e.g. an admin registering).
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
@@ -148,16 +154,34 @@ def _refuse_until_password_changed(who: Caller, event: dict[str, Any]) -> None:
         )
 
 
+# The caller's account as it is now: its token version, and whether it may still sign in.
+_ACCOUNT_NOW = text("SELECT token_version, is_active FROM users WHERE id = :user_id")
+
+
+def _token_still_current(who: Caller) -> Callable[[Session], None]:
+    """A deactivated, demoted or signed-out-everywhere user's older tokens end here, in the request's first
+    transaction (one primary-key read; `bench/bench_auth.py` measures it)."""
+
+    def check(session: Session) -> None:
+        account = session.execute(_ACCOUNT_NOW, {"user_id": who.user_id}).first()
+        if account is None or not account.is_active or account.token_version != who.token_version:
+            raise Unauthorized("This session has ended; sign in again", code="TOKEN_REVOKED")
+
+    return check
+
+
 def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     who = _resolve_caller(app.current_event.raw_event)
     _refuse_until_password_changed(who, app.current_event.raw_event)
     caller_token = _caller.set(who)
     actor_token = db.current_actor.set(who.user_id)
+    check_token = db.first_transaction_check.set(_token_still_current(who) if who.is_authenticated else None)
     try:
         return next_middleware(app)
     finally:
         _caller.reset(caller_token)
         db.current_actor.reset(actor_token)
+        db.first_transaction_check.reset(check_token)
 
 
 def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:

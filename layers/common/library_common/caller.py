@@ -16,6 +16,9 @@ class Caller:
     permissions: frozenset[str] = frozenset()
     # The account's password was generated for it (the first admin): every route but changing it refuses.
     must_change_password: bool = False
+    # The token's version and expiry (epoch seconds), which the functions check: see `api`.
+    token_version: int = 0
+    expires_at: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -64,6 +67,8 @@ def from_claims(claims: dict[str, Any]) -> Caller:
         role=claims["role"],
         permissions=frozenset(claims.get("perms", ())),
         must_change_password=bool(claims.get("pwc")),
+        token_version=int(claims.get("ver", 0)),
+        expires_at=int(claims["exp"]),
     )
 
 
@@ -78,4 +83,6 @@ def from_authorizer_context(context: dict[str, Any]) -> Caller | None:
         role=context.get("role"),
         permissions=frozenset(p for p in permissions.split(",") if p),
         must_change_password=str(context.get("must_change_password")).lower() == "true",
+        token_version=int(context.get("token_version") or 0),
+        expires_at=int(context["expires_at"]) if context.get("expires_at") else None,
     )

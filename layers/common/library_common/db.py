@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -23,6 +23,11 @@ from library_common.settings import Settings, get_settings
 
 # The user id of the caller on whose behalf the current request writes; read by the audit hook.
 current_actor: ContextVar[int | None] = ContextVar("current_actor", default=None)
+# A check the request's first transaction runs before its own statements (the caller's token is still current):
+# one statement inside a transaction the request opens anyway, instead of a checkout and transaction of its own.
+first_transaction_check: ContextVar[Callable[[Session], None] | None] = ContextVar(
+    "first_transaction_check", default=None
+)
 
 
 LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
@@ -148,6 +153,10 @@ def _session_factory() -> sessionmaker[Session]:
 def transaction() -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back when it raises."""
     with _session_factory().begin() as session:
+        check = first_transaction_check.get()
+        if check is not None:
+            first_transaction_check.set(None)
+            check(session)
         yield session
 
 

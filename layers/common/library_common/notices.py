@@ -19,7 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Numeric, Select, String, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Insert, Numeric, Select, String, case, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,10 @@ from library_common.models import Notification, User
 TEMPLATES = Path(__file__).parent / "templates"
 # Staff holding this may read any member's notices; members read their own.
 VIEW_OTHERS = USERS_VIEW
+# Notices whose body is a secret for their recipient's mailbox alone (a reset code): GET /notifications, which
+# staff and a stolen access token can read, shows them without it.
+CONFIDENTIAL_KINDS = ("password_reset",)
+CONFIDENTIAL_BODY = "(sent by email only)"
 SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
 # Characters html.escape(quote=True) replaces, in the order it replaces them (& first).
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
@@ -192,7 +196,10 @@ LISTED_COLUMNS = (
     Notification.kind,
     Notification.recipient,
     Notification.subject,
-    Notification.body_text,
+    case(
+        (Notification.kind.in_(CONFIDENTIAL_KINDS), literal(CONFIDENTIAL_BODY, String)),
+        else_=Notification.body_text,
+    ).label("body_text"),
     Notification.status,
     Notification.attempts,
     Notification.created_on,

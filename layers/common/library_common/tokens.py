@@ -166,8 +166,18 @@ def clear_caches() -> None:
 PASSWORD_CHANGE_CLAIM = "pwc"
 
 
+# The user's token version when the token was issued; the functions refuse a token whose version is not current.
+VERSION_CLAIM = "ver"
+
+
 def issue_access_token(
-    user_id: int, role: str, permissions: list[str], now: float | None = None, *, must_change_password: bool = False
+    user_id: int,
+    role: str,
+    permissions: list[str],
+    now: float | None = None,
+    *,
+    token_version: int = 0,
+    must_change_password: bool = False,
 ) -> str:
     import jwt
 
@@ -183,6 +193,7 @@ def issue_access_token(
         "aud": settings.jwt_audience,
         "iat": issued_at,
         "exp": issued_at + settings.access_token_ttl_seconds,
+        VERSION_CLAIM: token_version,
     }
     if must_change_password:
         claims[PASSWORD_CHANGE_CLAIM] = True

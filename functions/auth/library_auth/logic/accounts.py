@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_auth.logic import access, refresh_tokens
+from library_auth.logic import access
 from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
 from library_common import passwords
 from library_common.caller import Caller
@@ -27,7 +27,7 @@ from library_common.domain import grants, loans
 from library_common.domain.statuses import FineStatus, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from library_common.models import Book, Fine, Loan, User
+from library_common.models import Book, Fine, Loan, PasswordResetToken, User
 from library_common.notices import queue_notice
 from library_common.settings import get_settings
 
@@ -133,11 +133,13 @@ def check_password(password: str, *, email: str, name: str) -> None:
         )
 
 
-def _set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the account and spends any reset code it had."""
     check_password(password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = False
-    refresh_tokens.revoke_all(session, user.id)
+    access.end_sessions(session, [user.id])
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
 
 
 # --- creating accounts ---------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def _deactivate(session: Session, user: User, *, unpaid_fines_block: bool) -> No
     if unpaid_fines_block and _unpaid_fines(session, user.id):
         raise Conflict("The account still has unpaid fines", code="UNPAID_FINES")
     user.is_active = False
-    refresh_tokens.revoke_all(session, user.id)
+    access.end_sessions(session, [user.id])
 
 
 def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
@@ -270,7 +272,7 @@ def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
         user.email = changes["email"]
         _flush_account(session, user.email)
     if "password" in changes:
-        _set_password(session, user, changes["password"])
+        set_password(session, user, changes["password"])
     new_role = changes.get("role", user.role)
     if new_role != user.role:
         if new_role != Role.ADMIN:
@@ -278,9 +280,11 @@ def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
         if "permission_groups" not in changes:
             user.groups = access.groups_for_role_change(session, user, user.role, new_role)
         user.role = new_role
+        access.end_sessions(session, [user.id])
     if "permission_groups" in changes:
         user.groups = access.groups_by_reference(session, changes["permission_groups"])
         access.touch(user)
+        access.end_sessions(session, [user.id])
     if changes.get("is_active") is False:
         _deactivate(session, user, unpaid_fines_block=False)
     elif changes.get("is_active") is True and not user.is_active:

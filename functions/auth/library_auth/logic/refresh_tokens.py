@@ -51,15 +51,6 @@ def revoke_family(session: Session, family_id: uuid.UUID) -> None:
     )
 
 
-def revoke_all(session: Session, user_id: int) -> None:
-    """Signs the user out everywhere: after a password change or a deactivation."""
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-
-
 def family_of(session: Session, raw: str, user_id: int) -> uuid.UUID | None:
     return session.scalar(
         select(RefreshToken.family_id).where(RefreshToken.token_hash == digest(raw), RefreshToken.user_id == user_id)

@@ -95,7 +95,11 @@ def _warn_owner(session: Session, email: str, now: datetime) -> None:
 def token_pair(session: Session, user: User, family_id=None) -> dict[str, Any]:
     catalogue = access.PermissionCatalogue(session)
     access_token = tokens.issue_access_token(
-        user.id, user.role, catalogue.effective_permissions(user), must_change_password=user.must_change_password
+        user.id,
+        user.role,
+        catalogue.effective_permissions(user),
+        token_version=user.token_version,
+        must_change_password=user.must_change_password,
     )
     return {
         "token": access_token,

@@ -25,6 +25,8 @@ NoticeKind = Literal[
     "fine_charged",
     "account_activated",
     "failed_logins",
+    "password_reset",
+    "password_changed",
 ]
 DeliveryStatus = Literal["queued", "sent", "failed"]
 

@@ -6,6 +6,8 @@ from library_common.models.circulation import Fine, Hold, IdempotencyRecord, Loa
 from library_common.models.identity import (
     ROLES,
     LoginAttempt,
+    PasswordResetRequest,
+    PasswordResetToken,
     Permission,
     PermissionGroup,
     RefreshToken,
@@ -27,6 +29,8 @@ __all__ = [
     "Loan",
     "LoginAttempt",
     "Notification",
+    "PasswordResetRequest",
+    "PasswordResetToken",
     "Permission",
     "PermissionGroup",
     "Policy",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -59,6 +60,8 @@ class User(Audited, Base):
     membership_date: Mapped[date] = mapped_column(Date, server_default=func.current_date())
     # Set on the first admin, whose password a deployment generated: every route but a password change refuses.
     must_change_password: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Carried in every access token; bumping it (deactivation, role, groups, password) ends those tokens.
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
     groups: Mapped[list[PermissionGroup]] = relationship(secondary=user_groups, lazy="selectin")
 
@@ -111,3 +114,30 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))
     client_address: Mapped[str] = mapped_column(String(64), server_default="")
     attempted_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PasswordResetToken(Base):
+    """A single-use password reset token, stored only as its SHA-256; a newer request replaces it."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PasswordResetRequest(Base):
+    """Every reset request, known email or not, so that requests are rate-limited per email and per address."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (
+        Index("ix_password_reset_requests_email_requested_on", "email", "requested_on"),
+        Index("ix_password_reset_requests_address_requested_on", "client_address", "requested_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client_address: Mapped[str] = mapped_column(String(64))
+    requested_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

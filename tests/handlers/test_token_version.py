@@ -1,0 +1,98 @@
+"""Access ends within a minute of a deactivation, demotion, group change or password change: the token version."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import text
+
+from devtools import template
+from library_common import tokens
+from library_loans.app import lambda_handler as loans_handler
+from tests.auth_support import authorizer_context, invoke
+from tests.conftest import LambdaContext, api_event
+from tests.handlers.test_auth_refresh_cookie import cookie_login, parsed, send
+
+
+def signed_in(user) -> dict:
+    return invoke("login", body={"email": user["email"], "password": user["password"]}).data
+
+
+def loans_as(token: str) -> tuple[int, str]:
+    event = api_event("loans/list_loans.json")
+    event["requestContext"]["authorizer"] = authorizer_context(token)
+    response = loans_handler(event, LambdaContext())
+    return response["statusCode"], response["body"]
+
+
+def test_the_access_token_carries_the_users_token_version(users, engine):
+    member = users.create("member")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET token_version = 7 WHERE id = :u"), {"u": member["id"]})
+    claims = tokens.verify_access_token(signed_in(member)["access_token"])
+    assert claims[tokens.VERSION_CLAIM] == 7
+
+
+def test_a_deactivated_members_token_stops_working_at_once_in_every_function(users):
+    member, admin = users.create("member"), users.create("admin")
+    token = signed_in(member)["access_token"]
+    assert loans_as(token)[0] == 200
+    assert invoke("deactivate_user", token=users.token(admin), path={"id": member["id"]}).status == 200
+    status, body = loans_as(token)
+    assert status == 401 and '"TOKEN_REVOKED"' in body
+    assert invoke("get_profile", token=token).body["code"] == "TOKEN_REVOKED"
+
+
+def test_a_demoted_librarian_loses_staff_access_and_a_refresh_reflects_the_new_role(users):
+    librarian, admin = users.create("librarian"), users.create("admin")
+    session = signed_in(librarian)
+    assert invoke("list_users", token=session["access_token"]).status == 200
+    demoted = invoke("update_user", token=users.token(admin), path={"id": librarian["id"]}, body={"role": "member"})
+    assert demoted.status == 200
+    assert invoke("list_users", token=session["access_token"]).status == 401
+    # Every session ended with the change: the member signs in again, as a member.
+    assert invoke("refresh", body={"refresh_token": session["refresh_token"]}).status == 401
+    again = signed_in(librarian)
+    assert again["user"]["role"] == "member"
+    assert invoke("list_users", token=again["access_token"]).status == 403
+
+
+def test_changing_a_groups_permissions_ends_its_members_tokens_only(users):
+    librarian, member, admin = users.create("librarian"), users.create("member"), users.create("admin")
+    staff_token, member_token = signed_in(librarian)["access_token"], signed_in(member)["access_token"]
+    groups = invoke("list_groups", token=users.token(admin)).data["items"]
+    librarians = next(group for group in groups if group["name"] == "librarians")
+    changed = invoke(
+        "update_group", token=users.token(admin), path={"id": librarians["id"]}, body={"permissions": ["users.view"]}
+    )
+    assert changed.status == 200
+    assert loans_as(staff_token)[0] == 401
+    assert loans_as(member_token)[0] == 200
+
+
+def test_a_password_change_ends_the_cookie_session_too(users):
+    member = users.create("member")
+    status, body, set_cookies = cookie_login(member)
+    cookie = f"library_refresh={parsed(set_cookies)[0][1]}"
+    token = body["data"]["access_token"]
+    assert send("refresh", {}, cookie=cookie)[0] == 200
+    changed = invoke(
+        "update_profile", token=token, body={"password": "a fresh passphrase", "current_password": member["password"]}
+    )
+    assert changed.status == 200
+    status, body, _ = send("refresh", {}, cookie=cookie)
+    assert status == 401
+
+
+def test_a_cached_authorizer_answer_is_not_honoured_past_the_tokens_expiry(users):
+    member = users.create("member")
+    context = authorizer_context(users.token(member))
+    assert int(context["expires_at"]) > time.time()
+    event = api_event("loans/list_loans.json")
+    event["requestContext"]["authorizer"] = {**context, "expires_at": str(int(time.time()) - 1)}
+    response = loans_handler(event, LambdaContext())
+    assert response["statusCode"] == 401 and "TOKEN_EXPIRED" in response["body"]
+
+
+def test_the_gateway_caches_an_authorizer_answer_for_a_minute_at_most():
+    assert 0 < template.load().authorizer.ttl_seconds <= 60
