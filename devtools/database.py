@@ -27,7 +27,11 @@ def _embedded_server_url(data_dir: Path) -> URL:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     _embedded.append(server)
-    socket = server.get_postmaster_info().socket_path
+    return server_url_for_socket(server.get_postmaster_info().socket_path)
+
+
+def server_url_for_socket(socket: Path | str) -> URL:
+    """An embedded server's URL: its Unix socket, the superuser, the maintenance database."""
     return URL.create("postgresql+pg8000", username="postgres", database="postgres", query={"unix_sock": str(socket)})
 
 

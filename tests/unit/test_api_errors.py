@@ -12,7 +12,7 @@ from library_common import db
 from library_common.api import create_app, lambda_handler_for
 from library_common.api import logger as api_logger
 from library_common.envelope import ok
-from tests.conftest import load_event
+from tests.conftest import LambdaContext, load_event
 
 app = create_app()
 
@@ -160,3 +160,44 @@ def test_the_engine_keeps_bind_values_out_of_exception_text(database_url):
         session.execute(text("SELECT CAST(:n AS integer)"), {"n": SECRET})
     assert SECRET not in str(raised.value).replace(str(raised.value.orig), "")
     assert "hidden due to hide_parameters" in str(raised.value)
+
+
+calls: list[int] = []
+
+
+@app.get("/backend")
+def backend():
+    with db.transaction() as session:
+        calls.append(session.execute(text("SELECT pg_backend_pid()")).scalar())
+    return ok(None)
+
+
+def _terminate(engine, pid: int) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def test_a_pooled_connection_found_dead_is_discarded_and_the_request_run_again_once(database_url, engine):
+    handler = lambda_handler_for(app)
+    event = load_event("service/health.json", httpMethod="GET", path="/backend", resource="/backend")
+    assert handler(event, LambdaContext())["statusCode"] == 200
+    _terminate(engine, calls[-1])  # what a database restart does to every idle pooled connection
+    calls.clear()
+    answer = handler(event, LambdaContext())
+    assert answer["statusCode"] == 200
+    assert len(calls) == 1  # the first attempt died on its first statement, before it could record anything
+
+
+def test_an_unreachable_database_is_503_database_unavailable_with_retry_after(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    db.reset()
+    try:
+        response = lambda_handler_for(app)(
+            load_event("service/health.json", httpMethod="GET", path="/backend", resource="/backend"), LambdaContext()
+        )
+    finally:
+        monkeypatch.undo()
+        db.reset()
+    body = json.loads(response["body"])
+    assert (response["statusCode"], body["code"], body["status"]) == (503, "DATABASE_UNAVAILABLE", 503)
+    assert response["multiValueHeaders"]["Retry-After"] == ["5"]

@@ -67,17 +67,15 @@ def _validation_failed(error: RequestValidationError) -> Response:
 
 
 UNIQUE_VIOLATION = "23505"
-
-
-def _server_error_fields(error: DBAPIError) -> dict[str, str]:
-    """pg8000 reports every server error as ProgrammingError with PostgreSQL's fields in its first argument."""
-    details = error.orig.args[0] if error.orig is not None and error.orig.args else None
-    return details if isinstance(details, dict) else {}
+# What a client is told to wait when the database is unavailable (a restart or failover takes seconds).
+DATABASE_RETRY_AFTER_SECONDS = 5
+# Set by the database error handler when the request may be run again on a new connection (see `_resolve`).
+_retry_wanted: ContextVar[bool] = ContextVar("retry_wanted", default=False)
 
 
 def _sqlstate(error: DBAPIError) -> str:
     """The SQLSTATE tells server errors apart."""
-    return _server_error_fields(error).get("C", "")
+    return db.server_error_fields(error).get("C", "")
 
 
 # PostgreSQL's error fields a log line may carry: codes and names of schema objects. The message and detail
@@ -87,7 +85,7 @@ LOGGED_ERROR_FIELDS = {"C": "sqlstate", "n": "constraint", "t": "table", "c": "c
 
 def database_error_log_fields(error: DBAPIError) -> dict[str, str]:
     """What a log line says about a database error: its class, SQLSTATE and the objects involved, never a row."""
-    fields = _server_error_fields(error)
+    fields = db.server_error_fields(error)
     logged = {name: fields[key] for key, name in LOGGED_ERROR_FIELDS.items() if key in fields}
     return {"error_type": type(error.orig or error).__name__, **logged}
 
@@ -189,8 +187,18 @@ def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
 
 
 def _database_refused(error: DBAPIError) -> Response:
+    """A database error as the envelope: unavailable 503, a bad value 422, a race 409, anything else 500."""
     state = _sqlstate(error)
     logged = database_error_log_fields(error)
+    if db.is_unavailable(error):
+        _retry_wanted.set(db.may_retry(error))
+        logger.warning("database unavailable", extra={**logged, "retry": _retry_wanted.get()})
+        return Response(
+            503,
+            JSON,
+            error_body(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again in a few seconds"),
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if state.startswith("22"):
         # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
         logger.info("database rejected a value", extra=logged)
@@ -256,10 +264,27 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
+def _resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Resolves the request, and once more on a fresh connection when its pooled one was found dead before it
+    started any commit (a database restart leaves every idle pooled connection dead)."""
+    for attempt in range(2):
+        commits = db.commits_started.set(0)
+        retry = _retry_wanted.set(False)
+        try:
+            answer = app.resolve(event, context)
+            if attempt == 0 and _retry_wanted.get():
+                continue
+            return answer
+        finally:
+            db.commits_started.reset(commits)
+            _retry_wanted.reset(retry)
+    return answer
+
+
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.flushed
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return _unreadable_body_refusal(event) or app.resolve(event, context)
+        return _unreadable_body_refusal(event) or _resolve(app, event, context)
 
     return lambda_handler

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library_common.settings import Settings, get_settings
@@ -144,6 +144,41 @@ def dispose_engine() -> None:
         get_engine.cache_clear()
 
 
+# Commits the current request has started. A request whose connection died before any could be run again
+# safely: PostgreSQL rolled back whatever it had sent; once a commit has started, it may have gone through.
+commits_started: ContextVar[int] = ContextVar("commits_started", default=0)
+
+# SQLSTATEs of a server that is going away or not there yet: shut down by an administrator, crashed, starting.
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def server_error_fields(error: DBAPIError) -> dict[str, str]:
+    """pg8000 reports every server error as ProgrammingError with PostgreSQL's fields in its first argument."""
+    details = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    return details if isinstance(details, dict) else {}
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """The database cannot be reached (refused, reset, restarting), as opposed to refusing a statement."""
+    state = server_error_fields(error).get("C", "")
+    return (
+        error.connection_invalidated
+        or isinstance(error, (OperationalError, InterfaceError))
+        or state.startswith("08")
+        or state in UNAVAILABLE_STATES
+    )
+
+
+def may_retry(error: DBAPIError) -> bool:
+    """A connection found dead before the request started any commit: a new connection may run it all again."""
+    return error.connection_invalidated and commits_started.get() == 0
+
+
+@event.listens_for(Session, "before_commit")
+def _count_commit(_session: Session) -> None:
+    commits_started.set(commits_started.get() + 1)
+
+
 @lru_cache(maxsize=1)
 def _session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
@@ -184,5 +219,4 @@ def _fill_audit_columns(session: Session, _flush_context: object, _instances: ob
 def violated_constraint(error: IntegrityError) -> str | None:
     """Which constraint (or unique index) a write broke, so a lost race becomes the same 409 as the check it
     raced. pg8000 reports the server's error fields as a dict; "n" is the constraint name."""
-    fields = error.orig.args[0] if error.orig is not None and error.orig.args else None
-    return fields.get("n") if isinstance(fields, dict) else None
+    return server_error_fields(error).get("n")
