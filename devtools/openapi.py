@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from devtools import template
 from library_common.api import BEARER, BEARER_SCHEME
-from library_common.envelope import ErrorEnvelope
+from library_common.envelope import MAX_ID, ErrorEnvelope
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -52,7 +52,23 @@ def build() -> dict:
         merge.add_file(function.code_dir / (module.replace(".", "/") + ".py"), resolver_name="app")
     # Powertools' merge leaves enums (e.g. a parameter's `in`) as Python objects: make it plain JSON first.
     document = json.loads(json.dumps(merge.get_openapi_schema(), default=_plain))
-    return _with_error_envelopes(document)
+    return _with_error_envelopes(_exact_integer_bounds(document))
+
+
+def _exact_integer_bounds(node: object) -> object:
+    """Powertools types a parameter's `le`/`ge` as float: 2**63 - 1 (MAX_ID) becomes 9.223372036854776e+18, which
+    is 2**63, one more than any route accepts. An integer's bounds are written back as the integers they are."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for bound in ("maximum", "minimum"):
+                if isinstance(node.get(bound), float):
+                    node[bound] = MAX_ID if node[bound] >= float(MAX_ID) else int(node[bound])
+        for value in node.values():
+            _exact_integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _exact_integer_bounds(value)
+    return node
 
 
 def _plain(value: object) -> object:

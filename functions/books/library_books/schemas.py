@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
@@ -152,8 +152,9 @@ class BookPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str | None = _title(None)
-    author: str | None = _author(None)
+    # Left out: unchanged. Sent: a value, never null (these fields are required of every book), as documented.
+    title: str = _title(None)
+    author: str = _author(None)
     isbn: str | None = _ISBN
     publisher: str | None = _PUBLISHER
     publication: str | None = _PUBLICATION
@@ -161,7 +162,7 @@ class BookPatch(BaseModel):
     genre: str | None = _GENRE
     language: str | None = _LANGUAGE
     description: str | None = _DESCRIPTION
-    quantity: int | None = _quantity(None)
+    quantity: int = _quantity(None)
 
     @field_validator(*OPTIONAL_TEXT, mode="before")
     @classmethod
@@ -187,13 +188,6 @@ class BookPatch(BaseModel):
     @classmethod
     def _isbn(cls, value: str | None) -> str | None:
         return _valid_isbn(value)
-
-    @model_validator(mode="after")
-    def _required_fields_stay_set(self) -> BookPatch:
-        for name in ("title", "author", "quantity"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise PydanticCustomError("required", f"{name} cannot be null")
-        return self
 
 
 class Book(BaseModel):

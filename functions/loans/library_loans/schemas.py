@@ -103,21 +103,19 @@ class PolicyChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    loan_period_days: int | None = Field(default=None, ge=1, le=365)
-    max_loans: int | None = Field(default=None, ge=0, le=100)
-    max_renewals: int | None = Field(default=None, ge=0, le=50)
-    fine_per_day: FinePerDay | None = None
-    fine_cap: Amount | None = None
-    hold_pickup_days: int | None = Field(default=None, ge=1, le=60)
-    block_threshold: Amount | None = None
+    # Left out: unchanged. Sent: a value, never null (a policy always has every figure), as documented.
+    loan_period_days: int = Field(default=None, ge=1, le=365)
+    max_loans: int = Field(default=None, ge=0, le=100)
+    max_renewals: int = Field(default=None, ge=0, le=50)
+    fine_per_day: FinePerDay = None
+    fine_cap: Amount = None
+    hold_pickup_days: int = Field(default=None, ge=1, le=60)
+    block_threshold: Amount = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> PolicyChange:
         if not self.model_fields_set:
             raise ValueError("send at least one policy field")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
 
 

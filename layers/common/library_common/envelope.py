@@ -59,6 +59,8 @@ def created(data: Any, message: str = "Created") -> Response:
     return ok(data, message, status=201)
 
 
+# Ids are PostgreSQL bigints: every id a route takes is bounded by this (beyond it: 422, never a database error).
+MAX_ID = 2**63 - 1
 # The page parameters of every list route. Bounded so that (page - 1) * page_size always fits an OFFSET.
 MAX_PAGE = 1_000_000
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number; past the end: no items")]

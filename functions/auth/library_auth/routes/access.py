@@ -13,11 +13,11 @@ from library_auth.schemas import GroupCreate, GroupInfo, GroupUpdate, Permission
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import GROUPS_MANAGE
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
 MANAGE = GROUPS_MANAGE
-GroupId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The group's id")]
+GroupId = Annotated[int, Path(ge=1, le=MAX_ID, description="The group's id")]
 
 
 @router.get("/permissions", summary="List permissions", tags=["Permissions"], security=SECURED)

@@ -21,11 +21,11 @@ from library_auth.schemas import (
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import LOANS_VIEW_ALL, USERS_MANAGE, USERS_VIEW
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
 TAGS = ["Users"]
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The user's id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
 
 @router.get(

@@ -9,12 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books.logic import csv_import, import_jobs
-from library_books.routes.params import MAX_ID
 from library_books.schemas import ImportJob, ImportJobStarted, ImportReport
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import BOOKS_IMPORT
-from library_common.envelope import Envelope, created, ok
+from library_common.envelope import MAX_ID, Envelope, created, ok
 from library_common.errors import LibraryError
 
 router = APIGatewayRouter()

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-# Ids are PostgreSQL bigints; anything larger cannot name a row, and must not reach the database as one.
-MAX_ID = 2**63 - 1
+from library_common.envelope import MAX_ID
+
 # NUL cannot be stored or compared in PostgreSQL text.
 NO_NUL = r"^[^\x00]*$"
 

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books.logic import reviews
-from library_books.routes.params import MAX_ID, BookId
+from library_books.routes.params import BookId
 from library_books.schemas import Review, ReviewIn, ReviewRemoved
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, created, ok
 
 router = APIGatewayRouter()
 TAGS = ["Reviews"]

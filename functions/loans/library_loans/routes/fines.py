@@ -10,13 +10,13 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 from library_loans import fines
 from library_loans.schemas import Fine, FineStatus
 
 router = APIGatewayRouter()
 TAGS = ["Fines"]
-FineId = Annotated[int, Path(ge=1)]
+FineId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get(
@@ -28,7 +28,9 @@ FineId = Annotated[int, Path(ge=1)]
 )
 def list_fines(
     status: Annotated[FineStatus | None, Query()] = None,
-    user_id: Annotated[int | None, Query(ge=1, description="Needs fines.manage unless it is yourself")] = None,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Needs fines.manage unless it is yourself")
+    ] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Fine]]]:

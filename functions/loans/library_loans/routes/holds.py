@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import LOANS_MANAGE
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, created, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, created, ok
 from library_loans import holds
 from library_loans.schemas import Hold, HoldRequest, HoldStatus
 
@@ -53,8 +53,10 @@ def place_hold(request: HoldRequest) -> Response[Envelope[Hold]]:
 )
 def list_holds(
     status: Annotated[HoldStatus | None, Query()] = None,
-    user_id: Annotated[int | None, Query(ge=1, description="Needs loans.view_all unless it is yourself")] = None,
-    book_id: Annotated[int | None, Query(ge=1)] = None,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Needs loans.view_all unless it is yourself")
+    ] = None,
+    book_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Hold]]]:
@@ -76,6 +78,6 @@ def list_holds(
     tags=TAGS,
     security=SECURED,
 )
-def cancel_hold(hold_id: Annotated[int, Path(ge=1)]) -> Response[Envelope[Hold]]:
+def cancel_hold(hold_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response[Envelope[Hold]]:
     with db.transaction() as session:
         return ok(holds.cancel(session, hold_id, caller()), "Hold cancelled")

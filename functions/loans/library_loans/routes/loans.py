@@ -11,13 +11,13 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import LOANS_MANAGE
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 from library_loans import borrowing, loans
 from library_loans.schemas import BorrowRequest, Loan, LoanStatus, ReturnedLoan
 
 router = APIGatewayRouter()
 TAGS = ["Loans"]
-LoanId = Annotated[int, Path(ge=1)]
+LoanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post(
@@ -36,6 +36,7 @@ LoanId = Annotated[int, Path(ge=1)]
     ),
     tags=TAGS,
     security=SECURED,
+    status_code=201,
 )
 def borrow(
     request: BorrowRequest,
@@ -109,8 +110,10 @@ def renew(loan_id: LoanId) -> Response[Envelope[Loan]]:
 )
 def list_loans(
     status: Annotated[LoanStatus | None, Query()] = None,
-    user_id: Annotated[int | None, Query(ge=1, description="Needs loans.view_all unless it is yourself")] = None,
-    book_id: Annotated[int | None, Query(ge=1)] = None,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Needs loans.view_all unless it is yourself")
+    ] = None,
+    book_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Loan]]]:

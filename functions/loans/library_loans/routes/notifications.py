@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from library_common import db, notices
 from library_common.api import SECURED, caller
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 
 router = APIGatewayRouter()
 
@@ -61,7 +61,7 @@ class Notice(BaseModel):
 def list_notifications(
     status: Annotated[DeliveryStatus | None, Query(description="Only notices in this delivery status")] = None,
     kind: Annotated[NoticeKind | None, Query(description="Only notices of this kind")] = None,
-    user_id: Annotated[int | None, Query(ge=1, description="Needs users.view unless it is yourself")] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Needs users.view unless it is yourself")] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Notice]]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BeforeValidator, WithJsonSchema
 
 from library_common import db
 from library_common.api import SECURED, caller
@@ -23,6 +25,18 @@ PERMISSION = REPORTS_VIEW
 # A year and a day: any calendar year fits, and the answer stays a few kilobytes.
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return value
+
+
+# A calendar day written YYYY-MM-DD and nothing else: pydantic alone would also read `0` or `1700000000` as a
+# Unix time, a date nobody meant.
+IsoDate = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 @router.get(
@@ -36,8 +50,8 @@ DEFAULT_RANGE_DAYS = 30
     security=SECURED,
 )
 def most_borrowed(
-    start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Response[Envelope[list[BorrowCount]]]:
     caller().require(PERMISSION)
@@ -59,8 +73,8 @@ def most_borrowed(
     security=SECURED,
 )
 def loans_per_day(
-    start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
 ) -> Response[Envelope[list[DayCount]]]:
     caller().require(PERMISSION)
     end = end or datetime.now(UTC).date()
