@@ -163,6 +163,13 @@ AUTH = [
         body={"email": "other@example.org", "password": "correct horse battery"},
     ),
     Row("POST", "/auth/refresh", (200, 200, 200, 200), body=own_refresh_token),
+    Row("POST", "/auth/password-reset", (202, 202, 202, 202), body={"email": "someone@example.org"}),
+    Row(
+        "POST",
+        "/auth/password-reset/confirm",
+        (401, 401, 401, 401),
+        body={"token": "not a code anyone was sent", "password": "a long passphrase"},
+    ),
     Row("POST", "/auth/logout", (401, 200, 200, 200), body=own_refresh_token),
     Row("GET", "/auth", (401, 200, 200, 200)),
     Row("PATCH", "/auth", (401, 200, 200, 200), body={"name": "Renamed"}),

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.http
 
 # Per operation and role: bounded for CI; `make bench` (bench/bench_fuzz.py) runs a bigger pass with FUZZ_EXAMPLES.
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+REQUEST_TIMEOUT_SECONDS = 60
 # The one documented 5xx a correct local deployment gives: uploads need S3 buckets, which `make run` has none of.
 DOCUMENTED_UNAVAILABLE = (503, "STORAGE_NOT_CONFIGURED")
 
@@ -55,4 +56,6 @@ def test_no_server_errors_and_responses_match_the_document(case, local_api, call
         base_url=local_api,
         headers=caller_headers,
         checks=[no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        # A worker's cold start on a loaded 2-core machine can pass schemathesis's default 10 s; a hang would not.
+        timeout=REQUEST_TIMEOUT_SECONDS,
     )

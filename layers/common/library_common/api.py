@@ -152,8 +152,9 @@ def _refuse_until_password_changed(who: Caller, event: dict[str, Any]) -> None:
         )
 
 
-# The caller's account as it is now: its token version, and whether it may still sign in.
-_ACCOUNT_NOW = text("SELECT token_version, is_active FROM users WHERE id = :user_id")
+# The caller's token version as the account has it now (every deactivation, demotion or password change bumps it;
+# an inactive account's own refusals, e.g. BORROWING_BLOCKED, stay the routes' to give).
+_ACCOUNT_NOW = text("SELECT token_version FROM users WHERE id = :user_id")
 
 
 def _token_still_current(who: Caller) -> Callable[[Session], None]:
@@ -161,8 +162,8 @@ def _token_still_current(who: Caller) -> Callable[[Session], None]:
     transaction (one primary-key read; `bench/bench_auth.py` measures it)."""
 
     def check(session: Session) -> None:
-        account = session.execute(_ACCOUNT_NOW, {"user_id": who.user_id}).first()
-        if account is None or not account.is_active or account.token_version != who.token_version:
+        version = session.execute(_ACCOUNT_NOW, {"user_id": who.user_id}).scalar()
+        if version != who.token_version:
             raise Unauthorized("This session has ended; sign in again", code="TOKEN_REVOKED")
 
     return check
