@@ -61,7 +61,7 @@ def test_changing_the_policy_needs_policies_manage(local_api, users):
         ({"fine_per_day": "-0.25"}, "fine_per_day"),
         ({"fine_cap": "1.234"}, "fine_cap"),
         ({"hold_pickup_days": 61}, "hold_pickup_days"),
-        ({"block_threshold": None}, "body"),
+        ({"block_threshold": None}, "block_threshold"),
         ({"max_renewals": 2, "grace_days": 1}, "grace_days"),
         ({}, "body"),
     ],
