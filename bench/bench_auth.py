@@ -76,6 +76,17 @@ def _with_and_without_version_check(call: Callable[[], object]) -> tuple[list[fl
     return checked, unchecked
 
 
+def _version_check_cost(checked: list[float], unchecked: list[float]) -> str:
+    checked_median, _ = summary_ms(checked)
+    unchecked_median, _ = summary_ms(unchecked)
+    return (
+        f"The token-version check (item 4 of issue 16: a deactivated or demoted user's tokens end at once) costs "
+        f"{checked_median - unchecked_median:+.3f} ms per authenticated request here (median {checked_median:.2f} "
+        f"against {unchecked_median:.2f} ms, x{checked_median / unchecked_median:.2f}): one primary-key read in the "
+        "transaction the request opens anyway; behind an RDS Proxy add one network round trip."
+    )
+
+
 def run() -> str:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     with scratch_database():
@@ -130,6 +141,10 @@ def run() -> str:
         ("authorizer handler, warm (per call)", authorizer, AUTHORIZER_CALLS),
         ("  of which: tokens.verify_access_token", verify_only, AUTHORIZER_CALLS),
     ]
+    return _markdown(rows, login=login, verify=verify, authorizer=authorizer, version_check=(handler_only, unchecked))
+
+
+def _markdown(rows, *, login, verify, authorizer, version_check) -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         "In-process, against a scratch PostgreSQL on this machine (one connection, no network hop). "
@@ -145,14 +160,9 @@ def run() -> str:
     verify_median, _ = summary_ms(verify)
     authorizer_median, authorizer_p99 = summary_ms(authorizer)
     met = authorizer_median < AUTHORIZER_TARGET_MS
-    checked_median, _ = summary_ms(handler_only)
-    unchecked_median, _ = summary_ms(unchecked)
     lines += [
         "",
-        f"The token-version check (item 4 of issue 16: a deactivated or demoted user's tokens end at once) costs "
-        f"{checked_median - unchecked_median:+.3f} ms per authenticated request here (median {checked_median:.2f} "
-        f"against {unchecked_median:.2f} ms, x{checked_median / unchecked_median:.2f}): one primary-key read in the "
-        "transaction the request opens anyway; behind an RDS Proxy add one network round trip.",
+        _version_check_cost(*version_check),
         "",
         f"Login without the password check: about {login_median - verify_median:.1f} ms of the "
         f"{login_median:.1f} ms median (two short transactions, the token pair, the envelope).",
