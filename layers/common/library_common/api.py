@@ -213,6 +213,20 @@ def _database_refused(error: DBAPIError) -> Response:
     return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
 
 
+def _connection_lost(error: ConnectionError) -> Response:
+    """pg8000 lets a socket error out unwrapped when the server resets the connection mid-read (a restart): the
+    same 503 as any unreachable database, and the same one retry when no commit had started."""
+    db.get_engine().dispose()  # SQLAlchemy did not see a disconnect: drop the pool's connections ourselves
+    _retry_wanted.set(db.commits_started.get() == 0)
+    logger.warning("database connection lost", extra={"error_type": type(error).__name__, "retry": _retry_wanted.get()})
+    return Response(
+        503,
+        JSON,
+        error_body(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again in a few seconds"),
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _response_invalid(error: ResponseValidationError) -> Response:
     # Each problem's place and kind, not its `input`: that is the response's data.
     problems = [{"loc": p.get("loc"), "type": p.get("type"), "msg": p.get("msg")} for p in error.errors()]
@@ -259,6 +273,7 @@ def create_app() -> APIGatewayRestResolver:
     app.exception_handler(RequestValidationError)(_validation_failed)
     app.exception_handler(RequestUnsupportedContentType)(_unsupported_media_type)
     app.exception_handler(DBAPIError)(_database_refused)
+    app.exception_handler(ConnectionError)(_connection_lost)
     app.exception_handler(ResponseValidationError)(_response_invalid)
     app.not_found(_no_route)
     app.exception_handler(Exception)(_unexpected)
