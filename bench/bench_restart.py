@@ -13,42 +13,15 @@ import statistics
 import uuid
 from collections import Counter
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from bench.support import ROOT
 from devtools import database, restart_drill
 from devtools.local_api import Server
-from library_common import tokens
-from library_common.passwords import hash_password
 
 CLIENTS = 8
 OUTAGE_SECONDS = 5.0
 RECOVERY_TARGET_SECONDS = 5.0
-
-
-def _clients(url) -> list[tuple[str, int]]:
-    engine = create_engine(url)
-    password_hash = hash_password("a drill passphrase")
-    clients = []
-    with engine.begin() as connection:
-        books = [
-            connection.execute(
-                text("INSERT INTO books (title, author, quantity) VALUES (:t, 'Drill', 2) RETURNING id"),
-                {"t": f"Drill title {n}"},
-            ).scalar()
-            for n in range(CLIENTS // 2)
-        ]
-        for n in range(CLIENTS):
-            user_id = connection.execute(
-                text(
-                    "INSERT INTO users (name, email, password_hash, role, is_active) "
-                    "VALUES (:n, :e, :h, 'member', true) RETURNING id"
-                ),
-                {"n": f"Member {n}", "e": f"drill{n}@example.org", "h": password_hash},
-            ).scalar()
-            clients.append((tokens.issue_access_token(user_id, "member", []), books[n // 2]))
-    engine.dispose()
-    return clients
 
 
 def run() -> str:
@@ -65,7 +38,9 @@ def run() -> str:
         }
         api = Server(environment, port=0, concurrency=CLIENTS).start()
         try:
-            report = restart_drill.run(api.url, server, _clients(url), outage=OUTAGE_SECONDS)
+            report = restart_drill.run(
+                api.url, server, restart_drill.members_and_books(url, CLIENTS), outage=OUTAGE_SECONDS
+            )
         finally:
             api.stop()
         engine = create_engine(url)

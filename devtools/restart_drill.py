@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+
+from library_common import tokens
+from library_common.passwords import hash_password
 
 # A client gives up on one request after this: longer would be a hang (the API functions' timeout is shorter).
 REQUEST_TIMEOUT_SECONDS = 30
@@ -133,6 +136,33 @@ def _warm_up(base_url: str, clients: list[tuple[str, int]]) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def members_and_books(url: str, clients: int) -> list[tuple[str, int]]:
+    """One member per client, with an access token; every two members share a title of two copies, so borrows
+    also race."""
+    engine = create_engine(url)
+    password_hash = hash_password("a drill passphrase")
+    members = []
+    with engine.begin() as connection:
+        book_ids = [
+            connection.execute(
+                text("INSERT INTO books (title, author, quantity) VALUES (:t, 'Drill', 2) RETURNING id"),
+                {"t": f"Drill title {n}"},
+            ).scalar()
+            for n in range((clients + 1) // 2)
+        ]
+        for n in range(clients):
+            user_id = connection.execute(
+                text(
+                    "INSERT INTO users (name, email, password_hash, role, is_active) "
+                    "VALUES (:name, :email, :hash, 'member', true) RETURNING id"
+                ),
+                {"name": f"Member {n}", "email": f"drill{n}@example.org", "hash": password_hash},
+            ).scalar()
+            members.append((tokens.issue_access_token(user_id, "member", []), book_ids[n // 2]))
+    engine.dispose()
+    return members
 
 
 def run(

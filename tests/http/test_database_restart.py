@@ -9,12 +9,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from devtools import database, restart_drill
 from devtools.local_api import Server
-from library_common import tokens
-from library_common.passwords import hash_password
 from tests.conftest import ROOT
 
 CLIENTS = 8
@@ -50,35 +48,9 @@ def drill_api(drill_database, data_dir: Path):
     api.stop()
 
 
-def _members_and_books(url) -> list[tuple[str, int]]:
-    """One member per client; every two members share a title of two copies, so borrows also race."""
-    engine = create_engine(url)
-    password_hash = hash_password("a drill passphrase")
-    clients = []
-    with engine.begin() as connection:
-        book_ids = [
-            connection.execute(
-                text("INSERT INTO books (title, author, quantity) VALUES (:t, 'Drill', 2) RETURNING id"),
-                {"t": f"Drill title {n}"},
-            ).scalar()
-            for n in range(CLIENTS // 2)
-        ]
-        for n in range(CLIENTS):
-            user_id = connection.execute(
-                text(
-                    "INSERT INTO users (name, email, password_hash, role, is_active) "
-                    "VALUES (:name, :email, :hash, 'member', true) RETURNING id"
-                ),
-                {"name": f"Member {n}", "email": f"drill{n}@example.org", "hash": password_hash},
-            ).scalar()
-            clients.append((tokens.issue_access_token(user_id, "member", []), book_ids[n // 2]))
-    engine.dispose()
-    return clients
-
-
 def test_a_database_restart_under_load_gives_503s_then_every_client_is_served_again(drill_database, drill_api):
     server, url = drill_database
-    report = restart_drill.run(drill_api, server, _members_and_books(url), outage=OUTAGE_SECONDS)
+    report = restart_drill.run(drill_api, server, restart_drill.members_and_books(url, CLIENTS), outage=OUTAGE_SECONDS)
 
     statuses = {answer.status for answer in report.answers}
     assert statuses <= {200, 201, 409, 503}, statuses
