@@ -40,13 +40,17 @@ class Answer:
 @dataclass
 class DrillReport:
     stopped_at: float = 0.0
+    # The server accepts connections before start() returns: the outage ends when the start is asked for.
+    restart_requested_at: float = 0.0
     started_at: float = 0.0
     answers: list[Answer] = field(default_factory=list)
     acknowledged_loans: set[int] = field(default_factory=set)
 
     def during_outage(self) -> list[Answer]:
-        """Answers to requests sent while the server was down (after the stop returned, before the start)."""
-        return [a for a in self.answers if self.stopped_at <= a.started and a.started + a.seconds <= self.started_at]
+        """Answers to requests sent and answered while the server was down (after the stop returned, before the
+        start was asked for)."""
+        down = self.stopped_at, self.restart_requested_at
+        return [a for a in self.answers if down[0] <= a.started and a.started + a.seconds <= down[1]]
 
     def recovery_seconds(self, clients: int) -> float:
         """How long after the server was up again the last client got its first success."""
@@ -64,6 +68,8 @@ class EmbeddedServer:
     def __init__(self, directory: Path):
         import pgserver
 
+        # With DATABASE_URL set, nothing else has made the data folder of a fresh checkout.
+        directory.parent.mkdir(parents=True, exist_ok=True)
         self.server = pgserver.get_server(directory, cleanup_mode="stop")
 
     @property
@@ -190,6 +196,7 @@ def run(
     report.stopped_at = time.monotonic()
     on_stop()
     time.sleep(outage)
+    report.restart_requested_at = time.monotonic()
     server.start()
     report.started_at = time.monotonic()
     time.sleep(after)
