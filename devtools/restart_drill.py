@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,12 +55,17 @@ class DrillReport:
 
     def recovery_seconds(self, clients: int) -> float:
         """How long after the server was up again the last client got its first success."""
-        firsts = []
-        for client in range(clients):
-            served = [a.started + a.seconds for a in self.answers if a.client == client and a.status < 300]
-            served = [moment for moment in served if moment >= self.started_at]
-            firsts.append(min(served) - self.started_at if served else float("inf"))
-        return max(firsts)
+        return max(self.first_success_after_restart(client) for client in range(clients))
+
+    def first_success_after_restart(self, client: int) -> float:
+        """Seconds from the start to this client's first success after it (infinite: none)."""
+        served = [a.started + a.seconds for a in self.answers if a.client == client and a.status < 300]
+        return min((moment - self.started_at for moment in served if moment >= self.started_at), default=float("inf"))
+
+    def after_restart(self, client: int) -> list[tuple[str, int, str | None]]:
+        """What one client was answered once the server was up again (route, status, code), for a failure's text."""
+        answers = [a for a in self.answers if a.client == client and a.started >= self.started_at]
+        return [(a.route, a.status, a.code) for a in answers]
 
 
 class EmbeddedServer:
@@ -90,12 +96,12 @@ class EmbeddedServer:
         self.server.cleanup()
 
 
-def _post(base_url: str, path: str, token: str, body: dict) -> tuple[int, dict]:
+def _post(base_url: str, path: str, token: str, body: dict, headers: dict[str, str] | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310 - the local API, over http://127.0.0.1
         base_url + path,
         data=json.dumps(body).encode(),
         method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310 - our http URL
@@ -105,8 +111,11 @@ def _post(base_url: str, path: str, token: str, body: dict) -> tuple[int, dict]:
 
 
 def _client(base_url: str, number: int, token: str, book_id: int, report: DrillReport, stop: threading.Event):
-    """Borrows and returns one title until told to stop; a loan it could not return is retried first."""
+    """Borrows and returns one title until told to stop; a loan it could not return is retried first. A borrow
+    answered 5xx may still have been committed (the server went away during the commit), so it is retried with
+    the same Idempotency-Key, as a real client does: the retry gets the first answer, not ALREADY_BORROWED."""
     open_loan: int | None = None
+    borrow_key: str | None = None
     lock = threading.Lock()
 
     def record(route: str, started: float, status: int, body: dict) -> None:
@@ -116,8 +125,11 @@ def _client(base_url: str, number: int, token: str, book_id: int, report: DrillR
     while not stop.is_set():
         started = time.monotonic()
         if open_loan is None:
-            status, body = _post(base_url, "/loans", token, {"book_id": book_id})
+            borrow_key = borrow_key or uuid.uuid4().hex
+            status, body = _post(base_url, "/loans", token, {"book_id": book_id}, {"Idempotency-Key": borrow_key})
             record("borrow", started, status, body)
+            if status < 500 and body.get("code") != "IDEMPOTENCY_KEY_IN_USE":
+                borrow_key = None
             if status == 201:
                 open_loan = body["data"]["id"]
                 report.acknowledged_loans.add(open_loan)
