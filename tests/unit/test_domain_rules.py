@@ -13,7 +13,7 @@ from sqlalchemy import Date, DateTime, Integer, literal, select, text
 from library_auth.logic import accounts
 from library_common import db
 from library_common.caller import Caller
-from library_common.domain import availability, loans, permissions
+from library_common.domain import availability, catalogue, loans, permissions
 from library_common.domain.days import TODAY, day_of, day_of_moment
 from library_common.migrate import MIGRATIONS
 from library_loans import loans as loan_routes
@@ -66,6 +66,18 @@ def test_copies_free_is_one_expression_for_sql_and_python(engine, quantity, on_l
         ).one()
     assert availability.copies_free(values) == in_sql.free == free
     assert availability.copies_out(values) == in_sql.out == out
+
+
+@pytest.mark.parametrize(("archived_on", "live"), [(None, True), (RETURNED, False)])
+def test_a_live_book_is_one_rule_for_sql_python_and_sql_text(engine, archived_on, live):
+    columns = SimpleNamespace(archived_on=literal(archived_on, DateTime(timezone=True)))
+    with db.transaction() as session:
+        in_sql = session.scalar(select(catalogue.is_live(columns)))
+        as_text = session.scalar(
+            text(f"SELECT {catalogue.live_sql('b')} FROM (SELECT CAST(:archived_on AS timestamptz) AS archived_on) b"),
+            {"archived_on": archived_on},
+        )
+    assert catalogue.is_live(SimpleNamespace(archived_on=archived_on)) is in_sql is as_text is live
 
 
 def test_the_day_of_a_moment_is_the_same_in_python_and_in_sql(engine):

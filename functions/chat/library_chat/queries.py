@@ -18,7 +18,7 @@ from sqlalchemy import Float, cast, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from library_common.domain import holds, loans, standing
+from library_common.domain import catalogue, holds, loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.days import TODAY
 from library_common.domain.policy import current_policy
@@ -194,7 +194,7 @@ def _best_matches(
     similarity = func.similarity(phrase, column)
     ranked = (
         select(Book.id, column.label("name"), word_similarity.label("ws"), similarity.label("s"))
-        .where(Book.archived_on.is_(None))
+        .where(catalogue.is_live(Book))
         .order_by(word_similarity.desc(), similarity.desc(), Book.id)
         .limit(limit)
     )
@@ -230,12 +230,13 @@ def find_author(session: Session, phrase: str, fuzzy: bool = True) -> Match | No
 
 
 # Genres are few: they are read off the genre index one distinct value per probe (a skip scan), then compared.
+_LIVE = catalogue.live_sql()
 _BEST_GENRE = text(
-    """
+    f"""
     WITH RECURSIVE genres(name) AS (
-        (SELECT genre FROM books WHERE genre IS NOT NULL AND archived_on IS NULL ORDER BY genre LIMIT 1)
+        (SELECT genre FROM books WHERE genre IS NOT NULL AND {_LIVE} ORDER BY genre LIMIT 1)
         UNION ALL
-        SELECT (SELECT genre FROM books WHERE genre > genres.name AND archived_on IS NULL ORDER BY genre LIMIT 1)
+        SELECT (SELECT genre FROM books WHERE genre > genres.name AND {_LIVE} ORDER BY genre LIMIT 1)
         FROM genres WHERE genres.name IS NOT NULL
     )
     SELECT name, word_similarity(:phrase, name) AS ws, similarity(:phrase, name) AS s
@@ -254,7 +255,7 @@ def find_genre(session: Session, phrase: str) -> Match | None:
 
 
 def _listing(session: Session, name: str, where: list[ColumnElement[bool]], order: Order, limit: int) -> Listing:
-    conditions = [Book.archived_on.is_(None), *where]
+    conditions = [catalogue.is_live(Book), *where]
     total = session.execute(select(func.count()).select_from(Book).where(*conditions)).scalar_one()
     if order == "best_rated":
         ordering = [_average_rating().desc().nulls_last(), Book.review_count.desc(), Book.id]

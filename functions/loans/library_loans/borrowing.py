@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from library_common import db, metrics, notices
 from library_common.db import violated_constraint
-from library_common.domain import loans, standing
+from library_common.domain import catalogue, loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.days import TODAY
 from library_common.domain.fines import ACTOR
@@ -71,7 +71,7 @@ FACTS = (
     select(
         Book.title,
         Book.author,
-        Book.archived_on.is_not(None).label("archived"),
+        catalogue.is_live(Book).label("live"),
         select(func.count()).where(*_MEMBERS_OPEN_LOANS).scalar_subquery().label("open_loans"),
         exists().where(*_MEMBERS_OPEN_LOANS, Loan.book_id == BOOK).label("has_title"),
         standing.overdue_loan_exists(MEMBER).label("has_overdue"),
@@ -118,8 +118,8 @@ def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, id
         raise NotFound("Member not found", code="USER_NOT_FOUND")
     asked = {"caller": caller_id, "borrower": member_id, "borrowed_book": book_id, "idempotency_key": idempotency_key}
     facts = connection.execute(FACTS, asked).one_or_none()
-    if facts is None or (facts.archived and facts.response is None):
-        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    if facts is None or (not facts.live and facts.response is None):
+        raise catalogue.book_not_found()
     if facts.response is not None:
         return _replay(facts, fingerprint(member_id, book_id))
     _check_rules(member, facts)
@@ -232,7 +232,7 @@ def _copy_taken(from_hold_shelf: bool):
         hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.WAITING)
     taken = (
         update(Book)
-        .where(Book.id == BOOK, Book.archived_on.is_(None), copy_kept)
+        .where(Book.id == BOOK, catalogue.is_live(Book), copy_kept)
         .values(counters)
         .returning(Book.id)
         .cte("taken")

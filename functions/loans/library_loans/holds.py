@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from library_common import db, metrics
 from library_common.caller import Caller
 from library_common.db import violated_constraint
-from library_common.domain import holds, loans, standing
+from library_common.domain import catalogue, holds, loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.permissions import LOANS_MANAGE, LOANS_VIEW_ALL
 from library_common.domain.policy import THE_POLICY
@@ -52,8 +52,8 @@ def _read(session: Session, hold_id: int) -> dict[str, Any]:
 def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, Any]:
     """Queues the member for a title none of whose copies is free; answers with the place in the queue."""
     book = holds.lock_book(session, book_id)
-    if book.archived_on is not None:
-        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    if not catalogue.is_live(book):
+        raise catalogue.book_not_found()
     _check_may_queue(session, member_id, book)
     hold_id = _join_queue(session, member_id, book_id)
     metrics.count_on_commit(session, metrics.HOLDS_PLACED)

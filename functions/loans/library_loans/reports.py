@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Date, Select, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
-from library_common.domain import fines, loans
+from library_common.domain import catalogue, fines, loans
 from library_common.domain.days import TODAY
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus, Role
@@ -111,7 +111,7 @@ def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
 
 
 def summary(session: Session) -> dict[str, Any]:
-    live = Book.archived_on.is_(None)
+    live = catalogue.is_live(Book)
     counts = session.execute(
         select(
             select(func.count()).where(live).scalar_subquery().label("titles"),

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from library_books import isbn as isbns
 from library_books.logic import covers
 from library_common.db import violated_constraint
-from library_common.domain import holds
+from library_common.domain import catalogue, holds
 from library_common.domain.availability import copies_free, copies_out
-from library_common.errors import Conflict, NotFound
+from library_common.domain.catalogue import book_not_found
+from library_common.errors import Conflict
 from library_common.models import Book, Hold, Loan
 
 ISBN_INDEX = "uq_books_isbn_live"
@@ -54,8 +55,9 @@ SHOWN_COLUMNS = (
 )
 
 
-def book_not_found() -> NotFound:
-    return NotFound("Book not found", code="BOOK_NOT_FOUND")
+def require_live_book(session: Session, book_id: int) -> None:
+    if not session.scalar(select(exists().where(Book.id == book_id, catalogue.is_live(Book)))):
+        raise book_not_found()
 
 
 def present(row: Row[Any]) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def present(row: Row[Any]) -> dict[str, Any]:
 
 
 def get_book(session: Session, book_id: int) -> dict[str, Any]:
-    row = session.execute(select(*SHOWN_COLUMNS).where(BOOKS.c.id == book_id, BOOKS.c.archived_on.is_(None))).first()
+    row = session.execute(select(*SHOWN_COLUMNS).where(BOOKS.c.id == book_id, catalogue.is_live(BOOKS.c))).first()
     if row is None:
         raise book_not_found()
     return present(row)
@@ -117,7 +119,7 @@ def create_book(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
 def _live_book_locked(session: Session, book_id: int) -> Book:
     # The lock orders this change after any loan, return or hold that is moving a copy of the book right now.
     book = session.scalars(
-        select(Book).where(Book.id == book_id, Book.archived_on.is_(None)).with_for_update()
+        select(Book).where(Book.id == book_id, catalogue.is_live(Book)).with_for_update()
     ).one_or_none()
     if book is None:
         raise book_not_found()
@@ -174,7 +176,7 @@ def check_isbn(session: Session, raw: str) -> dict[str, Any]:
     except isbns.InvalidIsbn as error:
         return {"isbn": raw, "valid": False, "isbn_13": None, "message": str(error), "book": None}
     found = session.execute(
-        select(BOOKS.c.id, BOOKS.c.title, BOOKS.c.author).where(BOOKS.c.isbn == isbn_13, BOOKS.c.archived_on.is_(None))
+        select(BOOKS.c.id, BOOKS.c.title, BOOKS.c.author).where(BOOKS.c.isbn == isbn_13, catalogue.is_live(BOOKS.c))
     ).first()
     book = {"id": found.id, "title": found.title, "author": found.author} if found else None
     message = f"Already in the catalogue: {found.title}" if found else f"Valid ISBN (ISBN-13 {isbn_13})"

@@ -15,7 +15,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from library_books import storage
-from library_common.errors import NotFound
+from library_common.domain import catalogue
 from library_common.models import Book
 from library_common.settings import get_settings
 
@@ -33,8 +33,9 @@ def cover_url(key: str | None) -> str | None:
 
 def cover_upload(session: Session, book_id: int, content_type: str) -> dict[str, Any]:
     bucket = storage.require_bucket(get_settings().covers_bucket)
-    if not session.scalar(select(exists().where(Book.id == book_id, Book.archived_on.is_(None)))):
-        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+    # (Not `books.require_live_book`: the books module imports this one for `cover_url`.)
+    if not session.scalar(select(exists().where(Book.id == book_id, catalogue.is_live(Book)))):
+        raise catalogue.book_not_found()
     # A fresh key per upload: a cached URL of the old cover never shows the new image, and vice versa.
     key = f"covers/{book_id}/{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
     form = storage.presigned_post(bucket, key, content_type, MAX_COVER_BYTES)
@@ -48,7 +49,7 @@ def attach_uploaded_cover(session: Session, key: str) -> bool:
         return False
     result = session.execute(
         update(Book)
-        .where(Book.id == int(found["book_id"]), Book.archived_on.is_(None))
+        .where(Book.id == int(found["book_id"]), catalogue.is_live(Book))
         .values(cover_key=key)
         .execution_options(synchronize_session=False)
     )

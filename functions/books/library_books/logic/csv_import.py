@@ -37,7 +37,7 @@ from library_books.logic.books import ISBN_INDEX
 from library_books.schemas import MAX_QUANTITY, TEXT_LIMITS
 from library_common import db, metrics
 from library_common.db import violated_constraint
-from library_common.domain import holds
+from library_common.domain import catalogue, holds
 from library_common.domain import text as stored_text
 from library_common.domain.availability import copies_out
 from library_common.domain.statuses import HoldStatus
@@ -227,6 +227,7 @@ _STAGING = """
 # The domain's rules, written into the set-based SQL below as SQLAlchemy compiles them (`b` is the books table).
 COPIES_OUT_OF_B = str(copies_out(Book.__table__.alias("b").c).compile(dialect=postgresql.dialect()))
 WAITING = HoldStatus.WAITING.value
+LIVE_B = catalogue.live_sql("b")
 _UPDATE_EXISTING = f"""
     WITH matched AS (
         SELECT b.id, b.quantity AS quantity_before, s.title, s.author,
@@ -244,7 +245,7 @@ _UPDATE_EXISTING = f"""
                 coalesce(s.published_date, b.published_date), coalesce(s.genre, b.genre),
                 coalesce(s.language, b.language), coalesce(s.description, b.description),
                 coalesce(s.quantity, b.quantity)) AS changes
-        FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND b.archived_on IS NULL
+        FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND {LIVE_B}
         WHERE coalesce(s.quantity, b.quantity) >= {COPIES_OUT_OF_B}
     ), updated AS (
         UPDATE books AS b SET
@@ -269,7 +270,7 @@ _UPDATE_EXISTING = f"""
                  ORDER BY u.id) AS queues_to_serve
 """
 # Rows whose ISBN is not in the catalogue (and rows without one) become new books.
-_INSERT_NEW = """
+_INSERT_NEW = f"""
     INSERT INTO books AS b (
         title, author, isbn, publisher, publication, published_date, genre, language, description, quantity,
         created_by, updated_by
@@ -278,13 +279,13 @@ _INSERT_NEW = """
            s.description, coalesce(s.quantity, 1), :actor, :actor
     FROM book_import AS s
     WHERE s.isbn IS NULL
-       OR NOT EXISTS (SELECT 1 FROM books AS live WHERE live.isbn = s.isbn AND live.archived_on IS NULL)
+       OR NOT EXISTS (SELECT 1 FROM books AS live WHERE live.isbn = s.isbn AND {catalogue.live_sql("live")})
 """
 # The same, for when another transaction added one of those ISBNs meanwhile: ON CONFLICT turns that row's
 # insert into the update above, under the same copies rule. (Speculative inserts cost more: only then.)
 _UPSERT_NEW = f"""
     WITH written AS ({_INSERT_NEW}
-        ON CONFLICT (isbn) WHERE archived_on IS NULL DO UPDATE SET
+        ON CONFLICT (isbn) WHERE {catalogue.live_sql()} DO UPDATE SET
             title = excluded.title,
             author = excluded.author,
             publisher = coalesce(excluded.publisher, b.publisher),
@@ -303,7 +304,7 @@ _UPSERT_NEW = f"""
 """
 _COPIES_OUT = f"""
     SELECT s.row_number, {COPIES_OUT_OF_B} AS copies_out
-    FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND b.archived_on IS NULL
+    FROM book_import AS s JOIN books AS b ON b.isbn = s.isbn AND {LIVE_B}
     WHERE coalesce(s.quantity, b.quantity) < {COPIES_OUT_OF_B}
 """
 

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Numeric, Select, func, literal, or_, selec
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
+from library_common.domain import catalogue
 from library_common.domain.availability import copies_free
 from library_common.envelope import page_of
 from library_common.errors import ValidationFailed
@@ -115,14 +116,17 @@ def _order_by(books: Any, ordering: str, rank: ColumnElement[Any] | None) -> lis
     return [ordered, books.c.id.desc() if descending else books.c.id]
 
 
+_LIVE = catalogue.live_sql()
+
+
 def _matching_genres(session: Session, needle: str) -> list[str]:
     """The distinct genres containing `needle`, found with one index probe per genre (a skip scan)."""
     query = text(
-        """
+        f"""
         WITH RECURSIVE present(genre) AS (
-            SELECT min(genre) FROM books WHERE archived_on IS NULL
+            SELECT min(genre) FROM books WHERE {_LIVE}
             UNION ALL
-            SELECT (SELECT min(genre) FROM books WHERE archived_on IS NULL AND genre > present.genre)
+            SELECT (SELECT min(genre) FROM books WHERE {_LIVE} AND genre > present.genre)
             FROM present WHERE present.genre IS NOT NULL
         )
         SELECT genre FROM present WHERE genre ILIKE :pattern
@@ -132,7 +136,7 @@ def _matching_genres(session: Session, needle: str) -> list[str]:
 
 
 def _conditions(books: Any, filters: Filters, genres: list[str] | None, match: Any) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [books.c.archived_on.is_(None)]
+    conditions: list[ColumnElement[bool]] = [catalogue.is_live(books.c)]
     for name in ("title", "author", "publisher", "publication", "language"):
         value = getattr(filters, name)
         if value is not None:
@@ -264,7 +268,7 @@ def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
 def genres(session: Session, page: int, page_size: int) -> dict[str, Any]:
     counted = (
         select(Book.genre.label("name"), func.count().label("book_count"))
-        .where(Book.archived_on.is_(None), Book.genre.is_not(None))
+        .where(catalogue.is_live(Book), Book.genre.is_not(None))
         .group_by(Book.genre)
     )
     return _grouped_page(session, counted, [func.lower(Book.genre), Book.genre], page, page_size)
@@ -275,7 +279,7 @@ def authors(
 ) -> dict[str, Any]:
     counted = (
         select(Book.author.label("name"), func.count().label("book_count"))
-        .where(Book.archived_on.is_(None))
+        .where(catalogue.is_live(Book))
         .group_by(Book.author)
     )
     if search is not None:

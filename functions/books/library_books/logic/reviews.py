@@ -12,8 +12,10 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from library_books.logic.books import book_not_found
+from library_books.logic.books import require_live_book
 from library_common.caller import Caller
+from library_common.domain import catalogue
+from library_common.domain.catalogue import book_not_found
 from library_common.domain.permissions import BOOKS_UPDATE
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
@@ -30,14 +32,9 @@ _SHOWN = (
 )
 
 
-def _require_live_book(session: Session, book_id: int) -> None:
-    if not session.scalar(select(exists().where(Book.id == book_id, Book.archived_on.is_(None)))):
-        raise book_not_found()
-
-
 def list_reviews(session: Session, book_id: int, page: int, page_size: int) -> dict[str, Any]:
     """Newest first."""
-    _require_live_book(session, book_id)
+    require_live_book(session, book_id)
     total = session.scalar(select(func.count()).where(Review.book_id == book_id)) or 0
     rows = session.execute(
         select(*_SHOWN)
@@ -54,7 +51,7 @@ def add_review(session: Session, book_id: int, user_id: int, rating: int, commen
     # Counting first also locks the book row, so the review and the totals move together.
     counted = session.execute(
         update(Book)
-        .where(Book.id == book_id, Book.archived_on.is_(None))
+        .where(Book.id == book_id, catalogue.is_live(Book))
         .values(review_count=Book.review_count + 1, rating_total=Book.rating_total + rating)
         .execution_options(synchronize_session=False)
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from library_common import db, metrics, notices
 from library_common.domain.availability import copies_free
+from library_common.domain.catalogue import book_not_found
 from library_common.domain.days import TIME_ZONE, day_of_moment
 from library_common.domain.fines import ACTOR
 from library_common.domain.policy import policy_value
@@ -95,7 +96,7 @@ def lock_book(session: Session, book_id: int) -> Book:
     """Locks a title's row (its counters and its hold queue) for the rest of the transaction."""
     book = session.execute(LOCK_BOOK, {"locked_book": book_id}).scalar_one_or_none()
     if book is None:
-        raise NotFound("Book not found", code="BOOK_NOT_FOUND")
+        raise book_not_found()
     return book
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from library_common.domain.catalogue import live_sql
 from library_common.domain.statuses import ImportStatus, values
 from library_common.models.base import Audited, Base
 
@@ -44,7 +45,7 @@ class Book(Audited, Base):
             name="copies_within_quantity",
         ),
         CheckConstraint("review_count >= 0 AND rating_total >= 0", name="review_totals"),
-        Index("uq_books_isbn_live", "isbn", unique=True, postgresql_where=text("archived_on IS NULL")),
+        Index("uq_books_isbn_live", "isbn", unique=True, postgresql_where=text(live_sql())),
         Index("ix_books_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
         Index("ix_books_author_trgm", "author", postgresql_using="gin", postgresql_ops={"author": "gin_trgm_ops"}),
         Index(
@@ -57,7 +58,7 @@ class Book(Audited, Base):
             "ix_books_genre_newest",
             "genre",
             text("published_date DESC NULLS LAST"),
-            postgresql_where=text("archived_on IS NULL"),
+            postgresql_where=text(live_sql()),
             postgresql_include=["quantity", "copies_on_loan", "copies_on_hold_shelf"],
         ),
         # The catalogue's default order (title, then id) and its deep pages, read from the index alone (an
@@ -66,7 +67,7 @@ class Book(Audited, Base):
             "ix_books_live_title",
             text("lower(title)"),
             "id",
-            postgresql_where=text("archived_on IS NULL"),
+            postgresql_where=text(live_sql()),
             postgresql_include=["title"],
         ),
     )
