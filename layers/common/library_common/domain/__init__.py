@@ -4,6 +4,7 @@
 - `days`: the library's day ("today") and the day a moment falls on, in SQL and in Python;
 - `policy`: the one lending-policy row and its accessor;
 - `permissions`: the permission codes the route guards check and the first migration creates;
+- `catalogue`: a live (not archived) book, in SQL, as SQL text and in Python;
 - `availability`: copies free of a title (one expression that is SQL over columns and Python over values);
 - `loans`: a loan's status and days overdue;
 - `standing`: whether a member may borrow, renew or queue, and why not;
