@@ -11,13 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from library_common.domain import statuses
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import Role as RoleName
 from library_common.domain.statuses import values
 from library_common.envelope import Money
 from library_common.passwords import MIN_LENGTH
 
-ROLE_SYNONYMS = {"user": "member"}
+ROLE_SYNONYMS = {"user": RoleName.MEMBER.value}
 
 
 def _canonical_role(role: str) -> str:
@@ -25,8 +26,10 @@ def _canonical_role(role: str) -> str:
 
 
 Role = Literal[values(RoleName)]
+# A role as a request may name it: a role, or a synonym of one.
+RoleOrSynonym = Literal[(*values(RoleName), *ROLE_SYNONYMS)]
 RoleInput = Annotated[
-    Literal["admin", "librarian", "member", "user"],
+    RoleOrSynonym,
     AfterValidator(_canonical_role),
     Field(description="`admin`, `librarian` or `member`; `user` is accepted as a synonym of `member`"),
 ]
@@ -164,7 +167,7 @@ class AccountCreate(BaseModel):
     name: Name
     email: Email
     password: NewPassword
-    role: RoleInput = "member"
+    role: RoleInput = RoleName.MEMBER.value
     is_active: bool = True
     permission_groups: GroupRefs | None = Field(
         default=None, description="Default: `librarians` for a librarian, none otherwise"
@@ -286,7 +289,7 @@ class GroupInfo(BaseModel):
     updated_on: datetime
 
 
-LoanStatus = Literal["active", "overdue", "returned"]
+LoanStatus = Literal[values(statuses.LoanStatus)]
 
 
 class BorrowedBook(BaseModel):
@@ -298,7 +301,7 @@ class BorrowedBook(BaseModel):
 
 class LoanFine(BaseModel):
     amount: Money
-    status: Literal["unpaid", "paid", "waived"]
+    status: Literal[values(statuses.FineStatus)]
 
 
 class BorrowingRecord(BaseModel):

@@ -20,7 +20,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from library_common.domain import catalogue, holds, loans, standing
 from library_common.domain.availability import copies_free
-from library_common.domain.days import TODAY
 from library_common.domain.policy import current_policy
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus
 from library_common.models import Book, Fine, Hold, Loan
@@ -305,7 +304,7 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
             Book.author,
             _copies_available().label("copies_available"),
             Loan.due_date,
-            (Loan.due_date < TODAY).label("overdue"),  # of open loans: `loans.is_overdue`
+            loans.is_overdue().label("overdue"),
             Loan.renewals,
             _title_match(phrase).label("title_match"),
         )

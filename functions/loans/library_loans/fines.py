@@ -66,7 +66,7 @@ def list_fines(
     return page_of([dict(row._mapping) for row in rows], page, page_size, total)
 
 
-def settle(session: Session, fine_id: int, outcome: str) -> dict[str, Any]:
+def settle(session: Session, fine_id: int, outcome: FineStatus) -> dict[str, Any]:
     """Marks an unpaid fine `paid` or `waived`; 409 when it is already settled (or, to pay, still growing)."""
     found = session.execute(
         select(Fine, Loan.returned_on)
@@ -82,7 +82,7 @@ def settle(session: Session, fine_id: int, outcome: str) -> dict[str, Any]:
         raise Conflict(f"This fine is already {fine.status}", code="FINE_ALREADY_SETTLED")
     if outcome == FineStatus.PAID and returned_on is None:
         raise Conflict("The loan is still out, so the fine is still growing", code="FINE_STILL_ACCRUING")
-    fine.status = outcome
+    fine.status = outcome.value
     fine.settled_on = func.now()
     session.flush()
     return _read(session, fine_id)

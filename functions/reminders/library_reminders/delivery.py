@@ -27,6 +27,7 @@ from aws_lambda_powertools import Logger
 from sqlalchemy import TextClause, text
 
 from library_common import db
+from library_common.domain.statuses import NoticeStatus
 from library_reminders.mail import OutgoingNotice, Sender, SendFailed
 
 logger = Logger()
@@ -40,12 +41,13 @@ BATCH_SIZE = 25
 SAFETY_MARGIN_SECONDS = 20.0
 ERROR_TEXT_LIMIT = 1000
 
+QUEUED, SENT, FAILED = NoticeStatus.QUEUED.value, NoticeStatus.SENT.value, NoticeStatus.FAILED.value
 # A notice whose every attempt so far ended without an outcome (the run died each time) is given up here.
 CLAIM = text(
-    """
+    f"""
     WITH due AS (
         SELECT id FROM notifications
-        WHERE status = 'queued' AND next_attempt_on <= now()
+        WHERE status = '{QUEUED}' AND next_attempt_on <= now()
         ORDER BY next_attempt_on, id
         LIMIT :batch_size
         FOR UPDATE SKIP LOCKED
@@ -53,7 +55,7 @@ CLAIM = text(
     UPDATE notifications AS n
     SET next_attempt_on = now() + make_interval(secs => :lease_seconds),
         attempts = least(n.attempts + 1, :max_attempts),
-        status = CASE WHEN n.attempts >= :max_attempts THEN 'failed' ELSE 'queued' END,
+        status = CASE WHEN n.attempts >= :max_attempts THEN '{FAILED}' ELSE '{QUEUED}' END,
         last_error = CASE WHEN n.attempts >= :max_attempts
                           THEN coalesce(n.last_error, 'no outcome recorded: the delivery run stopped mid-attempt')
                           ELSE n.last_error END,
@@ -64,28 +66,28 @@ CLAIM = text(
 )
 
 MARK_SENT = text(
-    """
+    f"""
     UPDATE notifications
-    SET status = 'sent', message_id = :message_id, sent_on = now(), last_error = NULL, updated_on = now()
-    WHERE id = :id AND status = 'queued'
+    SET status = '{SENT}', message_id = :message_id, sent_on = now(), last_error = NULL, updated_on = now()
+    WHERE id = :id AND status = '{QUEUED}'
     """
 )
 
 MARK_FAILED = text(
-    """
+    f"""
     UPDATE notifications
     SET last_error = :error, updated_on = now(),
-        status = CASE WHEN attempts >= :max_attempts THEN 'failed' ELSE 'queued' END,
+        status = CASE WHEN attempts >= :max_attempts THEN '{FAILED}' ELSE '{QUEUED}' END,
         next_attempt_on = now() + make_interval(secs => :first_delay_seconds * power(2, attempts - 1))
-    WHERE id = :id AND status = 'queued'
+    WHERE id = :id AND status = '{QUEUED}'
     """
 )
 
 RELEASE = text(
-    """
+    f"""
     UPDATE notifications
     SET next_attempt_on = now(), attempts = attempts - 1, updated_on = now()
-    WHERE id = ANY(:ids) AND status = 'queued'
+    WHERE id = ANY(:ids) AND status = '{QUEUED}'
     """
 )
 
@@ -106,7 +108,7 @@ def claim(batch_size: int = BATCH_SIZE) -> tuple[list[tuple[OutgoingNotice, int]
     leased = [
         (OutgoingNotice(r.id, r.kind, r.recipient, r.subject, r.body_text, r.body_html), r.attempts)
         for r in rows
-        if r.status == "queued"
+        if r.status == QUEUED
     ]
     return leased, len(rows) - len(leased)
 

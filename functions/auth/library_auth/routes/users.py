@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -17,6 +17,7 @@ from library_auth.schemas import (
     AccountUpdate,
     BorrowingRecord,
     LoanStatus,
+    RoleOrSynonym,
 )
 from library_common import db
 from library_common.api import SECURED, caller
@@ -39,7 +40,7 @@ def list_users(
     search: Annotated[
         str | None, Query(max_length=200, pattern=NO_NUL, description="Part of the name or email")
     ] = None,
-    role: Annotated[Literal["admin", "librarian", "member", "user"] | None, Query()] = None,
+    role: Annotated[RoleOrSynonym | None, Query()] = None,
     is_active: Annotated[bool | None, Query()] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,

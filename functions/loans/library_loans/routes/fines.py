@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
 from library_common.api import SECURED, caller
+from library_common.domain import statuses
 from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 from library_loans import fines
 from library_loans.schemas import Fine, FineStatus
@@ -51,7 +52,7 @@ def list_fines(
 def pay_fine(fine_id: FineId) -> Response[Envelope[Fine]]:
     caller().require(fines.MANAGE)
     with db.transaction() as session:
-        return ok(fines.settle(session, fine_id, "paid"), "Fine paid")
+        return ok(fines.settle(session, fine_id, statuses.FineStatus.PAID), "Fine paid")
 
 
 @router.post(
@@ -64,4 +65,4 @@ def pay_fine(fine_id: FineId) -> Response[Envelope[Fine]]:
 def waive_fine(fine_id: FineId) -> Response[Envelope[Fine]]:
     caller().require(fines.MANAGE)
     with db.transaction() as session:
-        return ok(fines.settle(session, fine_id, "waived"), "Fine waived")
+        return ok(fines.settle(session, fine_id, statuses.FineStatus.WAIVED), "Fine waived")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from library_common import db, notices
 from library_common.api import SECURED, caller
+from library_common.domain.statuses import NoticeStatus, values
 from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 
 router = APIGatewayRouter()
@@ -28,7 +29,7 @@ NoticeKind = Literal[
     "password_reset",
     "password_changed",
 ]
-DeliveryStatus = Literal["queued", "sent", "failed"]
+DeliveryStatus = Literal[values(NoticeStatus)]
 
 
 class Notice(BaseModel):

@@ -127,7 +127,7 @@ class ImportJob(Audited, Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     object_key: Mapped[str] = mapped_column(String(500), unique=True)
-    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    status: Mapped[str] = mapped_column(String(20), server_default=ImportStatus.PENDING.value)
     dry_run: Mapped[bool] = mapped_column(Boolean, server_default="false")
     atomic: Mapped[bool] = mapped_column(Boolean, server_default="false")
     rows_total: Mapped[int] = mapped_column(Integer, server_default="0")

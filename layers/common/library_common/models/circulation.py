@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from library_common.domain.statuses import FineStatus, HoldStatus, values
+from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus, HoldStatus, values
 from library_common.models.base import Audited, Base
 
 HOLD_STATUSES = values(HoldStatus)
@@ -99,16 +99,16 @@ class Hold(Audited, Base):
             "user_id",
             "book_id",
             unique=True,
-            postgresql_where=text("status IN ('waiting', 'ready')"),
+            postgresql_where=text(f"status IN {values(ACTIVE_HOLD_STATUSES)}"),
         ),
-        Index("ix_holds_book_queue", "book_id", "queued_on", postgresql_where=text("status = 'waiting'")),
-        Index("ix_holds_ready_expires_on", "expires_on", postgresql_where=text("status = 'ready'")),
+        Index("ix_holds_book_queue", "book_id", "queued_on", postgresql_where=text(f"status = '{HoldStatus.WAITING}'")),
+        Index("ix_holds_ready_expires_on", "expires_on", postgresql_where=text(f"status = '{HoldStatus.READY}'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
     book_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("books.id"))
-    status: Mapped[str] = mapped_column(String(20), server_default="waiting")
+    status: Mapped[str] = mapped_column(String(20), server_default=HoldStatus.WAITING.value)
     queued_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     ready_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -122,14 +122,14 @@ class Fine(Audited, Base):
     __table_args__ = (
         CheckConstraint(f"status IN {FINE_STATUSES}", name="status"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
-        Index("ix_fines_user_unpaid", "user_id", postgresql_where=text("status = 'unpaid'")),
+        Index("ix_fines_user_unpaid", "user_id", postgresql_where=text(f"status = '{FineStatus.UNPAID}'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     loan_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("loans.id"), unique=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    status: Mapped[str] = mapped_column(String(20), server_default="unpaid")
+    status: Mapped[str] = mapped_column(String(20), server_default=FineStatus.UNPAID.value)
     settled_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -55,7 +55,7 @@ class User(Audited, Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(20), server_default="member")
+    role: Mapped[str] = mapped_column(String(20), server_default=Role.MEMBER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="false")
     membership_date: Mapped[date] = mapped_column(Date, server_default=func.current_date())
     # Set on the first admin, whose password a deployment generated: every route but a password change refuses.

@@ -17,7 +17,11 @@ class Notification(Audited, Base):
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint(f"status IN {NOTICE_STATUSES}", name="status"),
-        Index("ix_notifications_deliverable", "next_attempt_on", postgresql_where=text("status = 'queued'")),
+        Index(
+            "ix_notifications_deliverable",
+            "next_attempt_on",
+            postgresql_where=text(f"status = '{NoticeStatus.QUEUED}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -29,7 +33,7 @@ class Notification(Audited, Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), server_default="queued")
+    status: Mapped[str] = mapped_column(String(20), server_default=NoticeStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
