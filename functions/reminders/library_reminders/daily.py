@@ -10,9 +10,9 @@ The clock is the database's, in the library's calendar days, as everywhere (`dom
 - overdue: on the first day late, then every 7 days until returned, at most 4 times; the occurrence
   (the loan period and 1..4) is in the dedupe key, so a missed day is caught up without doubling;
 - holds: ready holds past their pickup time expire; the freed copies go to the title's first waiting holds
-  (which become ready, with a `hold_ready` notice) or back on the shelf, by the queue's rules in
-  `domain.holds` (its order, the pickup deadline, the copies free), which requests apply one title at a time
-  (`serve_waiting_holds`); here they are one statement for every expiring hold of the day;
+  (which become ready, with a `hold_ready` notice) or back on the shelf, by
+  `domain.holds.serve_queues`, the statement a request runs for its one title (`serve_waiting_holds`), here for
+  every title whose holds expired today at once;
 - fines: every open overdue loan owes its fine as of today (`domain.fines.fine_upsert`, the statement a
   return runs for its one loan): one fine row per loan, raised while unpaid, never touched once paid or
   waived. A late return's final fine and its `fine_charged` notice come from the return itself.
@@ -31,9 +31,8 @@ from sqlalchemy import ColumnElement, String, case, cast, delete, func, literal,
 from library_common import db, metrics, notices
 from library_common.domain import fines as fine_rules
 from library_common.domain import loans as loan_rules
-from library_common.domain.availability import copies_free
 from library_common.domain.days import TODAY
-from library_common.domain.holds import past_pickup, pickup_by_text, pickup_deadline, waiting_order
+from library_common.domain.holds import past_pickup, pickup_by_text, serve_queues
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus
 from library_common.models import (
@@ -180,7 +179,7 @@ def _overdue_notices():
 
 
 def _expire_holds():
-    """One statement: expire, promote the first waiting holds, update the hold shelf, queue both notices."""
+    """One statement: expire, serve the queues of the titles that got copies back, queue both notices."""
     expired = (
         update(holds)
         .where(past_pickup(holds.c))
@@ -189,49 +188,14 @@ def _expire_holds():
         .cte("expired")
     )
     freed = select(expired.c.book_id, func.count().label("copies")).group_by(expired.c.book_id).cte("freed")
-    promoted = _promote_first_in_line(freed)
-    passed_on = select(func.count()).where(promoted.c.book_id == freed.c.book_id).scalar_subquery()
-    shelf = (
-        update(books)
-        .where(books.c.id == freed.c.book_id)
-        .values(copies_on_hold_shelf=books.c.copies_on_hold_shelf - freed.c.copies + passed_on, updated_on=func.now())
-        .cte("shelf")
-    )
+    promoted, shelved = serve_queues(freed, audited=False)
     return (
         notices.insert_notices(
             notices.notice_rows("hold_expired", _hold_rows(expired)),
             notices.notice_rows("hold_ready", _hold_rows(promoted)),
         )
-        .add_cte(shelf)
+        .add_cte(shelved)
         .returning(Notification.kind)
-    )
-
-
-def _promote_first_in_line(freed):
-    """Of each title that got copies back, the first waiting holds (as many as copies are now free) become ready:
-    the rules of `domain.holds.serve_waiting_holds`, for every such title at once (a CTE)."""
-    free = (
-        select(freed.c.book_id, (copies_free(books.c) + freed.c.copies).label("copies"))
-        .join_from(freed, books, books.c.id == freed.c.book_id)
-        .cte("free")
-    )
-    place = func.row_number().over(partition_by=holds.c.book_id, order_by=waiting_order(holds.c))
-    queue = (
-        select(holds.c.id, holds.c.book_id, place.label("place"))
-        .where(holds.c.status == HoldStatus.WAITING, holds.c.book_id.in_(select(freed.c.book_id)))
-        .cte("queue")
-    )
-    return (
-        update(holds)
-        .where(
-            holds.c.id == queue.c.id,
-            queue.c.book_id == free.c.book_id,
-            queue.c.place <= free.c.copies,
-            holds.c.status == HoldStatus.WAITING,
-        )
-        .values(status=HoldStatus.READY.value, ready_on=func.now(), expires_on=pickup_deadline(), updated_on=func.now())
-        .returning(holds.c.id, holds.c.user_id, holds.c.book_id, holds.c.expires_on)
-        .cte("promoted")
     )
 
 

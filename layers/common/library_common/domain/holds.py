@@ -2,9 +2,8 @@
 
 The queue is first come, first served by `queued_on` (then id); positions are not stored, so a waiting hold's
 place stays dense (1, 2, 3...) whatever leaves. A copy that comes back goes to the first waiting hold, which
-becomes `ready` for `hold_pickup_days`, or back on the shelf. The requests serve one title at a time
-(`serve_waiting_holds`); the daily job serves every title whose ready holds expired in one statement, built
-from the same parts (`WAITING_ORDER`, `pickup_deadline`, `past_pickup`, `availability.copies_free`).
+becomes `ready` for `hold_pickup_days`, or back on the shelf. Requests serve one title at a time
+(`serve_waiting_holds`) and the daily job every title whose ready holds expired, both with `serve_queues`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, select, true, tuple_, update
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from library_common import db, metrics, notices
@@ -100,40 +112,60 @@ def lock_book(session: Session, book_id: int) -> Book:
     return book
 
 
-def _promote_first_in_line(book_id: ColumnElement[int]):
-    """The first waiting holds of the title, as many as it has copies free, become ready (a CTE)."""
-    free = select(copies_free(Book).label("copies")).where(Book.id == book_id).scalar_subquery()
-    first_in_line = (
-        select(Hold.id)
-        .where(Hold.book_id == book_id, Hold.status == HoldStatus.WAITING)
-        .order_by(*waiting_order())
-        .limit(func.greatest(free, 0))
-        .with_for_update()
-        .cte("first_in_line")
+def _first_in_line(freed: CTE) -> CTE:
+    """Of each title in `freed`, its first waiting holds, as many as it will have copies free (locked)."""
+    free = (
+        select(freed.c.book_id, (copies_free(Book) + freed.c.copies).label("copies"))
+        .join_from(freed, Book, Book.id == freed.c.book_id)
+        .cte("free")
     )
-    return (
+    first = (
+        select(Hold.id)
+        .where(Hold.book_id == free.c.book_id, Hold.status == HoldStatus.WAITING)
+        .order_by(*waiting_order())
+        .limit(func.greatest(free.c.copies, 0))
+        .with_for_update()
+        .lateral("first")
+    )
+    return select(first.c.id).select_from(free).join(first, true()).cte("first_in_line")
+
+
+def serve_queues(freed: CTE, *, audited: bool) -> tuple[CTE, CTE]:
+    """Where the free copies of titles go: the one statement of every path that serves a queue.
+
+    `freed` has a row (book_id, copies) per title to serve, `copies` being those leaving its hold shelf in
+    this same statement (still on its counter); the first waiting holds of each, as many as copies are then
+    free, become ready for `hold_pickup_days` and the hold-shelf counter follows. The caller holds the titles'
+    book row locks. `audited` records the bound ACTOR as updater (a request), else no one new (the daily job).
+    Returns the CTEs `promoted` (id, user_id, book_id, expires_on of each hold now ready) and `shelved` (id,
+    title, author of each title served)."""
+    ready = {"status": HoldStatus.READY.value, "ready_on": func.now(), "expires_on": pickup_deadline()}
+    if audited:
+        ready["updated_by"] = ACTOR
+    promoted = (
         update(Hold)
-        .where(Hold.id.in_(select(first_in_line.c.id)))
-        .values(status=HoldStatus.READY.value, ready_on=func.now(), expires_on=pickup_deadline(), updated_by=ACTOR)
-        .returning(Hold.id, Hold.user_id, Hold.expires_on)
+        .where(Hold.id.in_(select(_first_in_line(freed).c.id)))
+        .values(ready)
+        .returning(Hold.id, Hold.user_id, Hold.book_id, Hold.expires_on)
         .cte("promoted")
     )
+    passed_on = select(func.count()).where(promoted.c.book_id == freed.c.book_id).scalar_subquery()
+    shelved = (
+        update(Book)
+        .where(Book.id == freed.c.book_id)
+        .values(copies_on_hold_shelf=Book.copies_on_hold_shelf - freed.c.copies + passed_on)
+        .returning(Book.id, Book.title, Book.author)
+        .cte("shelved")
+    )
+    return promoted, shelved
 
 
 def _serving_statement():
-    book_id = bindparam("served_book", type_=BigInteger)
-    promoted = _promote_first_in_line(book_id)
-    promoted_count = select(func.count()).select_from(promoted).scalar_subquery()
-    shelved = (
-        update(Book)
-        .where(Book.id == book_id)
-        .values(copies_on_hold_shelf=Book.copies_on_hold_shelf + promoted_count)
-        .returning(Book.title, Book.author)
-        .cte("shelved")
-    )
+    one_title = select(bindparam("served_book", type_=BigInteger).label("book_id"), literal(0).label("copies"))
+    promoted, shelved = serve_queues(one_title.cte("freed"), audited=True)
     return (
         select(promoted.c.id, promoted.c.user_id, promoted.c.expires_on, shelved.c.title, shelved.c.author)
-        .join_from(promoted, shelved, true())
+        .join_from(promoted, shelved, shelved.c.id == promoted.c.book_id)
         .order_by(promoted.c.id)
     )
 
