@@ -52,7 +52,92 @@ def build() -> dict:
         merge.add_file(function.code_dir / (module.replace(".", "/") + ".py"), resolver_name="app")
     # Powertools' merge leaves enums (e.g. a parameter's `in`) as Python objects: make it plain JSON first.
     document = json.loads(json.dumps(merge.get_openapi_schema(), default=_plain))
-    return _with_error_envelopes(_exact_integer_bounds(document))
+    return _with_links(_with_error_envelopes(_exact_integer_bounds(document)))
+
+
+# OpenAPI links: what an answer lets a client (and schemathesis's stateful pass) call next, from a created resource
+# or the first row of a page. (method, path, status) of the answer -> link name -> (method, path) of the next call
+# and its inputs: path parameters, then a request body; values are runtime expressions.
+CREATED_ID = "$response.body#/data/id"
+FIRST_ID = "$response.body#/data/items/0/id"
+LINKS = {
+    ("get", "/books", "200"): {
+        "ReadFirstBook": ("get", "/books/{book_id}", {"book_id": FIRST_ID}, None),
+        "BorrowFirstBook": ("post", "/loans", {}, {"book_id": FIRST_ID}),
+        "HoldFirstBook": ("post", "/holds", {}, {"book_id": FIRST_ID}),
+    },
+    ("get", "/loans", "200"): {
+        "ReadFirstLoan": ("get", "/loans/{loan_id}", {"loan_id": FIRST_ID}, None),
+        "RenewFirstLoan": ("post", "/loans/{loan_id}/renew", {"loan_id": FIRST_ID}, None),
+        "ReturnFirstLoan": ("post", "/loans/{loan_id}/return", {"loan_id": FIRST_ID}, None),
+    },
+    ("get", "/holds", "200"): {
+        "CancelFirstHold": ("delete", "/holds/{hold_id}", {"hold_id": FIRST_ID}, None),
+    },
+    ("get", "/fines", "200"): {
+        "PayFirstFine": ("post", "/fines/{fine_id}/pay", {"fine_id": FIRST_ID}, None),
+        "WaiveFirstFine": ("post", "/fines/{fine_id}/waive", {"fine_id": FIRST_ID}, None),
+    },
+    ("get", "/users", "200"): {
+        "ReadFirstUser": ("get", "/users/{user_id}", {"user_id": FIRST_ID}, None),
+    },
+    ("post", "/books", "201"): {
+        "ReadBook": ("get", "/books/{book_id}", {"book_id": CREATED_ID}, None),
+        "UpdateBook": ("patch", "/books/{book_id}", {"book_id": CREATED_ID}, None),
+        "ReplaceBook": ("put", "/books/{book_id}", {"book_id": CREATED_ID}, None),
+        "RemoveBook": ("delete", "/books/{book_id}", {"book_id": CREATED_ID}, None),
+        "ListReviews": ("get", "/books/{book_id}/reviews", {"book_id": CREATED_ID}, None),
+        "AddReview": ("post", "/books/{book_id}/reviews", {"book_id": CREATED_ID}, None),
+        "Borrow": ("post", "/loans", {}, {"book_id": CREATED_ID}),
+        "PlaceHold": ("post", "/holds", {}, {"book_id": CREATED_ID}),
+    },
+    ("post", "/loans", "201"): {
+        "ReadLoan": ("get", "/loans/{loan_id}", {"loan_id": CREATED_ID}, None),
+        "Renew": ("post", "/loans/{loan_id}/renew", {"loan_id": CREATED_ID}, None),
+        "Return": ("post", "/loans/{loan_id}/return", {"loan_id": CREATED_ID}, None),
+        "ReadBook": ("get", "/books/{book_id}", {"book_id": "$response.body#/data/book_id"}, None),
+    },
+    ("post", "/holds", "200"): {
+        "CancelHold": ("delete", "/holds/{hold_id}", {"hold_id": CREATED_ID}, None),
+    },
+    ("post", "/books/{book_id}/reviews", "201"): {
+        "RemoveReview": ("delete", "/reviews/{review_id}", {"review_id": CREATED_ID}, None),
+    },
+    ("post", "/users", "201"): {
+        "ReadUser": ("get", "/users/{user_id}", {"user_id": CREATED_ID}, None),
+        "UpdateUser": ("patch", "/users/{user_id}", {"user_id": CREATED_ID}, None),
+        "DeactivateUser": ("delete", "/users/{user_id}", {"user_id": CREATED_ID}, None),
+        "UserLoans": ("get", "/users/{user_id}/loans", {"user_id": CREATED_ID}, None),
+    },
+    ("post", "/groups", "201"): {
+        "ReadGroup": ("get", "/groups/{group_id}", {"group_id": CREATED_ID}, None),
+        "UpdateGroup": ("patch", "/groups/{group_id}", {"group_id": CREATED_ID}, None),
+        "DeleteGroup": ("delete", "/groups/{group_id}", {"group_id": CREATED_ID}, None),
+    },
+    ("post", "/books/imports", "201"): {
+        "ReadImport": ("get", "/books/imports/{job_id}", {"job_id": "$response.body#/data/job/id"}, None),
+    },
+    ("post", "/auth/login", "200"): {
+        "Refresh": ("post", "/auth/refresh", {}, {"refresh_token": "$response.body#/data/refresh_token"}),
+        "Logout": ("post", "/auth/logout", {}, {"refresh_token": "$response.body#/data/refresh_token"}),
+    },
+}
+
+
+def _with_links(document: dict) -> dict:
+    """Writes LINKS into the answers they start from, naming each next call by its operationId."""
+    paths = document["paths"]
+    for (method, path, status), links in LINKS.items():
+        answer = paths[path][method]["responses"][status]
+        answer["links"] = {}
+        for name, (next_method, next_path, parameters, body) in links.items():
+            link = {"operationId": paths[next_path][next_method]["operationId"]}
+            if parameters:
+                link["parameters"] = parameters
+            if body is not None:
+                link["requestBody"] = body
+            answer["links"][name] = link
+    return document
 
 
 def _exact_integer_bounds(node: object) -> object:
