@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import threading
 
 import boto3
@@ -11,6 +12,7 @@ import pytest
 from botocore.stub import Stubber
 from sqlalchemy import select, text
 
+from library_auth.logic import password_reset
 from library_common import db, notices
 from library_common.models import Notification
 from library_common.settings import get_settings
@@ -257,3 +259,52 @@ def test_a_notice_whose_composing_raises_is_retried_alone_and_the_run_sends_the_
         time_passes(60)
         run_delivery()
     assert outbox()[poisoned["email"]][:2] == ("failed", 5)
+
+
+def queue_reset_code(users) -> tuple[dict, str]:
+    """A member's password-reset notice, queued the way POST /auth/password-reset queues it; and its code."""
+    member = users.create("member", name="Forgetful", email="forgetful@example.org")
+    with db.transaction() as session:
+        password_reset.request_reset(session, member["email"], "192.0.2.10")
+    with db.transaction() as session:
+        stored = session.scalar(select(Notification.body_text).where(Notification.kind == "password_reset"))
+    return member, re.search(r"code:\n\n(\S+)\n", stored).group(1)
+
+
+def stored_bodies(kind: str) -> list[tuple[str, str]]:
+    with db.transaction() as session:
+        rows = session.execute(select(Notification.body_text, Notification.body_html).where(Notification.kind == kind))
+        return [tuple(row) for row in rows]
+
+
+def test_a_sent_reset_code_is_erased_from_the_outbox_and_the_emailed_code_still_works(users):
+    member, code = queue_reset_code(users)
+    queue(users, 1)
+
+    assert run_delivery()["sent"] == 2
+    (reset_mail,) = [message for message in sent_mail() if message["To"] == member["email"]]
+    assert code in body(reset_mail) and code in body(reset_mail, "html")
+    assert stored_bodies("password_reset") == [(notices.CONFIDENTIAL_BODY, notices.CONFIDENTIAL_BODY)]
+    ((receipt_text, _),) = stored_bodies("borrow_receipt")
+    assert "Dune" in receipt_text  # other notices keep what they said
+    with db.transaction() as session:
+        password_reset.confirm_reset(session, code, "a brand new passphrase")
+
+
+def test_a_reset_code_given_up_on_is_erased_too(users):
+    queue_reset_code(users)
+    boto3.client("ses", region_name=REGION).delete_identity(Identity=SENDER)
+    for _ in range(delivery.MAX_ATTEMPTS - 1):
+        run_delivery()
+        time_passes(60)
+        assert stored_bodies("password_reset") != [(notices.CONFIDENTIAL_BODY, notices.CONFIDENTIAL_BODY)]
+    assert run_delivery()["gave_up"] == 1
+    assert stored_bodies("password_reset") == [(notices.CONFIDENTIAL_BODY, notices.CONFIDENTIAL_BODY)]
+
+
+def test_a_reset_code_whose_every_attempt_died_is_erased_when_given_up(users):
+    queue_reset_code(users)
+    with db.transaction() as session:
+        session.execute(text("UPDATE notifications SET attempts = :n"), {"n": delivery.MAX_ATTEMPTS})
+    assert run_delivery()["gave_up"] == 1
+    assert stored_bodies("password_reset") == [(notices.CONFIDENTIAL_BODY, notices.CONFIDENTIAL_BODY)]

@@ -15,6 +15,9 @@ MAX_ATTEMPTS (it is marked failed when claimed once more). When SES refuses all 
 (throttled, quota, paused), or the invocation is running out of time, the run hands its unsent
 notices back at once without counting the attempt. Any other error while composing or sending one notice
 (a malformed header, say) fails that notice alone, like a refusal: the run goes on with the rest.
+
+A confidential notice (a password-reset code) keeps its body only while it still has to be sent: the statement
+that marks it sent, or gives it up, erases the stored body too, so the database keeps no usable code after.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy import TextClause, text
 
 from library_common import db
 from library_common.domain.statuses import NoticeStatus
+from library_common.notices import CONFIDENTIAL_BODY, CONFIDENTIAL_KINDS
 from library_reminders.mail import OutgoingNotice, Sender, SendFailed
 
 logger = Logger()
@@ -42,6 +46,19 @@ SAFETY_MARGIN_SECONDS = 20.0
 ERROR_TEXT_LIMIT = 1000
 
 QUEUED, SENT, FAILED = NoticeStatus.QUEUED.value, NoticeStatus.SENT.value, NoticeStatus.FAILED.value
+
+
+def _erased_body_when(condition: str) -> str:
+    """SET clauses erasing a confidential notice's stored body when `condition` holds (it is done with)."""
+    erase = f"kind = ANY(:confidential_kinds) AND ({condition})"
+    return (
+        f"body_text = CASE WHEN {erase} THEN :erased ELSE body_text END, "
+        f"body_html = CASE WHEN {erase} THEN :erased ELSE body_html END"
+    )
+
+
+ERASING = {"confidential_kinds": list(CONFIDENTIAL_KINDS), "erased": CONFIDENTIAL_BODY}
+
 # A notice whose every attempt so far ended without an outcome (the run died each time) is given up here.
 CLAIM = text(
     f"""
@@ -59,6 +76,7 @@ CLAIM = text(
         last_error = CASE WHEN n.attempts >= :max_attempts
                           THEN coalesce(n.last_error, 'no outcome recorded: the delivery run stopped mid-attempt')
                           ELSE n.last_error END,
+        {_erased_body_when("n.attempts >= :max_attempts")},
         updated_on = now()
     FROM due WHERE n.id = due.id
     RETURNING n.id, n.kind, n.recipient, n.subject, n.body_text, n.body_html, n.attempts, n.status
@@ -68,7 +86,8 @@ CLAIM = text(
 MARK_SENT = text(
     f"""
     UPDATE notifications
-    SET status = '{SENT}', message_id = :message_id, sent_on = now(), last_error = NULL, updated_on = now()
+    SET status = '{SENT}', message_id = :message_id, sent_on = now(), last_error = NULL, updated_on = now(),
+        {_erased_body_when("true")}
     WHERE id = :id AND status = '{QUEUED}'
     """
 )
@@ -78,7 +97,8 @@ MARK_FAILED = text(
     UPDATE notifications
     SET last_error = :error, updated_on = now(),
         status = CASE WHEN attempts >= :max_attempts THEN '{FAILED}' ELSE '{QUEUED}' END,
-        next_attempt_on = now() + make_interval(secs => :first_delay_seconds * power(2, attempts - 1))
+        next_attempt_on = now() + make_interval(secs => :first_delay_seconds * power(2, attempts - 1)),
+        {_erased_body_when("attempts >= :max_attempts")}
     WHERE id = :id AND status = '{QUEUED}'
     """
 )
@@ -102,7 +122,12 @@ class DeliveryReport:
 
 def claim(batch_size: int = BATCH_SIZE) -> tuple[list[tuple[OutgoingNotice, int]], int]:
     """Due notices with their attempt number, leased to this run; and how many were given up instead."""
-    parameters = {"batch_size": batch_size, "lease_seconds": LEASE.total_seconds(), "max_attempts": MAX_ATTEMPTS}
+    parameters = {
+        "batch_size": batch_size,
+        "lease_seconds": LEASE.total_seconds(),
+        "max_attempts": MAX_ATTEMPTS,
+        **ERASING,
+    }
     with db.transaction() as session:
         rows = session.execute(CLAIM, parameters).all()
     leased = [
@@ -142,7 +167,7 @@ def deliver(sender: Sender, *, seconds_left: Callable[[], float], batch_size: in
                 logger.exception("notice could not be composed or sent", extra={"notice_id": notice.id})
                 _failed(notice, attempt, f"{type(error).__name__}: {error}", report)
                 continue
-            _record(MARK_SENT, {"id": notice.id, "message_id": message_id})
+            _record(MARK_SENT, {"id": notice.id, "message_id": message_id, **ERASING})
             report.sent += 1
     return report
 
@@ -156,6 +181,7 @@ def _failed(notice: OutgoingNotice, attempt: int, reason: str, report: DeliveryR
             "error": reason[:ERROR_TEXT_LIMIT],
             "max_attempts": MAX_ATTEMPTS,
             "first_delay_seconds": FIRST_RETRY_DELAY.total_seconds(),
+            **ERASING,
         },
     )
     if attempt >= MAX_ATTEMPTS:
