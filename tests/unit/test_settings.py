@@ -35,6 +35,7 @@ def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
         ({"DATABASE_URL": "postgresql://x/y", "ACCESS_TOKEN_TTL_SECONDS": "5"}, "ACCESS_TOKEN_TTL_SECONDS"),
         ({"DATABASE_URL": "postgresql://x/y", "ADMIN_EMAIL": "admin"}, "ADMIN_EMAIL"),
         ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "0"}, "DUE_SOON_DAYS"),
+        ({"DATABASE_URL": "postgresql://x/y", "DB_TIMEOUT_SECONDS": "0"}, "DB_TIMEOUT_SECONDS"),
         ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "a week"}, "DUE_SOON_DAYS"),
     ],
 )

@@ -216,9 +216,26 @@ def _database_refused(error: DBAPIError) -> Response:
 def _connection_lost(error: ConnectionError) -> Response:
     """pg8000 lets a socket error out unwrapped when the server resets the connection mid-read (a restart): the
     same 503 as any unreachable database, and the same one retry when no commit had started."""
+    return _database_gone(error, retry=db.commits_started.get() == 0)
+
+
+def _database_timed_out(error: TimeoutError) -> Response:
+    """pg8000's socket timeout (DB_TIMEOUT_SECONDS) also escapes unwrapped when it strikes the first read of a
+    reply (the server, or a half-dead proxy, said nothing): the same 503, not retried, as the time is spent."""
+    if not _raised_in_driver(error):
+        return _unexpected(error)
+    return _database_gone(error, retry=False)
+
+
+def _raised_in_driver(error: BaseException) -> bool:
+    frames = traceback.extract_tb(error.__traceback__)
+    return any("/pg8000/" in frame.filename for frame in frames)
+
+
+def _database_gone(error: OSError, *, retry: bool) -> Response:
     db.get_engine().dispose()  # SQLAlchemy did not see a disconnect: drop the pool's connections ourselves
-    _retry_wanted.set(db.commits_started.get() == 0)
-    logger.warning("database connection lost", extra={"error_type": type(error).__name__, "retry": _retry_wanted.get()})
+    _retry_wanted.set(retry)
+    logger.warning("database connection lost", extra={"error_type": type(error).__name__, "retry": retry})
     return Response(
         503,
         JSON,
@@ -274,6 +291,7 @@ def create_app() -> APIGatewayRestResolver:
     app.exception_handler(RequestUnsupportedContentType)(_unsupported_media_type)
     app.exception_handler(DBAPIError)(_database_refused)
     app.exception_handler(ConnectionError)(_connection_lost)
+    app.exception_handler(TimeoutError)(_database_timed_out)
     app.exception_handler(ResponseValidationError)(_response_invalid)
     app.not_found(_no_route)
     app.exception_handler(Exception)(_unexpected)

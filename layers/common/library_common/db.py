@@ -127,7 +127,10 @@ def get_engine() -> Engine:
     _remember_statement_conversions()
     settings = get_settings()
     url, plaintext = _plaintext_requested(engine_url(settings))
-    connect_args = {"ssl_context": False if plaintext else tls_for(url.host, settings)}
+    connect_args = {
+        "ssl_context": False if plaintext else tls_for(url.host, settings),
+        "timeout": settings.db_timeout_seconds,
+    }
     # A Lambda container serves one request at a time: DB_CONNECTIONS (1 unless a function needs two transactions
     # at once), never more, so that reserved concurrency bounds what the RDS Proxy is asked for (see the README).
     pool = {"pool_size": settings.db_connections, "max_overflow": 0}
@@ -169,9 +172,20 @@ def is_unavailable(error: DBAPIError) -> bool:
     )
 
 
+def timed_out(error: DBAPIError) -> bool:
+    """The socket timeout (DB_TIMEOUT_SECONDS) ran out while connecting or waiting on the server."""
+    cause: BaseException | None = error.orig
+    while cause is not None:
+        if isinstance(cause, TimeoutError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def may_retry(error: DBAPIError) -> bool:
-    """A connection found dead before the request started any commit: a new connection may run it all again."""
-    return error.connection_invalidated and commits_started.get() == 0
+    """A connection found dead before the request started any commit: a new connection may run it all again.
+    Not one that timed out: that time is spent, and a second wait would outlast the function."""
+    return error.connection_invalidated and commits_started.get() == 0 and not timed_out(error)
 
 
 @event.listens_for(Session, "before_commit")

@@ -37,6 +37,11 @@ class Settings:
     # so point this at the RDS CA bundle shipped in the layer. The stack's own RDS Proxy presents an ACM certificate
     # that the default trust store verifies, so a full-stack deployment leaves it unset.
     db_ca_bundle: str | None = None
+    # pg8000's socket timeout, for connecting and for each wait on the server: a half-dead proxy or network then
+    # ends in a 503 instead of hanging the function until Lambda kills it. Under the API functions' 25 s timeout,
+    # above the ~15 s an idle Aurora takes to resume; functions with long statements (the jobs, imports,
+    # migrations) set more, under their own timeouts.
+    db_timeout_seconds: int = 20
 
     jwt_issuer: str = "library-api"
     jwt_audience: str = "library-clients"
@@ -72,6 +77,8 @@ class Settings:
             raise SettingsError("REFRESH_TOKEN_TTL_DAYS must be between 1 and 365")
         if not 1 <= self.db_connections <= 5:
             raise SettingsError("DB_CONNECTIONS must be between 1 and 5")
+        if not 1 <= self.db_timeout_seconds <= 900:
+            raise SettingsError("DB_TIMEOUT_SECONDS must be between 1 and 900")
         if not 1 <= self.due_soon_days <= 30:
             raise SettingsError("DUE_SOON_DAYS must be between 1 and 30")
         # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
