@@ -1,4 +1,5 @@
-"""`make bench`: runs every bench/bench_*.py (or those named in BENCH=a,b) and writes bench/results/<name>.md.
+"""`make bench`: runs every bench/bench_*.py (or those named in BENCH=a,b, or as arguments:
+`python -m bench.run_all cold_start own_time`) and writes bench/results/<name>.md.
 
 Each benchmark module exposes `run() -> str`, returning a Markdown report with its figures and the
 targets they are measured against.
@@ -23,8 +24,11 @@ def machine() -> str:
 
 
 def main() -> None:
-    wanted = [name for name in os.environ.get("BENCH", "").split(",") if name]
+    wanted = [name for name in (sys.argv[1:] or os.environ.get("BENCH", "").split(",")) if name]
     names = sorted(path.stem.removeprefix("bench_") for path in BENCH.glob("bench_*.py"))
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        sys.exit(f"no such benchmark: {', '.join(unknown)} (there are: {', '.join(names)})")
     failed = []
     for name in names:
         if wanted and name not in wanted:

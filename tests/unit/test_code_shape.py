@@ -16,8 +16,6 @@ TOOLING_OVER_THE_LIMIT = {
     "bench/bench_books.py:run": 48,
     "bench/bench_chat.py:run": 43,
     "bench/bench_chat.py:seed_catalogue": 48,
-    "bench/bench_cold_start.py:_authorizer_key_sources": 41,
-    "bench/bench_cold_start.py:run": 64,
     "bench/bench_loans.py:_contention": 63,
     "bench/bench_loans.py:_handler_and_replay": 42,
     "bench/bench_loans.py:_markdown": 76,
