@@ -14,8 +14,9 @@ import { Guarded } from './layout/Guarded';
 import { Layout } from './layout/Layout';
 import { LoginPage } from './layout/LoginPage';
 import { authProvider, dataProvider } from './library';
-import { CHANGE_PASSWORD_PATH } from './providers/authProvider';
+import { CHANGE_PASSWORD_PATH, FORGOT_PASSWORD_PATH, RESET_PASSWORD_PATH } from './providers/authProvider';
 import { ChangePassword } from './screens/account/ChangePassword';
+import { ForgotPassword, ResetPassword } from './screens/account/PasswordReset';
 import { GroupCreate, GroupEdit, GroupList, PermissionCreate, PermissionList } from './screens/admin/Groups';
 import { NoticeList } from './screens/admin/Notices';
 import { PolicyForm } from './screens/admin/PolicyForm';
@@ -71,6 +72,8 @@ export function App() {
             <Resource name="notifications" options={{ label: 'Notices' }} list={NoticeList} />
             <CustomRoutes noLayout>
                 <Route path="/register" element={<Register />} />
+                <Route path={FORGOT_PASSWORD_PATH} element={<ForgotPassword />} />
+                <Route path={RESET_PASSWORD_PATH} element={<ResetPassword />} />
             </CustomRoutes>
             <CustomRoutes>
                 <Route path="/my/loans" element={<MyLoans />} />

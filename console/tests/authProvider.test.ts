@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/client';
 import { Session } from '../src/api/session';
 import { CHANGE_PASSWORD_PATH, createAuthProvider } from '../src/providers/authProvider';
+import { asHttpError } from '../src/providers/dataProvider';
 import { BASE, envelope, fakeFetch, LIBRARIAN, refusal, tokens } from './fakeApi';
 
 function setup(...replies: Parameters<typeof fakeFetch>) {
@@ -149,5 +150,47 @@ describe('the client alone', () => {
             code: 'INVALID_CREDENTIALS',
         });
         expect(network.requests).toHaveLength(1);
+    });
+});
+
+describe('a forgotten password', () => {
+    const requested = 'If this email belongs to an active account, a reset code is on its way to it';
+
+    it('asks for a code without a token, and says what the API says (the same for any email)', async () => {
+        const { auth, network } = setup({ status: 202, body: { status: 202, message: requested, data: null } });
+        expect(await auth.requestPasswordReset('  nora@library.test ')).toBe(requested);
+        const [request] = network.requests;
+        expect(request.method).toBe('POST');
+        expect(request.url.pathname).toBe('/dev/auth/password-reset');
+        expect(request.body).toEqual({ email: 'nora@library.test' });
+        expect(request.headers.Authorization).toBeUndefined();
+    });
+
+    it('passes a refusal of the request on (too many requests from this address)', async () => {
+        const { auth } = setup(refusal(429, 'TOO_MANY_RESET_REQUESTS', 'Too many password reset requests from your address'));
+        await expect(auth.requestPasswordReset('nora@library.test')).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_RESET_REQUESTS' });
+    });
+
+    it('sets the new password with the code, and forgets any session (the API ended them all)', async () => {
+        const { auth, network, session } = setup(tokens('access-1'), envelope(200, null));
+        await session.login('lena@library.test', 'secret words');
+        expect(await auth.resetPassword({ token: ' code-123 ', password: 'a new passphrase' })).toBe('OK');
+        const confirm = network.requests[1];
+        expect(confirm.url.pathname).toBe('/dev/auth/password-reset/confirm');
+        expect(confirm.body).toEqual({ token: 'code-123', password: 'a new passphrase' });
+        expect(confirm.headers.Authorization).toBeUndefined();
+        expect(session.account).toBeNull();
+        expect(session.accessToken).toBeNull();
+    });
+
+    it("keeps the API's refusal of the code or the password, with the field errors", async () => {
+        const { auth } = setup(
+            refusal(401, 'INVALID_RESET_TOKEN', 'This reset code is unknown, used or expired; ask for a new one'),
+            refusal(422, 'WEAK_PASSWORD', 'The password is too weak', [{ field: 'password', message: 'must be at least 8 characters' }]),
+        );
+        await expect(auth.resetPassword({ token: 'used', password: 'a new passphrase' })).rejects.toMatchObject({ status: 401, code: 'INVALID_RESET_TOKEN' });
+        const weak = await auth.resetPassword({ token: 'fresh', password: 'short' }).catch(error => error);
+        expect(weak).toMatchObject({ status: 422, code: 'WEAK_PASSWORD', errors: [{ field: 'password', message: 'must be at least 8 characters' }] });
+        expect(asHttpError(weak)).toMatchObject({ body: { errors: { password: 'must be at least 8 characters' } } });
     });
 });

@@ -88,6 +88,18 @@ export class Session implements TokenSource {
         return answer.data.user;
     }
 
+    /** Asks for a reset code by email. The API answers alike whether or not the email has an account. */
+    async requestPasswordReset(email: string): Promise<string> {
+        return (await readAnswer<null>(await this.post('auth/password-reset', { email }))).message;
+    }
+
+    /** Sets a new password with an emailed code; the API ends every session of the account, this one too. */
+    async confirmPasswordReset(token: string, password: string): Promise<string> {
+        const answer = await readAnswer<null>(await this.post('auth/password-reset/confirm', { token, password }));
+        this.adopt(null);
+        return answer.message;
+    }
+
     /** A new access token from the refresh cookie; false (and signed out) when the cookie is missing or refused. */
     refresh(): Promise<boolean> {
         if (!this.refreshing) {

@@ -1,9 +1,9 @@
 /** Register (POST /auth): name, email, password. A new member waits for staff to activate the account unless the
  * library activates members at once; the screen says which. Public: no sign-in needed. */
-import { Alert, Box, Button, Card, CardContent, Link, TextField, Typography } from '@mui/material';
+import { Alert, Button, TextField } from '@mui/material';
 import { type FormEvent, useState } from 'react';
-import { Link as RouterLink } from 'react-router-dom';
 
+import { BackToSignIn, PublicPage } from '../../layout/PublicPage';
 import { api } from '../../library';
 import { explain } from '../../messages';
 import { asHttpError } from '../../providers/dataProvider';
@@ -42,40 +42,29 @@ export function Register() {
     );
 
     return (
-        <Box component="main" sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', bgcolor: '#eef2f7' }}>
-            <Card sx={{ width: 420, maxWidth: '92vw' }}>
-                <CardContent>
-                    <Typography component="h1" variant="h5" gutterBottom>
-                        Join the library
-                    </Typography>
-                    {created ? (
-                        <Alert severity="success" role="status">
-                            {created.is_active
-                                ? 'Your account is ready: sign in to borrow.'
-                                : 'Your account is created. A librarian will activate it; you will get an email, and can then sign in and borrow.'}
+        <PublicPage title="Join the library">
+            {created ? (
+                <Alert severity="success" role="status">
+                    {created.is_active
+                        ? 'Your account is ready: sign in to borrow.'
+                        : 'Your account is created. A librarian will activate it; you will get an email, and can then sign in and borrow.'}
+                </Alert>
+            ) : (
+                <form onSubmit={submit} noValidate>
+                    {field('name', 'Name', 'text', 'name')}
+                    {field('email', 'Email', 'email', 'email')}
+                    {field('password', 'Password', 'password', 'new-password')}
+                    {failure && (
+                        <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+                            {failure}
                         </Alert>
-                    ) : (
-                        <form onSubmit={submit} noValidate>
-                            {field('name', 'Name', 'text', 'name')}
-                            {field('email', 'Email', 'email', 'email')}
-                            {field('password', 'Password', 'password', 'new-password')}
-                            {failure && (
-                                <Alert severity="error" role="alert" sx={{ mt: 1 }}>
-                                    {failure}
-                                </Alert>
-                            )}
-                            <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }}>
-                                Create my account
-                            </Button>
-                        </form>
                     )}
-                    <Typography variant="body2" sx={{ mt: 2 }}>
-                        <Link component={RouterLink} to="/login">
-                            Back to sign in
-                        </Link>
-                    </Typography>
-                </CardContent>
-            </Card>
-        </Box>
+                    <Button type="submit" variant="contained" fullWidth sx={{ mt: 2 }}>
+                        Create my account
+                    </Button>
+                </form>
+            )}
+            <BackToSignIn />
+        </PublicPage>
     );
 }
