@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from devtools import database
 from library_common import db, tokens
 from library_common.models import Base, PermissionGroup, User
 from library_common.passwords import hash_password
+from library_common.settings import get_settings
 
 # Fixtures of their own modules: `responses` (CloudFormation's ResponseURL for the custom-resource functions) and
 # `moto_endpoint` (moto over HTTP, for the authorizer's boto3-free secret read).
@@ -30,6 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 # Reference data the migrations seed; every other table is emptied between tests that ask for it.
 SEEDED_TABLES = {"permissions", "permission_groups", "group_permissions", "policies"}
+
+
+@pytest.fixture
+def library_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets the library's time zone (`LIBRARY_TIME_ZONE`) for the rest of the test, as a deployment would."""
+
+    def use(zone: str) -> None:
+        monkeypatch.setenv("LIBRARY_TIME_ZONE", zone)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

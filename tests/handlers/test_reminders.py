@@ -11,6 +11,7 @@ import email.policy
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -21,13 +22,20 @@ from sqlalchemy import DateTime, func, literal, select, text, update
 
 from library_common import db, notices
 from library_common.domain.days import TODAY
-from library_common.domain.holds import pickup_by, pickup_by_text
+from library_common.domain.holds import pickup_by_text
 from library_common.models import Book, Fine, Hold, Loan, Notification, Policy
 from library_common.settings import get_settings
 from library_reminders import app, daily, mail
 from tests.conftest import LambdaContext, load_event
 
 SENDER = "library@example.org"
+
+
+def _library_day(moment: datetime) -> str:
+    """The library's calendar day of a moment, computed here independently of the database."""
+    return moment.astimezone(ZoneInfo(get_settings().library_time_zone)).date().isoformat()
+
+
 REGION = "us-east-1"
 
 
@@ -328,13 +336,13 @@ def test_expired_holds_pass_their_copy_to_the_next_in_line_or_back_to_the_shelf(
         ("m1@example.org", '"Dune" is waiting for you'),
     }
     (ready_mail,) = [m for m in sent_mail() if m["To"] == "m1@example.org"]
-    assert f"Please borrow it by {pickup_by(expires_on)};" in body(ready_mail)
+    assert f"Please borrow it by {_library_day(expires_on)};" in body(ready_mail)
     assert notices.render(
         "hold_ready",
-        {"name": "Member", "title": "Dune", "author": "Frank Herbert", "pickup_by": pickup_by(expires_on)},
+        {"name": "Member", "title": "Dune", "author": "Frank Herbert", "pickup_by": _library_day(expires_on)},
     )[1] == body(ready_mail)
     (expired_mail,) = [m for m in sent_mail() if m["To"] == "m0@example.org"]
-    assert f"not collected by {pickup_by(before[expired_dune][1])}" in body(expired_mail)
+    assert f"not collected by {_library_day(before[expired_dune][1])}" in body(expired_mail)
 
 
 def test_an_event_from_another_rule_is_refused(ses):
@@ -422,10 +430,17 @@ def test_the_daily_job_runs_the_same_statements_for_one_loan_or_many(ses, users,
 
 
 @pytest.mark.parametrize(
-    "expires_on",
-    [datetime(2026, 3, 13, 23, 30, tzinfo=UTC), datetime(2026, 3, 13, 0, 30, tzinfo=timezone(timedelta(hours=2)))],
+    ("expires_on", "zone", "shown"),
+    [
+        (datetime(2026, 3, 13, 23, 30, tzinfo=UTC), "UTC", "2026-03-13"),
+        (datetime(2026, 3, 13, 0, 30, tzinfo=timezone(timedelta(hours=2))), "UTC", "2026-03-12"),
+        (datetime(2026, 3, 13, 23, 30, tzinfo=UTC), "Pacific/Kiritimati", "2026-03-14"),
+        (datetime(2026, 3, 13, 0, 30, tzinfo=timezone(timedelta(hours=2))), "Europe/Paris", "2026-03-12"),
+        (datetime(2026, 3, 13, 10, 30, tzinfo=UTC), "America/Los_Angeles", "2026-03-13"),
+        (datetime(2026, 3, 13, 5, 30, tzinfo=UTC), "America/Los_Angeles", "2026-03-12"),
+    ],
 )
-def test_the_job_shows_a_pickup_deadline_the_way_circulation_does(database_url, expires_on):
+def test_a_pickup_deadline_is_shown_as_the_librarys_day(database_url, library_time_zone, expires_on, zone, shown):
+    library_time_zone(zone)
     with db.transaction() as session:
-        shown = session.scalar(select(pickup_by_text(literal(expires_on, DateTime(timezone=True)))))
-    assert shown == pickup_by(expires_on)
+        assert session.scalar(select(pickup_by_text(literal(expires_on, DateTime(timezone=True))))) == shown

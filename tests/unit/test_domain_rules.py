@@ -4,7 +4,7 @@ one definition of the library's day holds whichever time zone the database sessi
 from __future__ import annotations
 
 import importlib.util
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -13,9 +13,11 @@ from sqlalchemy import Date, DateTime, Integer, literal, select, text
 from library_auth.logic import accounts
 from library_common import db
 from library_common.caller import Caller
-from library_common.domain import availability, catalogue, loans, permissions
-from library_common.domain.days import TODAY, day_of, day_of_moment
+from library_common.domain import availability, catalogue, loans, permissions, standing
+from library_common.domain.days import TODAY, day_of, start_of
+from library_common.errors import Forbidden
 from library_common.migrate import MIGRATIONS
+from library_loans import borrowing, reports
 from library_loans import loans as loan_routes
 from tests.test_circulation_support import add_book
 
@@ -80,12 +82,34 @@ def test_a_live_book_is_one_rule_for_sql_python_and_sql_text(engine, archived_on
     assert catalogue.is_live(SimpleNamespace(archived_on=archived_on)) is in_sql is as_text is live
 
 
-def test_the_day_of_a_moment_is_the_same_in_python_and_in_sql(engine):
-    moments = [datetime(2026, 3, 1, 23, 30, tzinfo=UTC), datetime(2026, 3, 1, 23, 30, tzinfo=UTC) + timedelta(hours=1)]
+# (a moment, the library's time zone, the library's day of that moment, the moment that day began)
+DAY_CASES = [
+    (datetime(2026, 3, 1, 23, 30, tzinfo=UTC), "UTC", date(2026, 3, 1), datetime(2026, 3, 1, tzinfo=UTC)),
+    (datetime(2026, 3, 2, 0, 30, tzinfo=UTC), "UTC", date(2026, 3, 2), datetime(2026, 3, 2, tzinfo=UTC)),
+    (
+        datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+        "Europe/Paris",
+        date(2026, 3, 2),
+        datetime(2026, 3, 1, 23, 0, tzinfo=UTC),
+    ),
+    (
+        datetime(2026, 7, 1, 3, 0, tzinfo=UTC),
+        "America/New_York",
+        date(2026, 6, 30),
+        datetime(2026, 6, 30, 4, 0, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.mark.parametrize(("moment", "zone", "day", "day_began"), DAY_CASES)
+def test_the_librarys_day_is_its_time_zones_whatever_the_sessions(
+    engine, library_time_zone, moment, zone, day, day_began
+):
+    library_time_zone(zone)
     with db.transaction() as session:
         session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
-        for moment in moments:
-            assert session.scalar(select(day_of(literal(moment, DateTime(timezone=True))))) == day_of_moment(moment)
+        assert session.scalar(select(day_of(literal(moment, DateTime(timezone=True))))) == day
+        assert session.scalar(select(start_of(literal(day, Date)))) == day_began
 
 
 def _session_zone_on_another_day(now: datetime) -> tuple[str, int]:
@@ -121,6 +145,61 @@ def test_every_route_sees_the_same_overdue_loan_whatever_the_session_time_zone(e
             page_size=10,
         )
     assert history["items"][0]["status"] == listed["items"][0]["status"] == expected
+
+
+def _library_zone_on_another_day(now: datetime) -> tuple[str, int]:
+    """A library time zone whose calendar day differs from the UTC day right now, and the due date (relative to the
+    UTC today) of a loan that is overdue in one of the two days and not in the other: UTC+14 is already tomorrow
+    from 10:00 UTC (a loan due today is overdue there), UTC-12 is still yesterday before 12:00 UTC (a loan due
+    yesterday is not overdue there yet)."""
+    return ("Etc/GMT-14", 0) if now.hour >= 12 else ("Etc/GMT+12", -1)
+
+
+def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_day(engine, users, library_time_zone):
+    """In a library whose day is not the UTC day, a loan's status, the member's standing and a borrow agree: the
+    member is blocked by every route (history, loans, the chat's answer, the overdue report, borrowing) or by none."""
+    member, staff = users.create("member"), users.create("librarian")
+    lent, wanted = add_book(title="Dune"), add_book(title="Emma")
+    with db.transaction() as session:
+        utc_today = session.scalar(select(text("(now() AT TIME ZONE 'UTC')::date")))
+        zone, due_in_days = _library_zone_on_another_day(session.scalar(select(text("now()"))).astimezone(UTC))
+        due_date = utc_today + timedelta(days=due_in_days)
+        session.execute(
+            text("INSERT INTO loans (user_id, book_id, due_date) VALUES (:u, :b, :d)"),
+            {"u": member["id"], "b": lent, "d": due_date},
+        )
+    library_time_zone(zone)
+    with db.transaction() as session:
+        today = session.scalar(select(TODAY))
+        assert today != utc_today  # the library's day really differs from the UTC day
+        expected = loans.status(returned_on=None, due_date=due_date, today=today)
+        history = accounts.borrowing_history(session, member["id"], status=None, page=1, page_size=10)
+        listed = loan_routes.list_loans(
+            session,
+            Caller(user_id=member["id"], role="member"),
+            status=None,
+            user_id=None,
+            book_id=None,
+            page=1,
+            page_size=10,
+        )
+        block = standing.member_block_reason(session, member["id"])
+        overdue_report = reports.overdue(session, page=1, page_size=10)
+    assert history["items"][0]["status"] == listed["items"][0]["status"] == expected
+    blocked = expected == "overdue"
+    assert (block is not None) is blocked
+    assert (overdue_report["total"] == 1) is blocked
+    with db.transaction() as session:
+        if blocked:
+            with pytest.raises(Forbidden):
+                borrowing.borrow(
+                    session, caller_id=staff["id"], member_id=member["id"], book_id=wanted, idempotency_key=None
+                )
+        else:
+            answer = borrowing.borrow(
+                session, caller_id=staff["id"], member_id=member["id"], book_id=wanted, idempotency_key=None
+            )
+            assert answer.status == 201
 
 
 def _first_migration():

@@ -37,8 +37,17 @@ def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
         ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "0"}, "DUE_SOON_DAYS"),
         ({"DATABASE_URL": "postgresql://x/y", "DB_TIMEOUT_SECONDS": "0"}, "DB_TIMEOUT_SECONDS"),
         ({"DATABASE_URL": "postgresql://x/y", "DUE_SOON_DAYS": "a week"}, "DUE_SOON_DAYS"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "Mars/Olympus_Mons"}, "LIBRARY_TIME_ZONE"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "+02:00"}, "LIBRARY_TIME_ZONE"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "UTC'; DROP"}, "LIBRARY_TIME_ZONE"),
     ],
 )
 def test_a_bad_environment_fails_at_cold_start_with_the_variable_named(environ, complaint):
     with pytest.raises(SettingsError, match=complaint):
         load_settings(environ)
+
+
+def test_the_librarys_time_zone_is_utc_unless_set_to_an_iana_zone():
+    assert load_settings({"DATABASE_URL": "postgresql://x/y"}).library_time_zone == "UTC"
+    chosen = load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "America/Argentina/Buenos_Aires"})
+    assert chosen.library_time_zone == "America/Argentina/Buenos_Aires"

@@ -7,7 +7,6 @@ written here. Account answers read only the caller's own rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -243,7 +242,7 @@ def _my_holds(holds: list[MyHold], subject: str | None) -> ChatAnswer:
     lines = []
     for hold in shown:
         if hold.status == HoldStatus.READY:
-            until = f" until {hold.expires_on.astimezone(UTC).date().isoformat()}" if hold.expires_on else ""
+            until = f" until {hold.pickup_by}" if hold.pickup_by else ""
             lines.append(f"{_quoted(hold.title)} is ready for you on the hold shelf{until}")
         else:
             place = f"number {hold.position} of {hold.queue_length}"

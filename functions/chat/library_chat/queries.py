@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -105,7 +105,7 @@ class MyHold:
     status: str
     position: int | None
     queue_length: int
-    expires_on: datetime | None
+    pickup_by: str | None  # a ready hold's last day, the library's day as YYYY-MM-DD
     title_match: float
 
 
@@ -328,7 +328,7 @@ def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[
             Hold.status,
             holds.queue_position().label("position"),
             queue_length.label("queue_length"),
-            Hold.expires_on,
+            holds.pickup_by_text(Hold.expires_on).label("pickup_by"),
             _title_match(phrase).label("title_match"),
         )
         .join(Book, Book.id == Hold.book_id)

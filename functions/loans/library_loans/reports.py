@@ -3,23 +3,27 @@ late), hold queues, and the library at a glance."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import Date, Select, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from library_common.domain import catalogue, fines, loans
-from library_common.domain.days import TODAY
+from library_common.domain.days import TODAY, day_of, start_of
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus, Role
 from library_common.envelope import page_of
+from library_common.errors import ValidationFailed
 from library_common.models import Book, Fine, Hold, Loan, Policy, User
 from library_common.models.circulation import LoanCount
+from library_common.settings import get_settings
 
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+# A year and a day: any calendar year fits, and the answer stays a few kilobytes.
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+# The zone of the months `loan_counts` counts (its triggers are migration 0001's).
+MONTHLY_COUNTS_TIME_ZONE = "UTC"
 
 
 def _next_month(day: date) -> date:
@@ -30,9 +34,9 @@ def _loans_between(first: date | None, stop: date | None) -> Select:
     """Loans begun from day `first` up to (not including) day `stop`, counted per title one by one."""
     conditions = []
     if first is not None:
-        conditions.append(Loan.borrowed_on >= _start_of(first))
+        conditions.append(Loan.borrowed_on >= start_of(first))
     if stop is not None:
-        conditions.append(Loan.borrowed_on < _start_of(stop))
+        conditions.append(Loan.borrowed_on < start_of(stop))
     return select(Loan.book_id, func.count().label("loans")).where(*conditions).group_by(Loan.book_id)
 
 
@@ -47,15 +51,17 @@ def _months_between(first: date | None, stop: date | None) -> Select:
 
 
 def most_borrowed(session: Session, *, start: date | None, end: date | None, limit: int) -> list[dict[str, Any]]:
-    """Titles by the number of loans that began between `start` and `end` (whole UTC days, both included).
+    """Titles by the number of loans that began between `start` and `end` (the library's days, both included).
 
     Whole calendar months inside the range are summed from the monthly counts; only the days before the first
-    whole month and after the last one are counted loan by loan.
+    whole month and after the last one are counted loan by loan. The counts are of UTC months (the triggers of
+    migration 0001 keep them), so a library in another time zone counts every loan one by one.
     """
     stop = end + timedelta(days=1) if end is not None else None
     whole_from = start if start is None or start.day == 1 else _next_month(start)
     whole_to = stop.replace(day=1) if stop is not None else None
-    if whole_from is not None and whole_to is not None and whole_from >= whole_to:
+    months_are_library_months = get_settings().library_time_zone == MONTHLY_COUNTS_TIME_ZONE
+    if not months_are_library_months or (whole_from is not None and whole_to is not None and whole_from >= whole_to):
         parts = [_loans_between(start, stop)]
     else:
         parts = [_months_between(whole_from, whole_to)]
@@ -133,16 +139,28 @@ def summary(session: Session) -> dict[str, Any]:
     return dict(counts._mapping)
 
 
-def loans_per_day(session: Session, *, start: date, end: date) -> list[dict[str, Any]]:
-    """Loans begun on each UTC day from `start` to `end` (both included), days without a loan as 0."""
-    # The zone as SQL text, not a bound parameter: PostgreSQL must see the GROUP BY expression as the selected one.
-    day = cast(func.timezone(literal_column("'UTC'"), Loan.borrowed_on), Date).label("day")
-    counted = (
-        select(day, func.count().label("loans"))
-        .where(Loan.borrowed_on >= _start_of(start), Loan.borrowed_on < _start_of(end + timedelta(days=1)))
-        .group_by(day)
+def _day_range(session: Session, start: date | None, end: date | None) -> tuple[date, date]:
+    """The days a loans-per-day report covers: `end` defaults to the library's today, `start` to the days before."""
+    end = end or session.scalar(select(TODAY))
+    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if start > end:
+        raise ValidationFailed(errors=[{"field": "from", "message": "must not be after `to`"}])
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed(errors=[{"field": "from", "message": f"the range is at most {MAX_RANGE_DAYS} days"}])
+    return start, end
+
+
+def loans_per_day(session: Session, *, start: date | None, end: date | None) -> list[dict[str, Any]]:
+    """Loans begun on each of the library's days from `start` to `end` (both included), days without a loan as 0."""
+    start, end = _day_range(session, start, end)
+    # Grouped over a subquery's column: the zone is a bound parameter, and PostgreSQL would not see a GROUP BY
+    # expression with its own parameter as the selected one.
+    begun = (
+        select(day_of(Loan.borrowed_on).label("day"))
+        .where(Loan.borrowed_on >= start_of(start), Loan.borrowed_on < start_of(end + timedelta(days=1)))
         .subquery()
     )
+    counted = select(begun.c.day, func.count().label("loans")).group_by(begun.c.day).subquery()
     days = select(
         cast(func.generate_series(literal(start), literal(end), timedelta(days=1)), Date).label("day")
     ).subquery()

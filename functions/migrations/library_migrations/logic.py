@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from library_common.domain.days import TODAY
 from library_common.domain.statuses import Role
 from library_common.models import User
 from library_common.passwords import hash_password
@@ -32,6 +33,7 @@ def create_admin(session: Session, email: str, password: str, *, generated: bool
         email=email,
         password_hash=hash_password(password),
         role=Role.ADMIN.value,
+        membership_date=TODAY,
         is_active=True,
         must_change_password=generated,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import get_type_hints
 
 _EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+")
+_ZONE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
 
 
 class SettingsError(RuntimeError):
@@ -64,6 +66,8 @@ class Settings:
     notices_sender: str | None = None
     # How many days before the due date a loan's due-soon notice goes out (the reminders function's daily job).
     due_soon_days: int = 2
+    # The library's time zone (an IANA name): its days decide overdue loans, fines, due dates and reports.
+    library_time_zone: str = "UTC"
     # The first admin a deployment creates (the migrations function), and the secret holding their password.
     admin_email: str | None = None
     admin_password_secret_arn: str | None = None
@@ -81,6 +85,7 @@ class Settings:
             raise SettingsError("DB_TIMEOUT_SECONDS must be between 1 and 900")
         if not 1 <= self.due_soon_days <= 30:
             raise SettingsError("DUE_SOON_DAYS must be between 1 and 30")
+        _check_time_zone(self.library_time_zone)
         # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
         if self.admin_email is not None and not _EMAIL_SHAPE.fullmatch(self.admin_email):
             raise SettingsError(f"ADMIN_EMAIL must be an email address, not {self.admin_email!r}")
@@ -89,6 +94,19 @@ class Settings:
             for prefix in ("postgresql://", "postgres://"):
                 if self.database_url.startswith(prefix):
                     object.__setattr__(self, "database_url", "postgresql+pg8000://" + self.database_url[len(prefix) :])
+
+
+def _check_time_zone(name: str) -> None:
+    """An IANA zone name; where this Python has a time-zone database (the tzdata package, or the system's), a
+    zone it knows. PostgreSQL, which does the day arithmetic, has its own copy of the same database."""
+    problem = f"LIBRARY_TIME_ZONE must be an IANA time zone such as Europe/Paris, not {name!r}"
+    if not _ZONE_SHAPE.fullmatch(name):
+        raise SettingsError(problem)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        if zoneinfo.available_timezones():
+            raise SettingsError(problem) from None
 
 
 def _convert(name: str, raw: str, kind: str) -> object:

@@ -24,6 +24,7 @@ from library_common import passwords
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import grants, loans
+from library_common.domain.days import TODAY
 from library_common.domain.statuses import FineStatus, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -177,7 +178,10 @@ def _create(
     by_staff: bool,
 ) -> dict[str, Any]:
     check_password(password, email=email, name=name)
-    user = User(name=name, email=email, password_hash=passwords.hash_password(password), role=role, is_active=is_active)
+    password_hash = passwords.hash_password(password)
+    # Joined on the library's day, not the column default's `current_date` (the database session's day).
+    user = User(name=name, email=email, password_hash=password_hash, role=role, is_active=is_active)
+    user.membership_date = TODAY
     if groups is not None:
         user.groups = access.groups_by_reference(session, list(groups))
     elif role == Role.LIBRARIAN:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from library_common import db, metrics, notices
 from library_common.domain.availability import copies_free
 from library_common.domain.catalogue import book_not_found
-from library_common.domain.days import TIME_ZONE, day_of_moment
+from library_common.domain.days import local_time_of
 from library_common.domain.fines import ACTOR
 from library_common.domain.policy import policy_value
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus
@@ -79,14 +79,9 @@ def past_pickup(hold: Any = Hold) -> ColumnElement[bool]:
     return and_(hold.status == HoldStatus.READY, hold.expires_on <= func.now())
 
 
-def pickup_by(expires_on: datetime) -> str:
-    """How a notice shows the end of a hold's pickup time: the library's day (`pickup_by_text` in SQL)."""
-    return day_of_moment(expires_on).isoformat()
-
-
 def pickup_by_text(expires_on: ColumnElement[datetime]) -> ColumnElement[str]:
-    """The SQL twin of `pickup_by`, for notices queued in bulk; one test table drives both."""
-    return notices.date_text(func.timezone(TIME_ZONE, expires_on))
+    """How a notice shows the end of a hold's pickup time: the library's day, as `YYYY-MM-DD`."""
+    return notices.date_text(local_time_of(expires_on))
 
 
 @dataclass(frozen=True)
@@ -164,7 +159,14 @@ def _serving_statement():
     one_title = select(bindparam("served_book", type_=BigInteger).label("book_id"), literal(0).label("copies"))
     promoted, shelved = serve_queues(one_title.cte("freed"), audited=True)
     return (
-        select(promoted.c.id, promoted.c.user_id, promoted.c.expires_on, shelved.c.title, shelved.c.author)
+        select(
+            promoted.c.id,
+            promoted.c.user_id,
+            promoted.c.expires_on,
+            pickup_by_text(promoted.c.expires_on).label("pickup_by"),
+            shelved.c.title,
+            shelved.c.author,
+        )
         .join_from(promoted, shelved, shelved.c.id == promoted.c.book_id)
         .order_by(promoted.c.id)
     )
@@ -187,7 +189,7 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
             user_id=row.user_id,
             kind="hold_ready",
             subject=f"hold:{row.id}",
-            context={"title": row.title, "author": row.author, "pickup_by": pickup_by(row.expires_on)},
+            context={"title": row.title, "author": row.author, "pickup_by": row.pickup_by},
         )
         ready.append(ReadyHold(hold_id=row.id, user_id=row.user_id, expires_on=row.expires_on))
     metrics.count_on_commit(session, metrics.HOLDS_SERVED, len(ready))
