@@ -149,6 +149,18 @@ def test_loans_per_day_validates_its_range(local_api, users):
     assert a_year.status == 200 and len(a_year.body["data"]) == 366
 
 
+def test_report_ranges_at_the_edges_of_the_calendar_are_answered_not_failed(local_api, users):
+    """Found by the fuzzing pass: a `to` in year 1's first weeks made the default `from` fall before the calendar,
+    and 9999-12-31 has no next day to end a range at; both were 500s."""
+    staff = users.token(users.create("librarian"))
+    first_days = call(local_api, "GET", "/reports/loans-per-day?to=0001-01-03", token=staff)
+    assert first_days.status == 200
+    assert [row["day"] for row in first_days.body["data"]] == ["0001-01-01", "0001-01-02", "0001-01-03"]
+    for report in ("loans-per-day", "most-borrowed"):
+        last_day = call(local_api, "GET", f"/reports/{report}?from=9999-12-31&to=9999-12-31", token=staff)
+        assert last_day.status == 422 and last_day.body["errors"][0]["field"] in {"from", "to"}, last_day.body
+
+
 def test_overdue_loans_are_counted_by_days_late_in_every_bin(local_api, users, engine):
     librarian = users.create("librarian")
     for days in (1, 7, 8, 45, 61, 400):

@@ -142,7 +142,8 @@ def summary(session: Session) -> dict[str, Any]:
 def _day_range(session: Session, start: date | None, end: date | None) -> tuple[date, date]:
     """The days a loans-per-day report covers: `end` defaults to the library's today, `start` to the days before."""
     end = end or session.scalar(select(TODAY))
-    start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    # Never before the calendar's first day (a `to` in year 1's first weeks).
+    start = start or date.fromordinal(max(1, end.toordinal() - (DEFAULT_RANGE_DAYS - 1)))
     if start > end:
         raise ValidationFailed(errors=[{"field": "from", "message": "must not be after `to`"}])
     if (end - start).days >= MAX_RANGE_DAYS:

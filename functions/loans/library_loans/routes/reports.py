@@ -9,7 +9,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from library_common import db
 from library_common.api import SECURED, caller
@@ -31,9 +31,21 @@ def _iso_day(value: object) -> object:
     return value
 
 
+def _before_the_last_day(value: date) -> date:
+    # A range ends at the start of the day after its last one, which 9999-12-31 does not have.
+    if value == date.max:
+        raise ValueError("must be before 9999-12-31")
+    return value
+
+
 # A calendar day written YYYY-MM-DD and nothing else: pydantic alone would also read `0` or `1700000000` as a
 # Unix time, a date nobody meant.
-IsoDate = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    AfterValidator(_before_the_last_day),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
 
 
 @router.get(
