@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from library_common import migrate
 from library_common.models import User
 from library_common.passwords import hash_password
+from library_common.settings import get_settings
 
 _embedded: list[Any] = []  # keeps the server handle alive for this process
 
@@ -71,6 +74,23 @@ def migrate_database(url: URL) -> None:
     engine.dispose()
 
 
+@contextmanager
+def settings_for(url: URL) -> Iterator[None]:
+    """The layer's settings as a function on `url` would have them: its statements read the library's time zone
+    from them at each execution, and `make run` or `make sam-local` may seed before any DATABASE_URL is set."""
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = as_environment_value(url)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL")
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
 def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
     """Creates the first admin, with the row a deployment creates, or, unlike a deployment, makes an existing
     user an active admin again (with ADMIN_PASSWORD when set); returns the password when it had to be generated."""
@@ -80,7 +100,7 @@ def ensure_admin(url: URL, email: str, password: str | None) -> str | None:
 
     generated = None
     engine = create_engine(url)
-    with Session(engine) as session, session.begin():
+    with settings_for(url), Session(engine) as session, session.begin():
         user_id = logic.user_with_email(session, email)
         if user_id is None:
             if password is None:

@@ -5,6 +5,7 @@ server standing in for the pre-signed S3 URL.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 from devtools import database
 from library_common import custom_resource, db, migrate
 from library_common.passwords import hash_password, verify_password
+from library_common.settings import get_settings
 from library_migrations import app
 from tests.auth_support import invoke
 from tests.aws_server import fake_credentials
@@ -197,3 +199,19 @@ def test_make_run_creates_the_same_admin_and_puts_an_existing_one_back(empty_dat
     (again,) = users(empty_database)
     assert (again["id"], again["role"], again["is_active"]) == (admin["id"], "admin", True)
     assert verify_password(again["password_hash"], "a chosen password")
+
+
+def test_make_run_seeds_its_admin_before_any_database_url_is_set(empty_database, monkeypatch):
+    """`make run` and `make sam-local` seed on the embedded server before the environment names it; the admin's
+    row takes the library's day, which the layer's statements read from the settings."""
+    monkeypatch.delenv("DATABASE_URL")
+    get_settings.cache_clear()
+    url = make_url(empty_database)
+    database.migrate_database(url)
+    try:
+        assert database.ensure_admin(url, "admin@library.local", None)
+        assert "DATABASE_URL" not in os.environ
+    finally:
+        get_settings.cache_clear()
+    (admin,) = users(empty_database)
+    assert admin["role"] == "admin"
