@@ -134,17 +134,16 @@ def test_every_route_sees_the_same_overdue_loan_whatever_the_session_time_zone(e
         )
         session.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
         assert session.scalar(select(text("current_date"))) != today  # the session's day really differs
-        history = accounts.borrowing_history(session, member["id"], status=None, page=1, page_size=10)
-        listed = loan_routes.list_loans(
-            session,
-            Caller(user_id=member["id"], role="member"),
-            status=None,
-            user_id=None,
-            book_id=None,
-            page=1,
-            page_size=10,
-        )
-    assert history["items"][0]["status"] == listed["items"][0]["status"] == expected
+        seen = _loan_statuses_the_member_sees(session, member["id"])
+    assert seen == (expected, expected)
+
+
+def _loan_statuses_the_member_sees(session, member_id: int) -> tuple[str, str]:
+    """The status of the member's first loan in their borrowing history and in the loans list."""
+    history = accounts.borrowing_history(session, member_id, status=None, page=1, page_size=10)
+    caller = Caller(user_id=member_id, role="member")
+    listed = loan_routes.list_loans(session, caller, status=None, user_id=None, book_id=None, page=1, page_size=10)
+    return history["items"][0]["status"], listed["items"][0]["status"]
 
 
 def _library_zone_on_another_day(now: datetime) -> tuple[str, int]:
@@ -173,19 +172,10 @@ def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_d
         today = session.scalar(select(TODAY))
         assert today != utc_today  # the library's day really differs from the UTC day
         expected = loans.status(returned_on=None, due_date=due_date, today=today)
-        history = accounts.borrowing_history(session, member["id"], status=None, page=1, page_size=10)
-        listed = loan_routes.list_loans(
-            session,
-            Caller(user_id=member["id"], role="member"),
-            status=None,
-            user_id=None,
-            book_id=None,
-            page=1,
-            page_size=10,
-        )
+        seen = _loan_statuses_the_member_sees(session, member["id"])
         block = standing.member_block_reason(session, member["id"])
         overdue_report = reports.overdue(session, page=1, page_size=10)
-    assert history["items"][0]["status"] == listed["items"][0]["status"] == expected
+    assert seen == (expected, expected)
     blocked = expected == "overdue"
     assert (block is not None) is blocked
     assert (overdue_report["total"] == 1) is blocked
