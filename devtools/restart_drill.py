@@ -136,7 +136,7 @@ def _client(base_url: str, number: int, token: str, book_id: int, report: DrillR
         else:
             status, body = _post(base_url, f"/loans/{open_loan}/return", token, {})
             record("return", started, status, body)
-            if status == 200 or body.get("code") == "ALREADY_RETURNED":
+            if status == 200 or body.get("code") == "LOAN_ALREADY_RETURNED":
                 open_loan = None
         if status >= 500:
             time.sleep(0.05)
