@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.test_books_support import add_book, anonymous, invoke, lend
 
 
@@ -87,3 +89,58 @@ def test_the_author_or_staff_remove_a_review_and_the_totals_follow(users, engine
     assert shown(book_id) == (None, 0)
     status, body = invoke("delete_review", users=users, user=ada, path_parameters={"review_id": str(ada_review)})
     assert status == 404 and body["code"] == "REVIEW_NOT_FOUND"
+
+
+def my_reviews(users, user, **query) -> tuple[int, dict]:
+    return invoke("list_member_reviews", users=users, user=user, query={k: str(v) for k, v in query.items()})
+
+
+def test_a_member_lists_their_own_reviews_newest_first_with_each_books_title(users, engine):
+    ada, bea = users.create("member", name="Ada"), users.create("member", name="Bea")
+    dune, emma, archived = add_book(), add_book(title="Emma", author="Jane Austen"), add_book(title="Gone")
+    for book_id in (dune, emma, archived):
+        lend(engine, book_id, ada["id"], returned=True)
+    lend(engine, dune, bea["id"])
+    for book_id, rating in ((dune, 5), (emma, 3), (archived, 4)):
+        review(users, ada, book_id, rating)
+    review(users, bea, dune, 1)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE books SET archived_on = now() WHERE id = :id"), {"id": archived})
+
+    status, body = my_reviews(users, ada)
+    assert status == 200
+    assert (body["data"]["total"], body["data"]["page"], body["data"]["page_size"]) == (2, 1, 20)
+    assert [(item["book_title"], item["rating"], item["user_id"]) for item in body["data"]["items"]] == [
+        ("Emma", 3, ada["id"]),
+        ("Dune", 5, ada["id"]),
+    ]
+    status, body = my_reviews(users, ada, page=2, page_size=1)
+    assert [item["book_title"] for item in body["data"]["items"]] == ["Dune"] and body["data"]["total"] == 2
+    assert [item["rating"] for item in my_reviews(users, bea)[1]["data"]["items"]] == [1]
+    assert my_reviews(users, ada, user_id=ada["id"])[1]["data"]["total"] == 2
+
+
+def test_another_members_reviews_need_users_view(users, engine):
+    ada, bea, librarian = users.create("member"), users.create("member"), users.create("librarian")
+    book_id = add_book()
+    lend(engine, book_id, ada["id"], returned=True)
+    review(users, ada, book_id, 4)
+
+    status, body = my_reviews(users, bea, user_id=ada["id"])
+    assert status == 403 and body["code"] == "FORBIDDEN" and "users.view" in body["message"]
+    status, body = my_reviews(users, librarian, user_id=ada["id"])
+    assert status == 200 and [item["user_id"] for item in body["data"]["items"]] == [ada["id"]]
+    assert my_reviews(users, librarian)[1]["data"]["total"] == 0  # without user_id: the librarian's own
+    assert anonymous("list_member_reviews")[0] == 401
+    for bad in ({"user_id": 0}, {"page_size": 101}, {"page": 0}):
+        assert my_reviews(users, ada, **bad)[0] == 422
+
+
+def test_the_list_member_reviews_event_lists_user_1s_reviews(users, engine):
+    admin = users.create("admin")
+    assert admin["id"] == 1
+    book_id = add_book()
+    lend(engine, book_id, admin["id"], returned=True)
+    review(users, admin, book_id, 5)
+    status, body = invoke("list_member_reviews")
+    assert status == 200 and [item["book_title"] for item in body["data"]["items"]] == ["Dune"]

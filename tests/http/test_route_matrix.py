@@ -239,6 +239,10 @@ CATALOGUE = [
         body={"rating": 5, "comment": "A classic"},
         arrange=catalogue,
     ),
+    Row("GET", "/reviews", (401, 200, 200, 200), arrange=catalogue),
+    Row(
+        "GET", "/reviews", (401, 403, 200, 200), url="/reviews?user_id={other}", arrange=catalogue, variant="another's"
+    ),
     Row("DELETE", "/reviews/{review_id}", (401, 403, 200, 200), url="/reviews/{review}", arrange=catalogue),
     Row("GET", "/isbn-check", (200, 200, 200, 200), url="/isbn-check?isbn=0-441-17271-7", arrange=catalogue),
     Row("GET", "/genres", (200, 200, 200, 200), arrange=catalogue),

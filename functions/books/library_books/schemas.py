@@ -267,6 +267,10 @@ class Review(BaseModel):
     created_on: datetime
 
 
+class MemberReview(Review):
+    book_title: str = Field(description="The reviewed book's title")
+
+
 class ReviewRemoved(BaseModel):
     id: int
     book_id: int

@@ -16,7 +16,7 @@ from library_books.logic.books import require_live_book
 from library_common.caller import Caller
 from library_common.domain import catalogue
 from library_common.domain.catalogue import book_not_found
-from library_common.domain.permissions import BOOKS_UPDATE
+from library_common.domain.permissions import BOOKS_UPDATE, USERS_VIEW
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
 from library_common.models import Book, Loan, Review, User
@@ -45,6 +45,26 @@ def list_reviews(session: Session, book_id: int, page: int, page_size: int) -> d
         .offset((page - 1) * page_size)
     )
     return page_of([dict(row._mapping) for row in rows], page, page_size, total)
+
+
+def list_member_reviews(
+    session: Session, who: Caller, requested_user_id: int | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """One member's reviews of live books, newest first, each with the book's title: the caller's own by default,
+    another member's only with users.view."""
+    user_id = who.listing_scope(requested_user_id or who.require_login(), USERS_VIEW, "reviews")
+    mine = (Review.user_id == user_id, catalogue.is_live(Book))
+    total = session.scalar(select(func.count()).select_from(Review).join(Book, Book.id == Review.book_id).where(*mine))
+    rows = session.execute(
+        select(*_SHOWN, Book.title.label("book_title"))
+        .join(User, User.id == Review.user_id)
+        .join(Book, Book.id == Review.book_id)
+        .where(*mine)
+        .order_by(Review.created_on.desc(), Review.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return page_of([dict(row._mapping) for row in rows], page, page_size, total or 0)
 
 
 def add_review(session: Session, book_id: int, user_id: int, rating: int, comment: str | None) -> dict[str, Any]:

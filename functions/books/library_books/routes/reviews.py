@@ -1,16 +1,16 @@
-"""/books/{id}/reviews and /reviews/{id}."""
+"""/books/{id}/reviews, /reviews (a member's own) and /reviews/{id}."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_books.logic import reviews
 from library_books.routes.params import BookId
-from library_books.schemas import Review, ReviewIn, ReviewRemoved
+from library_books.schemas import MemberReview, Review, ReviewIn, ReviewRemoved
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, created, ok
@@ -23,6 +23,25 @@ TAGS = ["Reviews"]
 def list_reviews(book_id: BookId, page: PageNumber = 1, page_size: PageSize = 20) -> Response[Envelope[Page[Review]]]:
     with db.transaction() as session:
         return ok(reviews.list_reviews(session, book_id, page, page_size))
+
+
+@router.get(
+    "/reviews",
+    summary="A member's reviews, newest first",
+    description=(
+        "The caller's own reviews by default; another member's (`user_id`) with `users.view` (403 otherwise). "
+        "Reviews of archived books are left out. Each carries the book's `book_title`."
+    ),
+    tags=TAGS,
+    security=SECURED,
+)
+def list_member_reviews(
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Needs users.view unless it is yourself")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+) -> Response[Envelope[Page[MemberReview]]]:
+    with db.transaction() as session:
+        return ok(reviews.list_member_reviews(session, caller(), user_id, page, page_size))
 
 
 @router.post(
