@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
+from devtools import database
 from library_common import tokens
 from library_common.passwords import hash_password
 
@@ -80,8 +81,6 @@ class EmbeddedServer:
 
     @property
     def url(self):
-        from devtools import database
-
         return database.server_url_for_socket(self.server.get_postmaster_info().socket_path)
 
     def stop(self) -> None:
@@ -162,7 +161,8 @@ def members_and_books(url: str, clients: int) -> list[tuple[str, int]]:
     engine = create_engine(url)
     password_hash = hash_password("a drill passphrase")
     members = []
-    with engine.begin() as connection:
+    # The tokens are signed with the layer's settings, which need a DATABASE_URL: `make bench` has none set.
+    with database.settings_for(url), engine.begin() as connection:
         book_ids = [
             connection.execute(
                 text("INSERT INTO books (title, author, quantity) VALUES (:t, 'Drill', 2) RETURNING id"),
