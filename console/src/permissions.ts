@@ -30,6 +30,7 @@ export const RULES: Rules = {
     'my-fines': { '*': null },
     'my-notices': { '*': null },
     'my-history': { '*': null },
+    'my-reviews': { '*': null },
     chat: { '*': null },
     reviews: { '*': null },
 };

@@ -126,8 +126,26 @@ def test_a_member_registers_is_activated_borrows_holds_asks_and_reviews(console,
     page.get_by_text("Thank you: your review of “The Hobbit” is published.").wait_for()
     console.visit("my-history")
     page.get_by_role("menuitem", name="My reviews").click()
-    page.get_by_text("A perfect adventure.").wait_for()
+    page.get_by_role("row").filter(has_text="The Hobbit").filter(has_text="A perfect adventure.").wait_for()
+    # Persuasion, borrowed and not reviewed yet, is offered for a review; Emma, only held, is not.
+    to_review = page.get_by_role("region", name="Books you borrowed, not reviewed yet")
+    to_review.get_by_role("button", name="Write a review of Persuasion").click()
+    four = page.get_by_role("radio", name="4 Stars")
+    page.locator(f"label[for='{four.get_attribute('id')}']").click()
+    page.get_by_role("button", name="Publish review").click()
+    page.get_by_text("Thank you: your review of “Persuasion” is published.").wait_for()
+    page.get_by_role("row").filter(has_text="Persuasion").get_by_label("Rated 4 out of 5").wait_for()
+    to_review.get_by_text("Nothing left to review").wait_for()
+    assert to_review.get_by_text("Emma").count() == 0
     console.visit("my-reviews")
+    page.get_by_role("button", name="Remove your review of The Hobbit").click()
+    page.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    page.get_by_text("Your review of “The Hobbit” is removed.").wait_for()
+    to_review.get_by_role("button", name="Write a review of The Hobbit").wait_for()
+    expect(page.get_by_role("row").filter(has_text="A perfect adventure.")).to_have_count(0)
+    token = call(local_api, "POST", "/auth/login", json_body=nora).body["data"]["access_token"]
+    mine = call(local_api, "GET", "/reviews", token=token).body["data"]
+    assert [(item["book_title"], item["rating"]) for item in mine["items"]] == [("Persuasion", 4)]
     for screen, empty in (("My fines", "You have no fines."), ("My notices", "Your library account is active")):
         page.get_by_role("menuitem", name=screen).click()
         page.get_by_text(empty).first.wait_for()
@@ -169,6 +187,7 @@ def test_a_member_never_sees_another_members_data(console, users, catalogue, eng
         f"/loans?user_id={alice['id']}",
         f"/holds?user_id={alice['id']}",
         f"/notifications?user_id={alice['id']}",
+        f"/reviews?user_id={alice['id']}",
     ):
         assert call(local_api, "GET", path, token=token).status == 403, path
     assert call(local_api, "GET", f"/loans/{loan['id']}", token=token).status in (403, 404)

@@ -35,6 +35,7 @@ export const resources: Record<string, ResourceDefinition> = {
     'my-fines': { path: 'fines' },
     'my-notices': { path: 'notifications' },
     'my-history': { path: 'loans' },
+    'my-reviews': { path: 'reviews' },
     // A member's whole borrowing history (GET /users/{id}/loans).
     history: { path: 'loans', nested: { user_id: id => `users/${id}/loans` } },
 };
