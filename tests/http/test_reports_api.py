@@ -81,6 +81,34 @@ def test_the_overdue_report_lists_late_loans_with_days_late_and_the_members_cont
     assert (row["member_name"], row["days_late"], row["fine_so_far"], row["title"]) == ("Lena Late", 3, "0.75", "Late")
 
 
+def test_the_overdue_report_sorts_by_any_column_and_refuses_an_unknown_one(local_api, users, engine):
+    staff = users.token(users.create("librarian"))
+    cases = (("ada", "Zed", 10), ("Bea", "alpha", 2), ("cy", "Mid", 30))
+    loans = {}
+    for name, title, days in cases:
+        member = users.create("member", name=name, email=f"{name.lower()}@library.test")
+        loans[name] = borrow(local_api, users.token(member), add_book(title=title))
+        make_overdue(engine, loans[name]["id"], days)
+
+    def order(ordering: str | None, field: str = "member_name") -> list:
+        query = f"?ordering={ordering}" if ordering else ""
+        reply = call(local_api, "GET", f"/reports/overdue{query}", token=staff)
+        assert reply.status == 200, reply.body
+        return [row[field] for row in reply.body["data"]["items"]]
+
+    assert order(None) == order("-days_late") == order("due_date") == ["cy", "ada", "Bea"]
+    assert order("days_late") == order("-due_date") == ["Bea", "ada", "cy"]
+    assert order("member_name") == ["ada", "Bea", "cy"]  # whatever the case
+    assert order("-member_email") == ["cy", "Bea", "ada"]
+    assert order("title", "title") == ["alpha", "Mid", "Zed"]
+    assert order("-fine_so_far", "fine_so_far") == ["7.50", "2.50", "0.50"]
+    page = call(local_api, "GET", "/reports/overdue?ordering=member_name&page=2&page_size=2", token=staff).body
+    assert [row["member_name"] for row in page["data"]["items"]] == ["cy"] and page["data"]["total"] == 3
+    for unknown in ("borrowed_on", "name", "--days_late", "-"):
+        reply = call(local_api, "GET", f"/reports/overdue?ordering={unknown}", token=staff)
+        assert reply.status == 422 and reply.body["code"] == "VALIDATION_ERROR", unknown
+
+
 def test_the_summary_counts_the_library(local_api, users, engine):
     librarian = users.create("librarian")
     members = [users.create("member") for _ in range(3)]
@@ -109,7 +137,20 @@ def test_the_summary_counts_the_library(local_api, users, engine):
         "holds_waiting": 1,
         "active_members": 3,
         "fines_outstanding": "0.50",
+        "fines_accruing": "1.00",
     }
+    # The daily job charged the loan out 4 days late as it stood yesterday: charged and accruing split the fee.
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO fines (loan_id, user_id, amount) VALUES (:l, :u, 0.75)"),
+            {"l": first["id"], "u": members[0]["id"]},
+        )
+    summary = call(local_api, "GET", "/reports/summary", token=users.token(librarian)).body["data"]
+    assert (summary["fines_outstanding"], summary["fines_accruing"]) == ("1.25", "0.25")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE fines SET status = 'waived' WHERE loan_id = :l"), {"l": first["id"]})
+    summary = call(local_api, "GET", "/reports/summary", token=users.token(librarian)).body["data"]
+    assert (summary["fines_outstanding"], summary["fines_accruing"]) == ("0.50", "0.00")
 
 
 def test_loans_per_day_counts_every_day_of_the_range_with_empty_days_as_zero(local_api, users, engine):

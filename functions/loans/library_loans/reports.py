@@ -4,9 +4,9 @@ late), hold queues, and the library at a glance."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Date, Select, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Date, Select, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from library_common.domain import catalogue, fines, loans
@@ -87,10 +87,43 @@ def most_borrowed(session: Session, *, start: date | None, end: date | None, lim
     return [dict(row._mapping) for row in rows]
 
 
-def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
-    """Loans still out past their due date, the latest first, with the member's contact and the fee so far."""
+OverdueOrdering = Literal[
+    "days_late",
+    "-days_late",
+    "due_date",
+    "-due_date",
+    "title",
+    "-title",
+    "member_name",
+    "-member_name",
+    "member_email",
+    "-member_email",
+    "fine_so_far",
+    "-fine_so_far",
+]
+DEFAULT_OVERDUE_ORDERING: OverdueOrdering = "-days_late"
+
+
+def _overdue_sort_keys(days_late: ColumnElement[Any]) -> dict[str, ColumnElement[Any]]:
+    """What each ordering of the overdue report sorts by; names and titles whatever their case."""
+    return {
+        "days_late": days_late,
+        "due_date": Loan.due_date,
+        "title": func.lower(Book.title),
+        "member_name": func.lower(User.name),
+        "member_email": func.lower(User.email),
+        "fine_so_far": fines.fine_amount(days_late),
+    }
+
+
+def overdue(
+    session: Session, *, ordering: OverdueOrdering = DEFAULT_OVERDUE_ORDERING, page: int, page_size: int
+) -> dict[str, Any]:
+    """Loans still out past their due date with the member's contact and the fee so far, in `ordering` (a column,
+    `-` for descending; the longest overdue first by default), ties by loan."""
     late = loans.is_overdue()
     days_late = fines.late_days(TODAY, Loan.due_date)
+    key = _overdue_sort_keys(days_late)[ordering.lstrip("-")]
     total = session.scalar(select(func.count()).select_from(Loan).where(late))
     rows = session.execute(
         select(
@@ -109,7 +142,7 @@ def overdue(session: Session, *, page: int, page_size: int) -> dict[str, Any]:
         .join(User, User.id == Loan.user_id)
         .join(Policy, THE_POLICY)
         .where(late)
-        .order_by(Loan.due_date, Loan.id)
+        .order_by(key.desc() if ordering.startswith("-") else key, Loan.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -134,9 +167,25 @@ def summary(session: Session) -> dict[str, Any]:
             .where(Fine.status == FineStatus.UNPAID)
             .scalar_subquery()
             .label("fines_outstanding"),
+            _fines_accruing().label("fines_accruing"),
         )
     ).one()
     return dict(counts._mapping)
+
+
+def _fines_accruing() -> ColumnElement[Any]:
+    """What loans still out past their due date owe today beyond their fine as charged so far (at the last daily
+    job; nothing before it). A waived fine owes nothing more."""
+    owed = fines.fine_amount(fines.late_days(TODAY, Loan.due_date))
+    beyond_charged = func.greatest(owed - func.coalesce(Fine.amount, 0), 0)
+    return (
+        select(func.coalesce(func.sum(beyond_charged), 0))
+        .select_from(Loan)
+        .join(Policy, THE_POLICY)
+        .outerjoin(Fine, Fine.loan_id == Loan.id)
+        .where(loans.is_overdue(), or_(Fine.id.is_(None), Fine.status == FineStatus.UNPAID))
+        .scalar_subquery()
+    )
 
 
 def _day_range(session: Session, start: date | None, end: date | None) -> tuple[date, date]:

@@ -165,4 +165,11 @@ class Summary(BaseModel):
     overdue: int = Field(description="Loans still out after their due date")
     holds_waiting: int
     active_members: int = Field(description="Members whose account is active")
-    fines_outstanding: Money = Field(description="Total of unpaid fines")
+    fines_outstanding: Money = Field(
+        description="Total of unpaid fines as charged (GET /fines?status=unpaid): at a late return, and daily for "
+        "loans still out"
+    )
+    fines_accruing: Money = Field(
+        description="Late fees that loans still out past their due date have run up today beyond their fine as "
+        "charged so far; charged at the return or by the next daily job"
+    )

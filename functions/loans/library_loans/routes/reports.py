@@ -123,17 +123,24 @@ def hold_queues(limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response[Env
 @router.get(
     "/reports/overdue",
     summary="Overdue loans",
-    description="`reports.view`. Loans out past their due date, longest overdue first, with the member's contact.",
+    description=(
+        "`reports.view`. Loans out past their due date, with the member's contact. `ordering`: a column, `-` for "
+        "descending (names, emails and titles whatever their case; ties by loan); the default `-days_late` is the "
+        "longest overdue first."
+    ),
     tags=TAGS,
     security=SECURED,
 )
 def overdue(
+    ordering: Annotated[
+        reports.OverdueOrdering, Query(description="Sort column; prefix - for descending")
+    ] = reports.DEFAULT_OVERDUE_ORDERING,
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[OverdueLoan]]]:
     caller().require(PERMISSION)
     with db.transaction() as session:
-        return ok(reports.overdue(session, page=page, page_size=page_size))
+        return ok(reports.overdue(session, ordering=ordering, page=page, page_size=page_size))
 
 
 @router.get(
