@@ -282,6 +282,12 @@ def test_loan_lists_are_paginated(local_api, users, engine):
     assert (len(first["items"]), first["total"], first["pages"], first["page_size"]) == (2, 5, 3, 2)
     assert len(last["items"]) == 1 and past["items"] == [] and past["total"] == 5
     assert call(local_api, "GET", "/loans?page_size=101", token=token).status == 422
+    # Staff listing one member's loans, and a member without any: the same totals.
+    librarian = users.token(users.create("librarian"))
+    theirs = call(local_api, "GET", f"/loans?user_id={member['id']}&page=2&page_size=2", token=librarian).body["data"]
+    assert (len(theirs["items"]), theirs["total"], theirs["pages"]) == (2, 5, 3)
+    none = call(local_api, "GET", "/loans", token=users.token(users.create("member"))).body["data"]
+    assert (none["items"], none["total"], none["pages"]) == ([], 0, 0)
 
 
 def test_a_loan_is_visible_to_its_borrower_and_to_loans_view_all_only(local_api, users):

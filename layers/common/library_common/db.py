@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -117,9 +117,24 @@ def _timestamptz(value: str) -> datetime | str:
         return timestamptz_in(value)
 
 
+DATE_OID = 1082
+
+
+def _date(value: str) -> date | str:
+    """A date column's text (`2026-12-16`) as a date: pg8000's strptime took ~12 us a value, two per loan of a
+    page (the due date and today). What fromisoformat cannot read (infinity, years past 9999) goes to pg8000."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from pg8000.converters import date_in
+
+        return date_in(value)
+
+
 def configure_connection(dbapi_connection: Any, _record: Any) -> None:
-    """Every new driver connection of the engine: the faster timestamptz reader."""
+    """Every new driver connection of the engine: the faster timestamptz and date readers."""
     dbapi_connection.register_in_adapter(TIMESTAMPTZ_OID, _timestamptz)
+    dbapi_connection.register_in_adapter(DATE_OID, _date)
 
 
 @lru_cache(maxsize=1)
