@@ -26,7 +26,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from library_common import db, metrics, notices
 from library_common.domain.availability import copies_free
@@ -48,7 +48,8 @@ def waiting_order(hold: Any = Hold) -> tuple[ColumnElement[Any], ...]:
 def queue_position() -> ColumnElement[int | None]:
     """A hold's place in its title's queue (1 = next) while it waits, else NULL; for a query over `Hold`:
     the number of waiting holds of the title queued no later than it."""
-    ahead = aliased(Hold)
+    # A Core alias of the table: an ORM `aliased()` would configure every mapper at import time.
+    ahead = Hold.__table__.alias().c
     place = (
         select(func.count())
         .where(
@@ -63,7 +64,7 @@ def queue_position() -> ColumnElement[int | None]:
 
 def waiting_count(book_id: Any) -> ColumnElement[int]:
     """How many holds wait in the queue of the title `book_id` (a column or a value)."""
-    waiting = aliased(Hold)
+    waiting = Hold.__table__.alias().c
     return (
         select(func.count()).where(waiting.book_id == book_id, waiting.status == HoldStatus.WAITING).scalar_subquery()
     )
