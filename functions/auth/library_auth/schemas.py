@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from library_common.domain import statuses
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import Role as RoleName
 from library_common.domain.statuses import values
-from library_common.envelope import Money
+from library_common.envelope import Money, Schema
 from library_common.passwords import MIN_LENGTH
 
 ROLE_SYNONYMS = {"user": RoleName.MEMBER.value}
@@ -75,7 +75,7 @@ PermissionCode = Annotated[
 ]
 
 
-class Registration(BaseModel):
+class Registration(Schema):
     """POST /auth. `role`, `is_active` and `permission_groups` are for admins only: anyone else gets 403."""
 
     model_config = ConfigDict(extra="forbid")
@@ -92,7 +92,7 @@ class Registration(BaseModel):
     )
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[
@@ -109,7 +109,7 @@ class LoginRequest(BaseModel):
     )
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: Annotated[
@@ -122,7 +122,7 @@ class RefreshRequest(BaseModel):
     ] = None
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[
@@ -134,14 +134,14 @@ class PasswordResetRequest(BaseModel):
     ]
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(Schema):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, Field(min_length=1, max_length=200, description="The code from the reset email")]
     password: NewPassword
 
 
-class ProfileUpdate(BaseModel):
+class ProfileUpdate(Schema):
     """PATCH /auth. Only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -159,7 +159,7 @@ class ProfileUpdate(BaseModel):
     permission_groups: GroupRefs | None = Field(default=None, description="Admins only (anyone else gets 403)")
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(Schema):
     """POST /users: staff create an account, active unless `is_active` is false."""
 
     model_config = ConfigDict(extra="forbid")
@@ -174,7 +174,7 @@ class AccountCreate(BaseModel):
     )
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(Schema):
     """PATCH /users/{id}. Only the fields sent change. Admin accounts and the admin role are for admins only."""
 
     model_config = ConfigDict(extra="forbid")
@@ -198,12 +198,12 @@ class AccountUpdate(BaseModel):
     permission_groups: GroupRefs | None = None
 
 
-class AccountGroup(BaseModel):
+class AccountGroup(Schema):
     id: int
     name: str
 
 
-class Account(BaseModel):
+class Account(Schema):
     id: int
     name: str
     email: str
@@ -222,7 +222,7 @@ class Account(BaseModel):
     updated_on: datetime
 
 
-class TokenPair(BaseModel):
+class TokenPair(Schema):
     token: str = Field(description="The same as `access_token` (kept for older clients)")
     access_token: str = Field(description="JWT for `Authorization: Bearer ...`")
     refresh_token: str | None = Field(
@@ -233,7 +233,7 @@ class TokenPair(BaseModel):
     user: Account
 
 
-class PermissionCreate(BaseModel):
+class PermissionCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     code: PermissionCode
@@ -241,7 +241,7 @@ class PermissionCreate(BaseModel):
     description: Description = ""
 
 
-class PermissionInfo(BaseModel):
+class PermissionInfo(Schema):
     id: int
     code: str
     name: str
@@ -258,7 +258,7 @@ PermissionCodes = Annotated[
 ]
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: GroupName
@@ -266,7 +266,7 @@ class GroupCreate(BaseModel):
     permissions: PermissionCodes = []
 
 
-class GroupUpdate(BaseModel):
+class GroupUpdate(Schema):
     """PATCH /groups/{id}. Only the fields sent change; `permissions` replaces the set. Built-ins keep their name."""
 
     model_config = ConfigDict(extra="forbid")
@@ -276,7 +276,7 @@ class GroupUpdate(BaseModel):
     permissions: PermissionCodes | None = None
 
 
-class GroupInfo(BaseModel):
+class GroupInfo(Schema):
     id: int
     name: str
     description: str
@@ -292,19 +292,19 @@ class GroupInfo(BaseModel):
 LoanStatus = Literal[values(statuses.LoanStatus)]
 
 
-class BorrowedBook(BaseModel):
+class BorrowedBook(Schema):
     id: int
     title: str
     author: str
     isbn: str | None
 
 
-class LoanFine(BaseModel):
+class LoanFine(Schema):
     amount: Money
     status: Literal[values(statuses.FineStatus)]
 
 
-class BorrowingRecord(BaseModel):
+class BorrowingRecord(Schema):
     id: int
     book: BorrowedBook
     borrowed_on: datetime

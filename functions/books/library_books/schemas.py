@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import ImportStatus, values
+from library_common.envelope import Schema
 from library_common.models import Book
 from library_common.models import Review as ReviewRow
 
@@ -105,7 +106,7 @@ def _valid_isbn(value: str | None) -> str | None:
         raise PydanticCustomError("isbn", str(error)) from None
 
 
-class BookIn(BaseModel):
+class BookIn(Schema):
     """A whole book: the body of POST /books and PUT /books/{id} (fields left out are cleared)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -147,7 +148,7 @@ class BookIn(BaseModel):
         return _valid_isbn(value)
 
 
-class BookPatch(BaseModel):
+class BookPatch(Schema):
     """Some fields of a book: the body of PATCH /books/{id}; only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -190,7 +191,7 @@ class BookPatch(BaseModel):
         return _valid_isbn(value)
 
 
-class Book(BaseModel):
+class Book(Schema):
     id: int
     title: str
     author: str
@@ -216,18 +217,18 @@ class Book(BaseModel):
     updated_on: datetime
 
 
-class BookRemoved(BaseModel):
+class BookRemoved(Schema):
     id: int
     archived: bool = Field(description="true: kept with its history but hidden; false: erased (it had no history)")
 
 
-class IsbnHolder(BaseModel):
+class IsbnHolder(Schema):
     id: int
     title: str
     author: str
 
 
-class IsbnCheck(BaseModel):
+class IsbnCheck(Schema):
     isbn: str = Field(description="The text checked, as sent")
     valid: bool = Field(description="A well-formed ISBN-10 or ISBN-13 with a matching check digit")
     isbn_13: str | None = Field(description="Its ISBN-13 form (how it is stored); null when not valid")
@@ -235,17 +236,17 @@ class IsbnCheck(BaseModel):
     book: IsbnHolder | None = Field(description="The catalogue's book with this ISBN (a new book would be a duplicate)")
 
 
-class Genre(BaseModel):
+class Genre(Schema):
     name: str
     book_count: int
 
 
-class Author(BaseModel):
+class Author(Schema):
     name: str
     book_count: int
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
@@ -257,7 +258,7 @@ class ReviewIn(BaseModel):
         return _multiline(_storable(value))
 
 
-class Review(BaseModel):
+class Review(Schema):
     id: int
     book_id: int
     user_id: int
@@ -271,12 +272,12 @@ class MemberReview(Review):
     book_title: str = Field(description="The reviewed book's title")
 
 
-class ReviewRemoved(BaseModel):
+class ReviewRemoved(Schema):
     id: int
     book_id: int
 
 
-class CoverRequest(BaseModel):
+class CoverRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(
@@ -284,7 +285,7 @@ class CoverRequest(BaseModel):
     )
 
 
-class PresignedUpload(BaseModel):
+class PresignedUpload(Schema):
     url: str = Field(description="POST a multipart/form-data form here: every field below, then `file` last")
     fields: dict[str, str]
     max_bytes: int
@@ -296,13 +297,13 @@ class CoverUpload(PresignedUpload):
     content_type: str
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Schema):
     row: int | None = Field(description="Row number in the file, counting the header as row 1; null for the file")
     field: str | None = Field(description="Column at fault, or null for the whole row")
     message: str
 
 
-class ImportReport(BaseModel):
+class ImportReport(Schema):
     rows: int = Field(description="Data rows read (blank lines skipped)")
     created: int
     updated: int
@@ -314,7 +315,7 @@ class ImportReport(BaseModel):
     applied: bool = Field(description="Whether the good rows were saved")
 
 
-class ImportJob(BaseModel):
+class ImportJob(Schema):
     id: int
     status: Literal[values(ImportStatus)] = Field(
         description="pending: waiting for the upload; running; succeeded; failed (see `message`)"
@@ -332,6 +333,6 @@ class ImportJob(BaseModel):
     finished_on: datetime | None
 
 
-class ImportJobStarted(BaseModel):
+class ImportJobStarted(Schema):
     job: ImportJob
     upload: PresignedUpload

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from library_common.envelope import Schema
 
 # A question, not a document: long enough for any real question, short enough to keep matching cheap.
 MAX_MESSAGE_CHARACTERS = 2000
@@ -14,7 +16,7 @@ Intent = Literal[
 ]
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     message: Annotated[
@@ -26,7 +28,7 @@ class ChatRequest(BaseModel):
     )
 
 
-class ChatBook(BaseModel):
+class ChatBook(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -35,7 +37,7 @@ class ChatBook(BaseModel):
     copies_available: int = Field(description="Copies on the shelf now (owned minus on loan minus on the hold shelf)")
 
 
-class ChatAnswer(BaseModel):
+class ChatAnswer(Schema):
     reply: str = Field(description="A short answer in plain language, stated only from the library's live data")
     intent: Intent = Field(
         description="What the question was understood to ask: a book's availability, an author's or a genre's "

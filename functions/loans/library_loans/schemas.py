@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from library_common.domain import statuses
-from library_common.envelope import Money
+from library_common.envelope import Money, Schema
 
 LoanStatus = Literal[statuses.values(statuses.LoanStatus)]
 HoldStatus = Literal[statuses.values(statuses.HoldStatus)]
@@ -20,14 +20,14 @@ MemberId = Annotated[
 ]
 
 
-class BorrowRequest(BaseModel):
+class BorrowRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     book_id: int = Field(ge=1, description="The title to borrow a copy of")
     user_id: MemberId = None
 
 
-class Loan(BaseModel):
+class Loan(Schema):
     id: int
     user_id: int
     book_id: int
@@ -50,14 +50,14 @@ class ReturnedLoan(Loan):
     )
 
 
-class HoldRequest(BaseModel):
+class HoldRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     book_id: int = Field(ge=1, description="The title to queue for")
     user_id: MemberId = None
 
 
-class Hold(BaseModel):
+class Hold(Schema):
     id: int
     user_id: int
     book_id: int
@@ -71,7 +71,7 @@ class Hold(BaseModel):
     loan_id: int | None = Field(description="The loan that fulfilled the hold")
 
 
-class Fine(BaseModel):
+class Fine(Schema):
     id: int
     loan_id: int
     user_id: int
@@ -88,7 +88,7 @@ FinePerDay = Annotated[Decimal, Field(ge=0, le=1000, max_digits=10, decimal_plac
 Amount = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2, description="Money, e.g. 10.00")]
 
 
-class Policy(BaseModel):
+class Policy(Schema):
     loan_period_days: int = Field(description="Days a loan (or a renewal) lasts")
     max_loans: int = Field(description="Open loans a member may have at once")
     max_renewals: int = Field(description="Renewals allowed per loan")
@@ -98,7 +98,7 @@ class Policy(BaseModel):
     block_threshold: Money = Field(description="Unpaid fines at or over this amount block borrowing (0: any)")
 
 
-class PolicyChange(BaseModel):
+class PolicyChange(Schema):
     """Only the fields sent change; at least one is needed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -119,32 +119,32 @@ class PolicyChange(BaseModel):
         return self
 
 
-class BorrowCount(BaseModel):
+class BorrowCount(Schema):
     book_id: int
     title: str
     author: str
     loans: int = Field(description="Loans of the title that started in the range")
 
 
-class DayCount(BaseModel):
+class DayCount(Schema):
     day: date
     loans: int = Field(description="Loans that began on this UTC day")
 
 
-class DaysLateCount(BaseModel):
+class DaysLateCount(Schema):
     from_days: int = Field(description="The bin's first day late")
     to_days: int | None = Field(description="The bin's last day late; null: this many days late or more")
     loans: int = Field(description="Loans still out that are this late")
 
 
-class HoldQueue(BaseModel):
+class HoldQueue(Schema):
     book_id: int
     title: str
     author: str
     waiting: int = Field(description="Members waiting in the title's queue")
 
 
-class OverdueLoan(BaseModel):
+class OverdueLoan(Schema):
     loan_id: int
     book_id: int
     title: str
@@ -157,7 +157,7 @@ class OverdueLoan(BaseModel):
     fine_so_far: Money = Field(description="The late fee the loan has run up by today")
 
 
-class Summary(BaseModel):
+class Summary(Schema):
     titles: int = Field(description="Titles in the catalogue (archived ones excluded)")
     copies: int = Field(description="Copies owned")
     on_loan: int = Field(description="Copies out on loan")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from library_common.errors import LibraryError
 
@@ -19,13 +19,20 @@ T = TypeVar("T")
 Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json")]
 
 
-class Envelope(BaseModel, Generic[T]):
+class Schema(BaseModel):
+    """The base of every request and response model: its validator is built when first used, not at import (a
+    function defines dozens of models and answers a cold start's request with one or two of them)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Envelope(Schema, Generic[T]):
     status: int = Field(description="Equals the HTTP status code")
     message: str
     data: T
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
     items: list[T]
     page: int
     page_size: int
@@ -33,12 +40,12 @@ class Page(BaseModel, Generic[T]):
     pages: int
 
 
-class FieldError(BaseModel):
+class FieldError(Schema):
     field: str
     message: str
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorEnvelope(Schema):
     status: int
     message: str
     data: None = None

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from library_common import db, notices
 from library_common.api import SECURED, caller
 from library_common.domain.statuses import NoticeStatus, values
-from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
+from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, Schema, ok
 
 router = APIGatewayRouter()
 
@@ -32,7 +32,7 @@ NoticeKind = Literal[
 DeliveryStatus = Literal[values(NoticeStatus)]
 
 
-class Notice(BaseModel):
+class Notice(Schema):
     id: int
     user_id: int
     kind: str = Field(description="What it is about: " + ", ".join(NoticeKind.__args__))
