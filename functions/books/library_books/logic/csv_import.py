@@ -269,6 +269,15 @@ _UPDATE_EXISTING = f"""
                  WHERE u.grew AND EXISTS (SELECT 1 FROM holds AS h WHERE h.book_id = u.id AND h.status = '{WAITING}')
                  ORDER BY u.id) AS queues_to_serve
 """
+# How many staged rows carry the ISBN of a live book: when none does (a file of new books), the UPDATE above is
+# skipped, for its join hashes every live book's row. A correlated EXISTS in an aggregate's FILTER is never turned
+# into a join, so however stale the statistics of a catalogue an import just grew, each row is one index probe.
+_LIVE_MATCHES = f"""
+    SELECT count(*) FILTER (
+        WHERE EXISTS (SELECT 1 FROM books AS live WHERE live.isbn = s.isbn AND {catalogue.live_sql("live")})
+    )
+    FROM book_import AS s
+"""
 # Rows whose ISBN is not in the catalogue (and rows without one) become new books.
 _INSERT_NEW = f"""
     INSERT INTO books AS b (
@@ -370,7 +379,9 @@ class _Import:
         actor = {"actor": self.actor}
         try:
             with session.begin_nested():
-                updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
+                updated, queues_to_serve = 0, []
+                if session.execute(text(_LIVE_MATCHES)).scalar():
+                    updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
                 created, raced = session.execute(text(_INSERT_NEW), actor).rowcount, 0
         except IntegrityError as error:
             if violated_constraint(error) != ISBN_INDEX:
