@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from library_books.logic import csv_import, import_jobs
 from library_books.schemas import ImportJob, ImportJobStarted, ImportReport
 from library_common import db
 from library_common.api import SECURED, caller
@@ -73,6 +72,9 @@ def _csv_text() -> str:
 def import_books(dry_run: DryRun = False, atomic: Atomic = False) -> Response[Envelope[ImportReport]]:
     caller().require(BOOKS_IMPORT)
     content = _csv_text()
+    # Imported here, as in the two routes below: the other routes of the function (and its cold start) never need them.
+    from library_books.logic import csv_import
+
     with db.transaction() as session:
         report = csv_import.import_request(session, content, dry_run=dry_run, atomic=atomic)
     message = "Dry run: nothing was saved" if dry_run else "Import finished"
@@ -96,6 +98,8 @@ def import_books(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
 )
 def start_import(dry_run: DryRun = False, atomic: Atomic = False) -> Response[Envelope[ImportJobStarted]]:
     caller().require(BOOKS_IMPORT)
+    from library_books.logic import import_jobs
+
     with db.transaction() as session:
         return created(
             import_jobs.start_import(session, dry_run=dry_run, atomic=atomic), "Upload the CSV with this form"
@@ -115,5 +119,7 @@ def start_import(dry_run: DryRun = False, atomic: Atomic = False) -> Response[En
 )
 def read_import(job_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response[Envelope[ImportJob]]:
     caller().require(BOOKS_IMPORT)
+    from library_books.logic import import_jobs
+
     with db.transaction() as session:
         return ok(import_jobs.read_job(session, job_id))
