@@ -1,13 +1,56 @@
-/** How dates read in the console. */
+/** How dates read, and are typed, in the console: the browser's locale, one formatter for both (en-GB: 16/12/2026). */
+
+type DayPart = 'day' | 'month' | 'year';
+
+export interface DayPattern {
+    /** The parts in the order the locale writes them. */
+    order: DayPart[];
+    separator: string;
+    /** e.g. dd/mm/yyyy */
+    placeholder: string;
+}
+
+const dayFormat = (locale?: string) => new Intl.DateTimeFormat(locale, { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' });
+const DAY_FORMAT = dayFormat();
+const SHORT_DAY_FORMAT = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', day: '2-digit', month: '2-digit' });
+const utcDay = (value: string) => new Date(`${value}T00:00:00Z`);
 
 /** A publication date: the year alone when only the year is known (imports store 1937 as 1937-01-01). */
 export function publicationDate(value: string | null | undefined): string {
     if (!value) return '-';
     if (value.endsWith('-01-01')) return value.slice(0, 4);
-    return new Date(`${value}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC' });
+    return calendarDate(value);
 }
 
-/** A due date (YYYY-MM-DD) as the browser's locale writes dates, e.g. 16/12/2026. */
+/** A day (YYYY-MM-DD) as the browser's locale writes dates, e.g. 16/12/2026. */
 export function calendarDate(value: string): string {
-    return new Date(`${value}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC' });
+    return DAY_FORMAT.format(utcDay(value));
+}
+
+/** A day without its year, for a chart's axis: 16/12. */
+export function shortCalendarDate(value: string): string {
+    return SHORT_DAY_FORMAT.format(utcDay(value));
+}
+
+/** The order and separator of a day as `calendarDate` writes it in `locale` (the browser's by default). */
+export function dayPattern(locale?: string): DayPattern {
+    const parts = dayFormat(locale).formatToParts(new Date(Date.UTC(2001, 10, 23)));
+    const order = parts.map(part => part.type).filter((type): type is DayPart => type === 'day' || type === 'month' || type === 'year');
+    const separator = parts.find(part => part.type === 'literal')?.value ?? '/';
+    const shown: Record<DayPart, string> = { day: 'dd', month: 'mm', year: 'yyyy' };
+    return { order, separator, placeholder: order.map(part => shown[part]).join(separator) };
+}
+
+export const DAY_PATTERN = dayPattern();
+
+/** A day typed as `calendarDate` writes it (any separator, day and month with or without a leading zero, a
+ * four-digit year) as YYYY-MM-DD; null when it is not a day of the calendar. */
+export function parseCalendarDate(text: string, pattern: DayPattern = DAY_PATTERN): string | null {
+    const numbers = text.trim().split(/\D+/).filter(Boolean);
+    if (numbers.length !== 3 || numbers[pattern.order.indexOf('year')].length !== 4) return null;
+    const value: Record<DayPart, number> = { day: 0, month: 0, year: 0 };
+    pattern.order.forEach((part, index) => (value[part] = Number(numbers[index])));
+    const day = new Date(Date.UTC(value.year, value.month - 1, value.day));
+    if (day.getUTCFullYear() !== value.year || day.getUTCMonth() !== value.month - 1 || day.getUTCDate() !== value.day) return null;
+    return day.toISOString().slice(0, 10);
 }

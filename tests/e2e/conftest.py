@@ -108,6 +108,8 @@ class Console:
         path = SCREENSHOTS / f"{name}.png"
         self.page.wait_for_load_state("networkidle")
         self.page.evaluate("window.scrollTo(0, 0)")
+        # react-admin's app bar hides while the page is scrolled down, and slides back (225 ms) at the top.
+        self.page.wait_for_timeout(300)
         self.page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -8,7 +8,7 @@ import { useId } from 'react';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useNavigate } from 'react-router-dom';
 
-import { calendarDate } from '../../format';
+import { calendarDate, shortCalendarDate } from '../../format';
 import { explain } from '../../messages';
 import { binLabel, type BorrowCount, type DayCount, type DaysLateCount, type HoldQueue } from './figures';
 
@@ -50,7 +50,10 @@ export function ChartCard<T>({ title, description, state, empty, table, controls
                 </Typography>
                 {controls}
                 {state.error ? <Alert severity="error">{explain(state.error)}</Alert> : null}
-                {nothing ? (
+                {state.isPending ? (
+                    // Not an empty chart while the figures are on their way.
+                    <Box sx={{ height: HEIGHT }} aria-busy="true" />
+                ) : nothing ? (
                     <Box sx={{ height: HEIGHT, display: 'grid', placeItems: 'center' }}>
                         <Typography color="text.secondary">{empty}</Typography>
                     </Box>
@@ -87,8 +90,6 @@ export function ChartCard<T>({ title, description, state, empty, table, controls
     );
 }
 
-const shortDay = (day: string) => calendarDate(day).slice(0, 5);
-
 export function LoansPerDayChart({ state, controls }: { state: Loaded<DayCount[]>; controls: ReactNode }) {
     return (
         <ChartCard
@@ -102,7 +103,7 @@ export function LoansPerDayChart({ state, controls }: { state: Loaded<DayCount[]
             {data => (
                 <LineChart data={data} margin={{ top: 10, right: 20, bottom: 0, left: 0 }} accessibilityLayer={false}>
                     <CartesianGrid strokeDasharray="3 3" />
-                    <XAxis dataKey="day" tickFormatter={shortDay} minTickGap={16} />
+                    <XAxis dataKey="day" tickFormatter={shortCalendarDate} minTickGap={16} />
                     <YAxis allowDecimals={false} width={40} />
                     <Tooltip labelFormatter={label => calendarDate(String(label))} />
                     <Line type="linear" dataKey="loans" name="Loans" stroke={BLUE} strokeWidth={2} dot={data.length <= 31} isAnimationActive={false} />

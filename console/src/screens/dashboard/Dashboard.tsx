@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { Title } from 'react-admin';
 import { Link } from 'react-router-dom';
 
-import { calendarDate } from '../../format';
+import { calendarDate, DAY_PATTERN, parseCalendarDate } from '../../format';
 import { HoldQueuesChart, LoansPerDayChart, MostBorrowedChart, OverdueByDaysLateChart } from './Charts';
 import { OverdueReport } from './OverdueReport';
 import { type BorrowCount, type DayCount, type DaysLateCount, daysAgo, type HoldQueue, type Summary } from './figures';
@@ -16,29 +16,60 @@ import { useReport } from './reports';
 
 const filtered = (path: string, filter: Record<string, string>) => `${path}?filter=${encodeURIComponent(JSON.stringify(filter))}`;
 
-const TILES: { key: keyof Summary; label: string; to: string }[] = [
+interface Tile {
+    key: keyof Summary;
+    label: string;
+    /** The list behind the figure: a screen, or a section of this page. */
+    to?: string;
+    section?: string;
+    /** What the figure counts, where its label alone could mislead. */
+    note?: string;
+}
+
+const TILES: Tile[] = [
     { key: 'titles', label: 'Titles', to: '/books' },
     { key: 'copies', label: 'Copies owned', to: '/books' },
     { key: 'on_loan', label: 'On loan', to: filtered('/loans', { status: 'active' }) },
     { key: 'overdue', label: 'Overdue', to: filtered('/loans', { status: 'overdue' }) },
     { key: 'holds_waiting', label: 'Holds waiting', to: filtered('/holds', { status: 'waiting' }) },
     { key: 'active_members', label: 'Active members', to: filtered('/users', { role: 'member', is_active: 'true' }) },
-    { key: 'fines_outstanding', label: 'Fines outstanding', to: filtered('/fines', { status: 'unpaid' }) },
+    { key: 'fines_outstanding', label: 'Unpaid fines', to: filtered('/fines', { status: 'unpaid' }), note: 'charged so far, as the fines list shows' },
+    { key: 'fines_accruing', label: 'Late fees accruing', section: 'overdue-heading', note: 'on overdue loans, not charged yet' },
 ];
+
+function TileFigure({ tile, summary }: { tile: Tile; summary: Summary }) {
+    return (
+        <>
+            <Typography variant="body2" color="text.secondary">
+                {tile.label}
+            </Typography>
+            <Typography variant="h4" component="p">
+                {summary[tile.key]}
+            </Typography>
+            {tile.note && (
+                <Typography variant="caption" color="text.secondary" component="p">
+                    {tile.note}
+                </Typography>
+            )}
+        </>
+    );
+}
 
 function Tiles({ summary }: { summary: Summary }) {
     return (
-        <Box component="nav" aria-label="The library at a glance" sx={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(150px, 1fr))', gap: 2, mb: 3 }}>
+        <Box component="nav" aria-label="The library at a glance" sx={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(130px, 1fr))', gap: 2, mb: 3 }}>
             {TILES.map(tile => (
                 <Card key={tile.key}>
-                    <CardActionArea component={Link} to={tile.to} sx={{ p: 2 }}>
-                        <Typography variant="body2" color="text.secondary">
-                            {tile.label}
-                        </Typography>
-                        <Typography variant="h4" component="p">
-                            {summary[tile.key]}
-                        </Typography>
-                    </CardActionArea>
+                    {tile.to ? (
+                        <CardActionArea component={Link} to={tile.to} sx={{ p: 2, height: '100%' }}>
+                            <TileFigure tile={tile} summary={summary} />
+                        </CardActionArea>
+                    ) : (
+                        // A section of this page (the hash router owns the URL's fragment): a button that scrolls to it.
+                        <CardActionArea onClick={() => document.getElementById(tile.section ?? '')?.scrollIntoView({ behavior: 'smooth' })} sx={{ p: 2, height: '100%' }}>
+                            <TileFigure tile={tile} summary={summary} />
+                        </CardActionArea>
+                    )}
                 </Card>
             ))}
         </Box>
@@ -54,11 +85,39 @@ function EmptyLibrary() {
     );
 }
 
+/** A day typed the way the console writes days (the browser's locale, e.g. dd/mm/yyyy), not the browser's own
+ * date picker, whose order follows the browser's language instead of the locale the console formats with. */
+function DayField({ label, value, onChange }: { label: string; value: string; onChange: (day: string) => void }) {
+    const [text, setText] = useState(() => calendarDate(value));
+    const [invalid, setInvalid] = useState(false);
+    const change = (typed: string) => {
+        setText(typed);
+        const day = parseCalendarDate(typed);
+        if (day) {
+            setInvalid(false);
+            onChange(day);
+        }
+    };
+    return (
+        <TextField
+            label={label}
+            size="small"
+            value={text}
+            placeholder={DAY_PATTERN.placeholder}
+            onChange={event => change(event.target.value)}
+            onBlur={() => setInvalid(parseCalendarDate(text) === null)}
+            error={invalid}
+            helperText={invalid ? `Not a day: write it as ${DAY_PATTERN.placeholder}` : DAY_PATTERN.placeholder}
+            slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'numeric' } }}
+        />
+    );
+}
+
 function Period({ from, to, onChange }: { from: string; to: string; onChange: (from: string, to: string) => void }) {
     return (
         <Stack direction="row" spacing={2} sx={{ my: 1 }} component="fieldset" aria-label="Period" border={0} p={0}>
-            <TextField label="From" type="date" size="small" value={from} onChange={event => onChange(event.target.value, to)} slotProps={{ inputLabel: { shrink: true } }} />
-            <TextField label="To" type="date" size="small" value={to} onChange={event => onChange(from, event.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
+            <DayField label="From" value={from} onChange={day => onChange(day, to)} />
+            <DayField label="To" value={to} onChange={day => onChange(from, day)} />
         </Stack>
     );
 }

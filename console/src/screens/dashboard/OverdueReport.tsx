@@ -1,7 +1,8 @@
 /**
  * The overdue report: loans still out past their due date with the member's contact, sortable by any column.
- * The API serves it longest overdue first, a page at a time; sorting reorders the page shown. No "send a reminder
- * now": the API has no such route (the reminders job sends overdue notices every day on its own).
+ * The API sorts (`ordering`) and pages it, so a sort orders every overdue loan, not the page shown; the longest
+ * overdue first by default. No "send a reminder now": the API has no such route (the reminders job sends overdue
+ * notices every day on its own).
  */
 import { Alert, Box, Card, CardContent, Link, Table, TableBody, TableCell, TableHead, TablePagination, TableRow, TableSortLabel, Typography } from '@mui/material';
 import { useState } from 'react';
@@ -10,7 +11,7 @@ import { Link as RouterLink } from 'react-router-dom';
 import type { Page } from '../../api/client';
 import { calendarDate } from '../../format';
 import { explain } from '../../messages';
-import { type Column, type OverdueLoan, sortedLoans } from './figures';
+import { type Column, type OverdueLoan, overdueOrdering } from './figures';
 import { useReport } from './reports';
 
 const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
@@ -26,10 +27,12 @@ export function OverdueReport() {
     const [page, setPage] = useState(0);
     const [pageSize, setPageSize] = useState(20);
     const [sort, setSort] = useState<{ column: Column; direction: 'asc' | 'desc' }>({ column: 'days_late', direction: 'desc' });
-    const report = useReport<Page<OverdueLoan>>('overdue', { page: page + 1, page_size: pageSize });
-    const loans = sortedLoans(report.data?.items ?? [], sort.column, sort.direction);
-    const sortBy = (column: Column) =>
+    const report = useReport<Page<OverdueLoan>>('overdue', { ordering: overdueOrdering(sort.column, sort.direction), page: page + 1, page_size: pageSize });
+    const loans = report.data?.items ?? [];
+    const sortBy = (column: Column) => {
         setSort(current => ({ column, direction: current.column === column && current.direction === 'desc' ? 'asc' : 'desc' }));
+        setPage(0);
+    };
     return (
         <Card component="section" aria-labelledby="overdue-heading" sx={{ mt: 2 }}>
             <CardContent>

@@ -1,4 +1,4 @@
-/** The report routes' answers (GET /reports/...) and how the dashboard orders and labels them. */
+/** The report routes' answers (GET /reports/...) and how the dashboard asks for their order and labels them. */
 export interface Summary {
     titles: number;
     copies: number;
@@ -8,6 +8,7 @@ export interface Summary {
     holds_waiting: number;
     active_members: number;
     fines_outstanding: string;
+    fines_accruing: string;
 }
 
 export interface DayCount {
@@ -58,12 +59,10 @@ export function binLabel(bin: DaysLateCount): string {
     return bin.to_days === null ? `${bin.from_days}+ days` : `${bin.from_days}-${bin.to_days} days`;
 }
 
+/** The overdue report's columns, each one of the route's `ordering` values. */
 export type Column = 'title' | 'member_name' | 'member_email' | 'due_date' | 'days_late' | 'fine_so_far';
 
-export function sortedLoans(loans: OverdueLoan[], column: Column, direction: 'asc' | 'desc'): OverdueLoan[] {
-    const numeric = column === 'days_late' || column === 'fine_so_far';
-    const compare = (a: OverdueLoan, b: OverdueLoan) =>
-        numeric ? Number(a[column]) - Number(b[column]) : String(a[column]).localeCompare(String(b[column]));
-    const sorted = [...loans].sort(compare);
-    return direction === 'asc' ? sorted : sorted.reverse();
+/** The overdue report's `ordering` for a column and direction: the column, `-` first for descending. */
+export function overdueOrdering(column: Column, direction: 'asc' | 'desc'): string {
+    return direction === 'desc' ? `-${column}` : column;
 }
