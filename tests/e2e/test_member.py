@@ -1,7 +1,7 @@
-"""A member's own console in headless Chromium: register, be activated by staff, borrow, see the loan (overdue in
-red), hold a title with no copy free and see the place in the queue, ask the librarian when the book is due and
-get their own loan, review a book they borrowed. A member never sees another member's data, direct addresses
-included. axe-core and a screenshot on every screen."""
+"""A member's own console in headless Chromium: register, be activated by staff, borrow, renew, see the loan
+(overdue in red), hold a title with no copy free, see the place in the queue and cancel the hold, ask the
+librarian when the book is due and get their own loan, review a book they borrowed, remove a review. A member
+never sees another member's data, direct addresses included. axe-core and a screenshot on every screen."""
 
 from __future__ import annotations
 
@@ -85,14 +85,20 @@ def test_a_member_registers_is_activated_borrows_holds_asks_and_reviews(console,
     page.get_by_role("status").filter(has_text="You are number 2 in the queue for “Emma”.").wait_for()
     page.get_by_text("You are number 2 in the queue.").wait_for()
 
+    # A renewal from My loans, while nothing blocks her.
+    page.get_by_role("menuitem", name="My loans").click()
+    page.get_by_role("button", name="Renew The Hobbit").click()
+    renewed = datetime.now(UTC).date() + timedelta(days=28)
+    page.get_by_text(f"Renewed: “The Hobbit” is now due {renewed.strftime('%d/%m/%Y')}.").wait_for()
+
     # My loans: the due dates, an overdue loan in red.
     with engine.connect() as connection:
         persuasion_loan = connection.execute(
             text("SELECT l.id FROM loans l JOIN books b ON b.id = l.book_id WHERE b.title = 'Persuasion'")
         ).scalar()
     make_overdue(engine, persuasion_loan, 4)
-    page.get_by_role("menuitem", name="My loans").click()
-    hobbit_due = (datetime.now(UTC).date() + timedelta(days=14)).strftime("%d/%m/%Y")
+    page.get_by_role("button", name="Refresh").click()
+    hobbit_due = renewed.strftime("%d/%m/%Y")
     page.get_by_role("row").filter(has_text="The Hobbit").filter(has_text=hobbit_due).wait_for()
     late = page.get_by_text("overdue by 4 days")
     expect(late).to_have_css("color", "rgb(179, 38, 30)")
@@ -101,6 +107,9 @@ def test_a_member_registers_is_activated_borrows_holds_asks_and_reviews(console,
     page.get_by_role("menuitem", name="My holds").click()
     page.get_by_role("row").filter(has_text="Emma").filter(has_text="Number 2 in the queue").wait_for()
     console.visit("my-holds")
+    page.get_by_role("button", name="Cancel hold on Emma").click()
+    page.get_by_text("Your hold on “Emma” is cancelled.").wait_for()
+    page.get_by_role("row").filter(has_text="Emma").filter(has_text="cancelled").wait_for()
 
     # The librarian chat answers with her own loan, and links the book.
     page.get_by_role("menuitem", name="Ask the librarian").click()
@@ -108,7 +117,7 @@ def test_a_member_registers_is_activated_borrows_holds_asks_and_reviews(console,
     page.get_by_role("button", name="Ask", exact=True).click()
     answers = page.get_by_role("region", name="Answers")
     answers.get_by_text("You have 2 books on loan.").wait_for()
-    expect(answers).to_contain_text(f"“The Hobbit” is due on {datetime.now(UTC).date() + timedelta(days=14)}")
+    expect(answers).to_contain_text(f"“The Hobbit” is due on {renewed}")
     answers.get_by_role("link", name="The Hobbit").wait_for()
     console.visit("chat")
     answers.get_by_role("link", name="The Hobbit").click()
