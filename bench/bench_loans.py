@@ -25,10 +25,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
-import pg8000
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url, text
 
-from bench.support import ROOT, scratch_database, summary_ms
+from bench.support import Context, bare_connection, capturing, member_event, replay, scratch_database, summary_ms
 from devtools import database
 from library_common import db, tokens
 
@@ -74,46 +73,6 @@ INVARIANT_VIOLATIONS = text(
 )
 
 
-def _event(name: str, member_id: int, **changes: Any) -> dict[str, Any]:
-    request = json.loads((ROOT / "events" / "loans" / f"{name}.json").read_text())
-    request["headers"].pop("Idempotency-Key", None)
-    request["multiValueHeaders"].pop("Idempotency-Key", None)
-    request["requestContext"]["authorizer"] = {
-        "principalId": str(member_id),
-        "user_id": str(member_id),
-        "role": "member",
-        "permissions": "",
-    }
-    request.update(changes)
-    return request
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 15_000
-
-
-@contextmanager
-def _capturing() -> Any:
-    """Collects each request's statements: `captured[-1]` is the current request's list; append one per request."""
-    captured: list[list[tuple[str, Any]]] = []
-
-    def capture(_connection, _cursor, statement, parameters, _context, _executemany) -> None:
-        captured[-1].append((statement, parameters))
-
-    event.listen(db.get_engine(), "before_cursor_execute", capture)
-    try:
-        yield captured
-    finally:
-        event.remove(db.get_engine(), "before_cursor_execute", capture)
-
-
 def _wire_exchanges(work: Callable[[], object]) -> int:
     """How many times the driver sends and then waits for the server while `work` runs."""
     from pg8000 import core
@@ -133,18 +92,6 @@ def _wire_exchanges(work: Callable[[], object]) -> int:
     return len(flushes)
 
 
-def _twin_connection(url) -> Any:
-    query = dict(url.query)
-    return pg8000.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host or "localhost",
-        port=url.port or 5432,
-        database=url.database,
-        unix_sock=query.get("unix_sock"),
-    )
-
-
 @contextmanager
 def _pg8000_as_shipped() -> Any:
     """The bare side runs pg8000 as a user of the driver gets it: rewriting placeholders on every execute, which
@@ -159,33 +106,30 @@ def _pg8000_as_shipped() -> Any:
         legacy.convert_paramstyle = remembered
 
 
-def _replay(connection, statements: list[tuple[str, Any]]) -> float:
+def _timed_replay(connection, statements: list[tuple[str, Any]]) -> float:
     started = time.perf_counter()
-    cursor = connection.cursor()
-    for statement, parameters in statements:
-        cursor.execute(statement, parameters)
-        if cursor.description:
-            cursor.fetchall()
-    connection.commit()
+    replay(connection, statements)
     return time.perf_counter() - started
 
 
 def _handler_and_replay(twin) -> dict[str, Any]:
     from library_loans.app import lambda_handler
 
-    context = _Context()
+    context = Context()
     figures: dict[str, Any] = {}
     loan_ids: dict[int, int] = {}
     for phase in ("borrow", "return"):
         # All requests first, then all their statements on the twin: each side runs in its own steady state.
         handler_times = []
-        with _capturing() as captured:
+        with capturing() as captured:
             for n in range(1, TIMED_TITLES + 1):
                 if phase == "borrow":
-                    request = _event("borrow", n, body=json.dumps({"book_id": n}))
+                    request = member_event("loans/borrow", n, body=json.dumps({"book_id": n}))
                 else:
                     path = f"/loans/{loan_ids[n]}/return"
-                    request = _event("return_loan", n, path=path, pathParameters={"loan_id": str(loan_ids[n])})
+                    request = member_event(
+                        "loans/return_loan", n, path=path, pathParameters={"loan_id": str(loan_ids[n])}
+                    )
                 captured.append([])
                 started = time.perf_counter()
                 response = lambda_handler(request, context)
@@ -195,7 +139,7 @@ def _handler_and_replay(twin) -> dict[str, Any]:
                 if phase == "borrow":
                     loan_ids[n] = json.loads(response["body"])["data"]["id"]
         with _pg8000_as_shipped():
-            replay_times = [_replay(twin, statements) for statements in captured]
+            replay_times = [_timed_replay(twin, statements) for statements in captured]
         figures[phase] = {
             "handler": summary_ms(handler_times[WARM_UP:]),
             "replay": summary_ms(replay_times[WARM_UP:]),
@@ -203,12 +147,12 @@ def _handler_and_replay(twin) -> dict[str, Any]:
         }
     # One more borrow and return, watched at the socket, for the wire-level picture.
     title = TIMED_TITLES  # returned above, so free again
-    borrow = _event("borrow", MEMBERS, body=json.dumps({"book_id": title}))
+    borrow = member_event("loans/borrow", MEMBERS, body=json.dumps({"book_id": title}))
     figures["borrow"]["wire"] = _wire_exchanges(lambda: lambda_handler(borrow, context))
     with db.transaction() as session:
         loan_id = session.scalar(text("SELECT max(id) FROM loans"))
-    returning = _event(
-        "return_loan", MEMBERS, path=f"/loans/{loan_id}/return", pathParameters={"loan_id": str(loan_id)}
+    returning = member_event(
+        "loans/return_loan", MEMBERS, path=f"/loans/{loan_id}/return", pathParameters={"loan_id": str(loan_id)}
     )
     figures["return"]["wire"] = _wire_exchanges(lambda: lambda_handler(returning, context))
     return figures
@@ -282,7 +226,7 @@ def _contention(environment: dict[str, str]) -> dict[str, Any]:
 def _report_times() -> dict[str, tuple[float, float]]:
     from library_loans.app import lambda_handler
 
-    context = _Context()
+    context = Context()
     admin_context = {"principalId": "1", "user_id": "1", "role": "admin", "permissions": ""}
     today = time.strftime("%Y-%m-%d", time.gmtime())
     last_year = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
@@ -302,7 +246,7 @@ def _report_times() -> dict[str, tuple[float, float]]:
     }
     times = {}
     for label, (name, query) in ranges.items():
-        request = _event(name, 1, queryStringParameters=query)
+        request = member_event(f"loans/{name}", 1, queryStringParameters=query)
         request["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()}
         request["requestContext"]["authorizer"] = admin_context
         samples = []
@@ -324,7 +268,7 @@ def run() -> str:
             with db.transaction() as session:
                 for statement in SEED:
                     session.execute(text(statement))
-            twin = _twin_connection(twin_url)
+            twin = bare_connection(twin_url)
             for statement in SEED:
                 twin.cursor().execute(statement)
             twin.commit()
