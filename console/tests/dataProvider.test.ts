@@ -119,8 +119,15 @@ describe('refusals', () => {
         const { provider } = await signedIn(refusal(409, 'LOAN_LIMIT_REACHED', 'The limit of 3 open loans is reached'));
         const failure = await provider.borrow(5, 9, 'key-1').catch(error => error);
         expect(failure.status).toBe(409);
-        expect(failure.message).toBe('The limit of 3 open loans is reached');
-        expect(failure.body.code).toBe('LOAN_LIMIT_REACHED');
+        expect(failure.message).toBe('The limit of 3 open loans is reached: the member must return a book before borrowing another.');
+        expect(failure.body).toMatchObject({ code: 'LOAN_LIMIT_REACHED', message: 'The limit of 3 open loans is reached' });
+    });
+
+    it('words a refusal for the notifications react-admin shows on its own', async () => {
+        const { provider } = await signedIn(refusal(403, 'FORBIDDEN', "This needs the 'users.view' permission"));
+        const failure = await provider.getList('users', { pagination: { page: 1, perPage: 20 }, sort: { field: 'id', order: 'ASC' }, filter: {} }).catch(error => error);
+        expect(failure.status).toBe(403);
+        expect(failure.message).toBe("Not allowed: This needs the 'users.view' permission.");
     });
 });
 

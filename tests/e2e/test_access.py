@@ -1,6 +1,9 @@
 """What a member's account sees of the console: the catalogue, never the staff screens; the API refuses them
 too, and the console says why (which permission, who is signed in)."""
 
+import json
+import re
+
 import pytest
 
 from tests.http.client import call
@@ -64,3 +67,30 @@ def test_a_member_sees_no_staff_screen_and_is_told_why(console, users, catalogue
     page.get_by_text("No reviews yet.").wait_for()
     assert page.get_by_role("heading", name="Loan history").count() == 0
     assert page.get_by_role("button", name="Check out").count() == 0
+
+
+def test_the_apis_403_on_a_screen_shown_is_explained_and_the_session_kept(console, users):
+    """Should the API refuse a screen the console shows (its rules and the API's disagree, e.g. a permission
+    withdrawn in a way the console cannot know), the refusal is said in words and the account stays signed in.
+    Any change to an account's permissions through the API ends its sessions, so the refusal is the API's answer
+    replayed for one request."""
+    users.create("admin", name="Ada Admin", email="ada@library.test")
+    console.sign_in(users.create("librarian", name="Lena Librarian", email="lena@library.test"))
+    page = console.page
+    refusal = {"status": 403, "code": "FORBIDDEN", "message": "This needs the 'users.view' permission", "data": None}
+    answered = {"done": False}
+
+    def refuse_once(route):
+        if route.request.method == "GET" and not answered["done"]:
+            answered["done"] = True
+            route.fulfill(status=403, content_type="application/json", body=json.dumps(refusal))
+        else:
+            route.fallback()
+
+    page.route(re.compile(r".*/users\?.*"), refuse_once)
+    page.get_by_role("menuitem", name="Members").click()
+    page.get_by_text("Not allowed: This needs the 'users.view' permission.").first.wait_for()
+    assert answered["done"]
+    page.get_by_role("button", name="account menu").wait_for()
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("link", name="Ada Admin").wait_for()

@@ -6,6 +6,7 @@
 import { type DataProvider, HttpError } from 'ra-core';
 
 import { type ApiClient, ApiError, type Page, type Query } from '../api/client';
+import { explain } from '../messages';
 import { definitionOf, filterQuery } from './resources';
 
 type Item = Record<string, unknown>;
@@ -31,7 +32,9 @@ export function asHttpError(error: unknown): unknown {
     if (!(error instanceof ApiError)) return error;
     const body: Record<string, unknown> = { code: error.code, message: error.message };
     if (error.errors.length) body.errors = formErrors(error);
-    return new HttpError(error.message, error.status, body);
+    // The message in plain words: react-admin notifies a failed list or form with it (a 403 says which
+    // permission); the API's own message stays in the body.
+    return new HttpError(explain({ status: error.status, body }), error.status, body);
 }
 
 /** Only what changed: PATCH semantics, so a form never overwrites a field someone else changed meanwhile. */
