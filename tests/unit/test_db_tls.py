@@ -79,24 +79,31 @@ def test_loopback_and_sockets_go_without_tls(host):
     assert db.tls_for(host, load_settings({"DATABASE_URL": "postgresql://x/y"})) is False
 
 
+class _Captured(Exception):
+    pass
+
+
+def _connect_parameters(engine) -> dict:
+    """What the engine hands pg8000 at its next connect, captured before any network."""
+    captured = {}
+
+    @event.listens_for(engine, "do_connect")
+    def capture(_dialect, _record, _args, parameters):
+        captured.update(parameters)
+        raise _Captured
+
+    with pytest.raises(_Captured):
+        engine.connect()
+    event.remove(engine, "do_connect", capture)
+    return captured
+
+
 def test_a_database_url_asking_for_sslmode_disable_connects_without_tls(monkeypatch):
     """`sam local`'s env.json: the functions reach this machine's database on docker's bridge gateway, not on
     loopback, and that server has no certificate; the option itself is not handed to pg8000 (it has no such one)."""
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@172.17.0.1:31354/library?sslmode=disable")
     db.reset()
-    engine = db.get_engine()
-    captured = {}
-
-    class Captured(Exception):
-        pass
-
-    @event.listens_for(engine, "do_connect")
-    def capture(_dialect, _record, _args, parameters):
-        captured.update(parameters)
-        raise Captured
-
-    with pytest.raises(Captured):
-        engine.connect()
+    captured = _connect_parameters(db.get_engine())
     db.reset()
     assert (captured["host"], captured["ssl_context"]) == ("172.17.0.1", False)
     assert "sslmode" not in captured
@@ -122,19 +129,7 @@ def test_the_engine_connects_to_the_proxy_with_that_context(monkeypatch):
         monkeypatch.setenv("DB_HOST", PROXY)
         db.reset()
         db._tls_context.cache_clear()
-        engine = db.get_engine()
-        captured = {}
-
-        class Captured(Exception):
-            pass
-
-        @event.listens_for(engine, "do_connect")
-        def capture(_dialect, _record, _args, parameters):
-            captured.update(parameters)
-            raise Captured
-
-        with pytest.raises(Captured):
-            engine.connect()
+        captured = _connect_parameters(db.get_engine())
     db.reset()
     DEFAULT_PROVIDERS.clear()
     assert (captured["host"], captured["user"], captured["password"]) == (PROXY, "library_owner", "generated")
