@@ -1,6 +1,7 @@
 """The bigger schemathesis pass: tests/http/test_schemathesis.py with many more examples per operation and role, and
 many more sequences of linked calls (CI runs a bounded number of both). Reports the cases run and whether any failed
-(a 5xx, an undocumented status, a response off its schema, copies that no longer add up)."""
+(a 5xx, an undocumented status, a response off its schema or its documented headers, a request the document
+refuses that was accepted, copies that no longer add up)."""
 
 from __future__ import annotations
 
@@ -62,10 +63,16 @@ def _tallies(junit: Path) -> dict[str, int]:
 
 def _report(finished: subprocess.CompletedProcess, seconds: float, tallies: dict[str, int]) -> str:
     tail = finished.stdout.strip().splitlines()[-1] if finished.stdout.strip() else finished.stderr[-500:]
+    from tests.http.test_schemathesis import CHECKS, EXCLUDED_CHECKS
+
     lines = [
         f"`FUZZ_EXAMPLES={EXAMPLES}` per operation and role (member, librarian, admin) and "
         f"`FUZZ_SEQUENCES={SEQUENCES}` sequences of linked calls per role, against the local API: {seconds:.0f} s.",
+        "Cases valid and invalid by the document (schemathesis's positive and negative modes), each response put "
+        f"through every check schemathesis has but {len(EXCLUDED_CHECKS)} (why: tests/http/test_schemathesis.py):",
         "",
+        f"- checks run: {', '.join(f'`{check.__name__}`' for check in CHECKS)}",
+        f"- checks left out: {', '.join(sorted(f'`{check.__name__}`' for check in EXCLUDED_CHECKS))}",
         f"- single operations: {tallies['cases']} cases over {tallies['operation_tests']} (operation, role) pairs",
         f"- sequences of linked calls: {tallies['linked_sequence_calls']} calls, "
         f"{tallies['calls_that_followed_a_link']} of them following one of the document's links",

@@ -64,3 +64,28 @@ def test_patch_policies_refuses_null(users, engine, lambda_context):
     staff = authorizer_for(users.create("admin"), engine)
     status, body = loans("update_policies", lambda_context, authorizer=staff, body={"max_loans": None})
     assert status == 422 and body["errors"][0]["field"] == "max_loans"
+
+
+# A JSON body's integers, booleans and dates are what the document types them: pydantic alone would read `false` as
+# 0 copies, `0` as an inactive account and `0` or "0" as 1 January 1970 (found by schemathesis's negative cases).
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"quantity": False}, "quantity"), ({"quantity": "2"}, "quantity")]
+    + [({"published_date": day}, "published_date") for day in (0, "0", 1700000000)],
+)
+def test_book_bodies_refuse_values_of_another_json_type(users, change, field):
+    librarian = users.create("librarian")
+    status, body = books("create_book", users=users, user=librarian, body={"title": "Dune", "author": "F", **change})
+    assert status == 422 and body["errors"][0]["field"] == field
+    status, body = books("create_book", users=users, user=librarian, body={"title": "Dune", "author": "F"})
+    assert status == 201 and body["data"]["quantity"] == 1
+
+
+def test_loan_bodies_refuse_values_of_another_json_type(users, engine, lambda_context):
+    book_id = add_book()
+    member = authorizer_for(users.create("member"), engine)
+    status, body = loans("borrow", lambda_context, authorizer=member, body={"book_id": True})
+    assert status == 422 and body["errors"][0]["field"] == "book_id"
+    status, body = loans("place_hold", lambda_context, authorizer=member, body={"book_id": str(book_id)})
+    assert status == 422 and body["errors"][0]["field"] == "book_id"
+    assert loans("borrow", lambda_context, authorizer=member, body={"book_id": book_id})[0] == 201

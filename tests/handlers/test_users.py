@@ -245,3 +245,12 @@ def test_borrowing_history_lists_loans_with_books_status_and_fines(users, engine
     assert invoke("user_loans", token=users.token(member), path={"id": member["id"]}, query={}).status == 200
     assert invoke("user_loans", token=users.token(other), path={"id": member["id"]}, query={}).status == 403
     assert invoke("user_loans", token=users.token(librarian), path={"id": 999}, query={}).status == 404
+
+
+@pytest.mark.parametrize("flag", [0, 1, "false"])
+def test_is_active_is_a_json_boolean_not_a_number_or_text(users, engine, flag):
+    admin = users.create("admin")
+    answer = invoke("create_user", token=users.token(admin), body=new_account(is_active=flag))
+    assert answer.status == 422 and answer.body["errors"][0]["field"] == "is_active"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users WHERE email = 'lena@example.org'")).scalar() == 0

@@ -60,6 +60,10 @@ def test_changing_the_policy_needs_policies_manage(local_api, users):
         ({"max_loans": -1}, "max_loans"),
         ({"fine_per_day": "-0.25"}, "fine_per_day"),
         ({"fine_cap": "1.234"}, "fine_cap"),
+        # Money as text is written as the API writes it, nothing else Decimal would also read.
+        *(({"fine_cap": text}, "fine_cap") for text in ("", " 1", "+1", "1e2", "1_0", "0.250")),
+        ({"max_loans": True}, "max_loans"),
+        ({"loan_period_days": "21"}, "loan_period_days"),
         ({"hold_pickup_days": 61}, "hold_pickup_days"),
         ({"block_threshold": None}, "block_threshold"),
         ({"max_renewals": 2, "grace_days": 1}, "grace_days"),

@@ -9,11 +9,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import FlakyStrategyDefinition
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTERED_CHECKS
+from schemathesis.checks import load_all_checks, not_a_server_error
+from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance, unsupported_method
 
 from devtools import openapi
 from tests.test_circulation_support import add_book, assert_copies_add_up
@@ -56,9 +54,27 @@ def caller_headers(request, users):
 
 # The document the service function serves (a test elsewhere keeps it equal to the routes).
 schema = schemathesis.openapi.from_path(openapi.DOCUMENT)
+# Each request carries its caller's token (caller_headers): a case that left out or mangled the Authorization
+# header would be sent with it all the same, and its other flaws judged as if it had none.
+schema.config.generation.update(with_security_parameters=False)
 
 
-CHECKS = [no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Every check schemathesis has (its CLI's `--checks all`) but these, which are wrong for this API by design:
+EXCLUDED_CHECKS = {
+    # Replaced by no_server_error, which allows the one documented 5xx.
+    not_a_server_error,
+    # A method a resource lacks: API Gateway's REST API answers it as a missing route (MISSING_AUTHENTICATION_TOKEN,
+    # which template.yaml's gateway responses make a 404 ROUTE_NOT_FOUND in the envelope) and has no 405 with an
+    # Allow header to give; the local API answers as API Gateway does.
+    unsupported_method,
+    allow_header_conformance,
+    # "Data the document allows is accepted": the API refuses, with a 422 in the envelope, what JSON Schema cannot
+    # say: an ISBN's check digit, a wrong or missing current password, a password too like its owner's name,
+    # text PostgreSQL cannot store, a permission code that does not exist.
+    positive_data_acceptance,
+}
+load_all_checks()
+CHECKS = [no_server_error, *(check for check in REGISTERED_CHECKS.get_all() if check not in EXCLUDED_CHECKS)]
 
 
 @schema.parametrize()

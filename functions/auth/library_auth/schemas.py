@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from library_common.domain import statuses
 from library_common.domain import text as stored_text
@@ -62,7 +62,7 @@ GroupName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)
 ]
 GroupRefs = Annotated[
-    list[int | GroupName],
+    list[StrictInt | GroupName],
     Field(
         max_length=100,
         description="Permission groups by id (number) or name (string); replaces the current set",
@@ -84,7 +84,7 @@ class Registration(Schema):
     email: Email
     password: NewPassword
     role: RoleInput | None = Field(default=None, description="Admins only; default `member`")
-    is_active: bool | None = Field(
+    is_active: StrictBool | None = Field(
         default=None, description="Admins only; default true for accounts an admin creates, else the deployment's"
     )
     permission_groups: GroupRefs | None = Field(
@@ -102,7 +102,7 @@ class LoginRequest(Schema):
         ),
     ]
     password: Annotated[str, Field(min_length=1, max_length=256)]
-    cookie: bool = Field(
+    cookie: StrictBool = Field(
         default=False,
         description="Browser clients: true sets the refresh token as an `HttpOnly; Secure; SameSite=Strict` cookie "
         "scoped to /auth/refresh and /auth/logout, and answers `refresh_token: null`",
@@ -155,7 +155,7 @@ class ProfileUpdate(Schema):
         default=None, description="Required to change your password or email"
     )
     role: RoleInput | None = Field(default=None, description="Admins only (anyone else gets 403)")
-    is_active: bool | None = Field(default=None, description="Admins only (anyone else gets 403)")
+    is_active: StrictBool | None = Field(default=None, description="Admins only (anyone else gets 403)")
     permission_groups: GroupRefs | None = Field(default=None, description="Admins only (anyone else gets 403)")
 
 
@@ -168,7 +168,7 @@ class AccountCreate(Schema):
     email: Email
     password: NewPassword
     role: RoleInput = RoleName.MEMBER.value
-    is_active: bool = True
+    is_active: StrictBool = True
     permission_groups: GroupRefs | None = Field(
         default=None, description="Default: `librarians` for a librarian, none otherwise"
     )
@@ -192,7 +192,7 @@ class AccountUpdate(Schema):
         default=None,
         description="Becoming a librarian joins `librarians`, leaving the role leaves it (unless groups are sent)",
     )
-    is_active: bool | None = Field(
+    is_active: StrictBool | None = Field(
         default=None, description="false deactivates (409 with open loans); true activates and notifies the member"
     )
     permission_groups: GroupRefs | None = None

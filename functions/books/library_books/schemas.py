@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import ImportStatus, values
-from library_common.envelope import Schema
+from library_common.envelope import CalendarDay, Schema
 from library_common.models import Book
 from library_common.models import Review as ReviewRow
 
@@ -116,11 +116,11 @@ class BookIn(Schema):
     isbn: str | None = _ISBN
     publisher: str | None = _PUBLISHER
     publication: str | None = _PUBLICATION
-    published_date: date | None = None
+    published_date: CalendarDay | None = None
     genre: str | None = _GENRE
     language: str | None = _LANGUAGE
     description: str | None = _DESCRIPTION
-    quantity: int = _quantity(1)
+    quantity: StrictInt = _quantity(1)
 
     @field_validator(*OPTIONAL_TEXT, mode="before")
     @classmethod
@@ -159,11 +159,11 @@ class BookPatch(Schema):
     isbn: str | None = _ISBN
     publisher: str | None = _PUBLISHER
     publication: str | None = _PUBLICATION
-    published_date: date | None = None
+    published_date: CalendarDay | None = None
     genre: str | None = _GENRE
     language: str | None = _LANGUAGE
     description: str | None = _DESCRIPTION
-    quantity: int = _quantity(None)
+    quantity: StrictInt = _quantity(None)
 
     @field_validator(*OPTIONAL_TEXT, mode="before")
     @classmethod
@@ -249,7 +249,7 @@ class Author(Schema):
 class ReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    rating: StrictInt = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=ReviewRow.__table__.c.comment.type.length)
 
     @field_validator("comment")

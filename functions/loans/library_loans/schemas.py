@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from library_common.domain import statuses
 from library_common.envelope import Money, Schema
@@ -15,7 +17,7 @@ LoanStatus = Literal[statuses.values(statuses.LoanStatus)]
 HoldStatus = Literal[statuses.values(statuses.HoldStatus)]
 FineStatus = Literal[statuses.values(statuses.FineStatus)]
 MemberId = Annotated[
-    int | None,
+    StrictInt | None,
     Field(ge=1, description="Staff with `loans.manage` act for this member; omitted: the caller themselves"),
 ]
 
@@ -23,7 +25,7 @@ MemberId = Annotated[
 class BorrowRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    book_id: int = Field(ge=1, description="The title to borrow a copy of")
+    book_id: StrictInt = Field(ge=1, description="The title to borrow a copy of")
     user_id: MemberId = None
 
 
@@ -53,7 +55,7 @@ class ReturnedLoan(Loan):
 class HoldRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    book_id: int = Field(ge=1, description="The title to queue for")
+    book_id: StrictInt = Field(ge=1, description="The title to queue for")
     user_id: MemberId = None
 
 
@@ -84,8 +86,40 @@ class Fine(Schema):
     settled_on: datetime | None
 
 
-FinePerDay = Annotated[Decimal, Field(ge=0, le=1000, max_digits=10, decimal_places=2, description="Money, e.g. 0.25")]
-Amount = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=10, decimal_places=2, description="Money, e.g. 10.00")]
+# Money sent as text is written as the API writes it ("2.50"): the document says so, and the server takes no other
+# spelling (Decimal alone would also read " 1", "+1", "1e2" and "1_0").
+MONEY_TEXT = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+
+
+def _money_text(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(MONEY_TEXT, value):
+        raise PydanticCustomError("money", "must be a number, or a decimal string such as 0.25")
+    return value
+
+
+def _document_money_text(schema: dict) -> None:
+    for branch in schema.get("anyOf", ()):
+        if branch.get("type") == "string":
+            branch["pattern"] = MONEY_TEXT
+
+
+def _money(maximum: int, example: str) -> object:
+    return Annotated[
+        Decimal,
+        Field(
+            ge=0,
+            le=maximum,
+            max_digits=10,
+            decimal_places=2,
+            description=f"Money, e.g. {example}",
+            json_schema_extra=_document_money_text,
+        ),
+        BeforeValidator(_money_text),
+    ]
+
+
+FinePerDay = _money(1000, "0.25")
+Amount = _money(100_000, "10.00")
 
 
 class Policy(Schema):
@@ -104,12 +138,12 @@ class PolicyChange(Schema):
     model_config = ConfigDict(extra="forbid")
 
     # Left out: unchanged. Sent: a value, never null (a policy always has every figure), as documented.
-    loan_period_days: int = Field(default=None, ge=1, le=365)
-    max_loans: int = Field(default=None, ge=0, le=100)
-    max_renewals: int = Field(default=None, ge=0, le=50)
+    loan_period_days: StrictInt = Field(default=None, ge=1, le=365)
+    max_loans: StrictInt = Field(default=None, ge=0, le=100)
+    max_renewals: StrictInt = Field(default=None, ge=0, le=50)
     fine_per_day: FinePerDay = None
     fine_cap: Amount = None
-    hold_pickup_days: int = Field(default=None, ge=1, le=60)
+    hold_pickup_days: StrictInt = Field(default=None, ge=1, le=60)
     block_threshold: Amount = None
 
     @model_validator(mode="after")

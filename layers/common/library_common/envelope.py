@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from library_common.errors import LibraryError
 
@@ -72,6 +74,20 @@ MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number; past the end: no items")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    if not isinstance(value, date) and not (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return value
+
+
+# A calendar day written YYYY-MM-DD and nothing else, in a body or a query: pydantic alone would also read `0`,
+# "0" or `1700000000` as a Unix time, a date nobody meant.
+CalendarDay = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator
 
 from library_common import db
 from library_common.api import SECURED, caller
 from library_common.domain.permissions import REPORTS_VIEW
-from library_common.envelope import Envelope, Page, PageNumber, PageSize, ok
+from library_common.envelope import CalendarDay, Envelope, Page, PageNumber, PageSize, ok
 from library_common.errors import ValidationFailed
 from library_loans import reports
 from library_loans.schemas import BorrowCount, DayCount, DaysLateCount, HoldQueue, OverdueLoan, Summary
@@ -22,13 +21,6 @@ from library_loans.schemas import BorrowCount, DayCount, DaysLateCount, HoldQueu
 router = APIGatewayRouter()
 TAGS = ["Reports"]
 PERMISSION = REPORTS_VIEW
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_day(value: object) -> object:
-    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
-        raise ValueError("must be a date YYYY-MM-DD")
-    return value
 
 
 def _before_the_last_day(value: date) -> date:
@@ -38,14 +30,7 @@ def _before_the_last_day(value: date) -> date:
     return value
 
 
-# A calendar day written YYYY-MM-DD and nothing else: pydantic alone would also read `0` or `1700000000` as a
-# Unix time, a date nobody meant.
-IsoDate = Annotated[
-    date,
-    BeforeValidator(_iso_day),
-    AfterValidator(_before_the_last_day),
-    WithJsonSchema({"type": "string", "format": "date"}),
-]
+IsoDate = Annotated[CalendarDay, AfterValidator(_before_the_last_day)]
 
 
 @router.get(
