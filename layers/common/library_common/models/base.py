@@ -1,7 +1,5 @@
 """Declarative base and the audit columns every table carries."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, func

@@ -1,7 +1,5 @@
 """Books, reviews, CSV import jobs and the live-book counter."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import (

@@ -1,7 +1,5 @@
 """Lending policy, loans (and their monthly counts), holds, fines and idempotency records."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 

@@ -1,7 +1,5 @@
 """Users, roles, permissions, permission groups, refresh tokens and login attempts."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import date, datetime
 
@@ -63,7 +61,7 @@ class User(Audited, Base):
     # Carried in every access token; bumping it (deactivation, role, groups, password) ends those tokens.
     token_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
-    groups: Mapped[list[PermissionGroup]] = relationship(secondary=user_groups, lazy="selectin")
+    groups: Mapped[list["PermissionGroup"]] = relationship(secondary=user_groups, lazy="selectin")
 
 
 class Permission(Audited, Base):

@@ -1,7 +1,5 @@
 """The notifications outbox: written with the change that causes a notice, delivered by `reminders`."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
