@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from sqlalchemy import select
 
-import library_chat as chat
+from library_chat import answers as chat
 from library_chat import assistant
 from library_common import db
 from library_common.models import Book, Hold, Loan

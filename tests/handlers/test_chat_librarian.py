@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-import library_chat as chat
+from library_chat import answers as chat
 from library_common import db
 from library_common.models import Book, Fine, Hold, Loan, Policy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-import library_chat
+from library_chat import answers
 from library_chat.schemas import MAX_MESSAGE_CHARACTERS, ChatAnswer, ChatRequest
 from library_common import db
 from library_common.api import SECURED, caller
@@ -31,4 +31,4 @@ router = APIGatewayRouter()
 def ask_the_librarian(question: ChatRequest) -> Response[Envelope[ChatAnswer]]:
     user_id = caller().require_login()
     with db.transaction() as session:
-        return ok(library_chat.answer(session, user_id, question.message).model_dump())
+        return ok(answers.answer(session, user_id, question.message).model_dump())
