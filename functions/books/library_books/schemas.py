@@ -106,8 +106,9 @@ def _valid_isbn(value: str | None) -> str | None:
         raise PydanticCustomError("isbn", str(error)) from None
 
 
-class BookIn(Schema):
-    """A whole book: the body of POST /books and PUT /books/{id} (fields left out are cleared)."""
+class _BookBody(Schema):
+    """What a book's bodies share: every field a librarian writes, its limits and its checks (with POST's and
+    PUT's defaults; PATCH has none)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -148,47 +149,17 @@ class BookIn(Schema):
         return _valid_isbn(value)
 
 
-class BookPatch(Schema):
-    """Some fields of a book: the body of PATCH /books/{id}; only the fields sent change."""
+class BookIn(_BookBody):
+    """A whole book: the body of POST /books and PUT /books/{id} (fields left out are cleared)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class BookPatch(_BookBody):
+    """Some fields of a book: the body of PATCH /books/{id}; only the fields sent change."""
 
     # Left out: unchanged. Sent: a value, never null (these fields are required of every book), as documented.
     title: str = _title(None)
     author: str = _author(None)
-    isbn: str | None = _ISBN
-    publisher: str | None = _PUBLISHER
-    publication: str | None = _PUBLICATION
-    published_date: CalendarDay | None = None
-    genre: str | None = _GENRE
-    language: str | None = _LANGUAGE
-    description: str | None = _DESCRIPTION
     quantity: StrictInt = _quantity(None)
-
-    @field_validator(*OPTIONAL_TEXT, mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("*")
-    @classmethod
-    def _text_is_storable(cls, value: Any) -> Any:
-        return _storable(value)
-
-    @field_validator(*SINGLE_LINE_TEXT)
-    @classmethod
-    def _single_line(cls, value: Any) -> Any:
-        return _one_line(value)
-
-    @field_validator("description")
-    @classmethod
-    def _description_text(cls, value: Any) -> Any:
-        return _multiline(value)
-
-    @field_validator("isbn")
-    @classmethod
-    def _isbn(cls, value: str | None) -> str | None:
-        return _valid_isbn(value)
 
 
 class Book(Schema):
