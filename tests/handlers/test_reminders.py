@@ -401,6 +401,24 @@ def test_refresh_tokens_past_their_expiry_are_removed_rotated_ones_kept_until_th
     assert run_daily()["refresh_tokens_removed"] == 0
 
 
+def test_password_reset_codes_past_their_expiry_are_removed_live_ones_kept(ses, users):
+    member = users.create("member")
+    with db.transaction() as session:
+        for label, expires in (("live", "20 minutes"), ("old", "-1 minute")):
+            session.execute(
+                text(
+                    "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at) "
+                    "VALUES (:user, :label, now() + CAST(:expires AS interval))"
+                ),
+                {"user": member["id"], "label": label, "expires": expires},
+            )
+
+    assert run_daily()["reset_tokens_removed"] == 1
+    with db.transaction() as session:
+        assert session.scalars(text("SELECT token_hash FROM password_reset_tokens")).all() == ["live"]
+    assert run_daily()["reset_tokens_removed"] == 0
+
+
 def statements_of(job) -> int:
     from sqlalchemy import event
 
