@@ -308,3 +308,21 @@ def test_a_reset_code_whose_every_attempt_died_is_erased_when_given_up(users):
         session.execute(text("UPDATE notifications SET attempts = :n"), {"n": delivery.MAX_ATTEMPTS})
     assert run_delivery()["gave_up"] == 1
     assert stored_bodies("password_reset") == [(notices.CONFIDENTIAL_BODY, notices.CONFIDENTIAL_BODY)]
+
+
+def test_a_delivery_run_counts_the_notices_it_sent_and_those_it_gave_up(users, capsys):
+    from tests.handlers.test_metrics import counted
+
+    queue(users, 1)
+    boto3.client("ses", region_name=REGION).delete_identity(Identity=SENDER)
+    for _ in range(4):
+        run_delivery()
+        time_passes(60)
+    capsys.readouterr()
+    assert run_delivery()["gave_up"] == 1
+    assert counted(capsys.readouterr().out) == {"NoticesFailed": 1.0}
+    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
+    with db.transaction() as session:
+        session.execute(text("UPDATE notifications SET status = 'queued', attempts = 0, next_attempt_on = now()"))
+    assert run_delivery()["sent"] == 1
+    assert counted(capsys.readouterr().out) == {"NoticesSent": 1.0}

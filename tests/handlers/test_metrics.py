@@ -119,3 +119,13 @@ def test_a_chat_question_is_counted_by_its_intent(member, lambda_context, capsys
     (line,) = emf_lines(capsys.readouterr().out)
     assert line["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "intent"]]
     assert (line["intent"], line["ChatQuestions"]) == ("availability", [1.0])
+
+
+def test_a_login_refused_while_locked_out_is_a_lockout_not_a_failed_login(member, lambda_context, capsys):
+    wrong = {"email": member["email"], "password": "not the password at all"}
+    for _ in range(5):
+        assert auth_handler(api_event("auth/login.json", body=wrong), lambda_context)["statusCode"] == 401
+    capsys.readouterr()
+    right = {"email": member["email"], "password": member["password"]}
+    assert auth_handler(api_event("auth/login.json", body=right), lambda_context)["statusCode"] == 429
+    assert counted(capsys.readouterr().out) == {"LoginLockouts": 1.0}
