@@ -378,7 +378,7 @@ def test_idempotency_and_failed_login_records_are_kept_a_day_then_removed(ses, u
     assert (run_daily()["idempotency_records_removed"], run_daily()["login_attempts_removed"]) == (0, 0)
 
 
-def test_refresh_tokens_past_their_expiry_are_removed_rotated_ones_kept_until_then(ses, users):
+def test_refresh_tokens_and_reset_codes_past_their_expiry_are_removed_rotated_tokens_kept_until_then(ses, users):
     member = users.create("member")
     with db.transaction() as session:
         for label, expires, rotated in (
@@ -386,37 +386,30 @@ def test_refresh_tokens_past_their_expiry_are_removed_rotated_ones_kept_until_th
             ("rotated", "1 day", True),
             ("old", "-1 hour", False),
         ):
+            values = {"user": member["id"], "label": label, "expires": expires, "rotated": rotated}
             session.execute(
                 text(
                     "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, rotated_at) "
                     "VALUES (:user, gen_random_uuid(), :label, now() + CAST(:expires AS interval), "
                     "CASE WHEN :rotated THEN now() END)"
                 ),
-                {"user": member["id"], "label": label, "expires": expires, "rotated": rotated},
+                values,
             )
-
-    assert run_daily()["refresh_tokens_removed"] == 1
-    with db.transaction() as session:
-        assert sorted(session.scalars(text("SELECT token_hash FROM refresh_tokens"))) == ["live", "rotated"]
-    assert run_daily()["refresh_tokens_removed"] == 0
-
-
-def test_password_reset_codes_past_their_expiry_are_removed_live_ones_kept(ses, users):
-    member = users.create("member")
-    with db.transaction() as session:
-        for label, expires in (("live", "20 minutes"), ("old", "-1 minute")):
             session.execute(
                 text(
                     "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at) "
-                    "VALUES (:user, :label, now() + CAST(:expires AS interval))"
+                    "SELECT :user, :label, now() + CAST(:expires AS interval) WHERE NOT :rotated"
                 ),
-                {"user": member["id"], "label": label, "expires": expires},
+                values,
             )
 
-    assert run_daily()["reset_tokens_removed"] == 1
+    report = run_daily()
+    assert (report["refresh_tokens_removed"], report["reset_tokens_removed"]) == (1, 1)
     with db.transaction() as session:
+        assert sorted(session.scalars(text("SELECT token_hash FROM refresh_tokens"))) == ["live", "rotated"]
         assert session.scalars(text("SELECT token_hash FROM password_reset_tokens")).all() == ["live"]
-    assert run_daily()["reset_tokens_removed"] == 0
+    report = run_daily()
+    assert (report["refresh_tokens_removed"], report["reset_tokens_removed"]) == (0, 0)
 
 
 def statements_of(job) -> int:
