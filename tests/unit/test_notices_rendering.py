@@ -1,4 +1,5 @@
-"""The templates render the same notice in Python (one request) and in SQL (the daily job's bulk insert)."""
+"""The templates render the same notice, and key it the same, in Python (one request) and in SQL (the daily job's
+bulk insert)."""
 
 from datetime import date
 from decimal import Decimal
@@ -74,3 +75,14 @@ def test_a_long_title_is_cut_to_the_subject_column():
 def test_sql_rendering_names_a_missing_value():
     with pytest.raises(KeyError, match="due_date"):
         notices.render_sql("due_soon", {"name": literal("a"), "title": literal("b"), "author": literal("c")})
+
+
+@pytest.mark.parametrize(
+    ("user_id", "kind", "subject", "occurrence"),
+    [(7, "borrow_receipt", "loan:12", ""), (2**40, "overdue", "loan:3", "2026-03-08"), (1, "due_soon", AWKWARD, ":")],
+)
+def test_a_notices_dedupe_key_is_the_same_in_python_and_in_sql(database_url, user_id, kind, subject, occurrence):
+    """A request queues a notice with the Python key, the daily job with the SQL one: a difference would send twice."""
+    key = notices.dedupe_key_sql(literal(user_id), kind, literal(subject, String), literal(occurrence, String))
+    with db.transaction() as session:
+        assert session.scalar(select(key)) == notices.dedupe_key(user_id, kind, subject, occurrence)
