@@ -112,6 +112,12 @@ def _timed_replay(connection, statements: list[tuple[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
+def _return_event(member_id: int, loan_id: int) -> dict[str, Any]:
+    return member_event(
+        "loans/return_loan", member_id, path=f"/loans/{loan_id}/return", pathParameters={"loan_id": str(loan_id)}
+    )
+
+
 def _handler_and_replay(twin) -> dict[str, Any]:
     from library_loans.app import lambda_handler
 
@@ -126,10 +132,7 @@ def _handler_and_replay(twin) -> dict[str, Any]:
                 if phase == "borrow":
                     request = member_event("loans/borrow", n, body=json.dumps({"book_id": n}))
                 else:
-                    path = f"/loans/{loan_ids[n]}/return"
-                    request = member_event(
-                        "loans/return_loan", n, path=path, pathParameters={"loan_id": str(loan_ids[n])}
-                    )
+                    request = _return_event(n, loan_ids[n])
                 captured.append([])
                 started = time.perf_counter()
                 response = lambda_handler(request, context)
@@ -151,9 +154,7 @@ def _handler_and_replay(twin) -> dict[str, Any]:
     figures["borrow"]["wire"] = _wire_exchanges(lambda: lambda_handler(borrow, context))
     with db.transaction() as session:
         loan_id = session.scalar(text("SELECT max(id) FROM loans"))
-    returning = member_event(
-        "loans/return_loan", MEMBERS, path=f"/loans/{loan_id}/return", pathParameters={"loan_id": str(loan_id)}
-    )
+    returning = _return_event(MEMBERS, loan_id)
     figures["return"]["wire"] = _wire_exchanges(lambda: lambda_handler(returning, context))
     return figures
 
