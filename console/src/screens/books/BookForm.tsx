@@ -1,5 +1,6 @@
-import { Create, DateInput, Edit, NumberInput, required, SaveButton, SimpleForm, TextInput, Toolbar, useRedirect } from 'react-admin';
+import { Create, Edit, NumberInput, required, SaveButton, SimpleForm, TextInput, Toolbar, useRedirect } from 'react-admin';
 
+import { DayInput } from '../../layout/DayFields';
 import { IsbnInput } from './IsbnInput';
 
 function BookFields() {
@@ -10,7 +11,7 @@ function BookFields() {
             <IsbnInput />
             <TextInput source="publisher" label="Publisher" />
             <TextInput source="publication" label="Edition or series" />
-            <DateInput source="published_date" label="Published" />
+            <DayInput source="published_date" label="Published" />
             <TextInput source="genre" label="Genre" />
             <TextInput source="language" label="Language" />
             <NumberInput source="quantity" label="Copies owned" min={0} step={1} validate={required()} />

@@ -8,7 +8,8 @@ import { useState } from 'react';
 import { Title } from 'react-admin';
 import { Link } from 'react-router-dom';
 
-import { calendarDate, DAY_PATTERN, parseCalendarDate } from '../../format';
+import { calendarDate } from '../../format';
+import { DayField } from '../../layout/DayFields';
 import { HoldQueuesChart, LoansPerDayChart, MostBorrowedChart, OverdueByDaysLateChart } from './Charts';
 import { OverdueReport } from './OverdueReport';
 import { type BorrowCount, type DayCount, type DaysLateCount, daysAgo, type HoldQueue, type Summary } from './figures';
@@ -82,34 +83,6 @@ function EmptyLibrary() {
             The library has no books yet, so there is nothing to chart. Add books to the catalogue or import a CSV, then lend
             them: the figures appear here.
         </Alert>
-    );
-}
-
-/** A day typed the way the console writes days (the browser's locale, e.g. dd/mm/yyyy), not the browser's own
- * date picker, whose order follows the browser's language instead of the locale the console formats with. */
-function DayField({ label, value, onChange }: { label: string; value: string; onChange: (day: string) => void }) {
-    const [text, setText] = useState(() => calendarDate(value));
-    const [invalid, setInvalid] = useState(false);
-    const change = (typed: string) => {
-        setText(typed);
-        const day = parseCalendarDate(typed);
-        if (day) {
-            setInvalid(false);
-            onChange(day);
-        }
-    };
-    return (
-        <TextField
-            label={label}
-            size="small"
-            value={text}
-            placeholder={DAY_PATTERN.placeholder}
-            onChange={event => change(event.target.value)}
-            onBlur={() => setInvalid(parseCalendarDate(text) === null)}
-            error={invalid}
-            helperText={invalid ? `Not a day: write it as ${DAY_PATTERN.placeholder}` : DAY_PATTERN.placeholder}
-            slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'numeric' } }}
-        />
     );
 }
 
