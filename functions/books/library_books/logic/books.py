@@ -33,22 +33,26 @@ class _Copies(NamedTuple):
 # Reads go through the tables themselves (SQLAlchemy Core): a list page skips the ORM's row loading.
 BOOKS = Book.__table__
 _HOLDS_WAITING = holds.waiting_count(BOOKS.c.id).correlate(BOOKS).label("holds_waiting")
+# What a librarian writes of a book: a body's fields, an import file's columns.
+WRITTEN_COLUMNS = (
+    "title",
+    "author",
+    "isbn",
+    "publisher",
+    "publication",
+    "published_date",
+    "genre",
+    "language",
+    "description",
+    "quantity",
+)
 # Everything a book response needs, in one row per book.
 SHOWN_COLUMNS = (
     *(
         BOOKS.c[name]
         for name in (
             "id",
-            "title",
-            "author",
-            "isbn",
-            "publisher",
-            "publication",
-            "published_date",
-            "genre",
-            "language",
-            "description",
-            "quantity",
+            *WRITTEN_COLUMNS,
             "copies_on_loan",
             "copies_on_hold_shelf",
             "review_count",

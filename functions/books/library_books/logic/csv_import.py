@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
-from library_books.logic.books import ISBN_INDEX
+from library_books.logic.books import ISBN_INDEX, WRITTEN_COLUMNS
 from library_books.schemas import MAX_QUANTITY, TEXT_LIMITS
 from library_common import db, metrics
 from library_common.db import violated_constraint
@@ -44,18 +44,7 @@ from library_common.domain.statuses import HoldStatus
 from library_common.errors import ValidationFailed
 from library_common.models import Book
 
-COLUMNS = (
-    "title",
-    "author",
-    "isbn",
-    "publisher",
-    "publication",
-    "published_date",
-    "genre",
-    "language",
-    "description",
-    "quantity",
-)
+COLUMNS = WRITTEN_COLUMNS
 REQUIRED_COLUMNS = ("title", "author")
 # The one text column that may span lines; every other is a single-line field (see library_common.domain.text).
 MULTILINE = frozenset({"description"})
