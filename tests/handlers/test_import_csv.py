@@ -221,3 +221,20 @@ def test_copies_added_by_an_import_go_to_the_waiting_members_first(users, engine
     # The hold was readied on the importer's behalf, in the import's transaction.
     assert [tuple(hold) for hold in holds] == [(first["id"], "ready", librarian["id"]), (second["id"], "waiting", None)]
     assert [row.user_id for row in told] == [first["id"]]
+
+
+def test_an_import_counts_its_rows_created_updated_and_failed(users, capsys):
+    from tests.handlers.test_metrics import counted
+
+    add_book(title="Dune", isbn="9780441172719")
+    librarian = users.create("librarian")
+    csv_text = (
+        HEADER
+        + "Dune,Frank Herbert,0-441-17271-7,Ace,1965,Science Fiction,English,3\n"
+        + "Emma,Jane Austen,,,,,,\n"
+        + "Negative,Someone,,,,,,-2\n"
+    )
+    capsys.readouterr()
+    status, body = send(users, librarian, csv_text)
+    assert status == 200, body
+    assert counted(capsys.readouterr().out) == {"ImportRowsCreated": 1, "ImportRowsUpdated": 1, "ImportRowsFailed": 1}

@@ -129,3 +129,19 @@ def test_a_login_refused_while_locked_out_is_a_lockout_not_a_failed_login(member
     right = {"email": member["email"], "password": member["password"]}
     assert auth_handler(api_event("auth/login.json", body=right), lambda_context)["statusCode"] == 429
     assert counted(capsys.readouterr().out) == {"LoginLockouts": 1.0}
+
+
+def test_a_renewal_is_counted(member, lambda_context, capsys):
+    book_id = add_book(quantity=1)
+    borrowed = loans_handler(
+        api_event("loans/borrow.json", body={"book_id": book_id}, authorizer=member_context(member)), lambda_context
+    )
+    loan_id = json.loads(borrowed["body"])["data"]["id"]
+    capsys.readouterr()
+    renewed = loans_handler(
+        api_event("loans/renew_loan.json", path_parameters={"loan_id": str(loan_id)}, authorizer=member_context(member))
+        | {"path": f"/loans/{loan_id}/renew"},
+        lambda_context,
+    )
+    assert renewed["statusCode"] == 200, renewed["body"]
+    assert counted(capsys.readouterr().out) == {"LoansRenewed": 1.0}
