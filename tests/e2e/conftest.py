@@ -82,6 +82,15 @@ class Console:
         self.page.get_by_role("button", name="Sign in").click()
         self.page.get_by_role("button", name="account menu").wait_for()
 
+    def search(self, words: str) -> None:
+        """Types into a list's Search box and waits until the list has taken the words into its URL: the list
+        applies them after a pause in typing, and a click on a row before then would be followed by that
+        navigation back to the list (under load, a test clicked through and was taken back)."""
+        self.page.get_by_label("Search").fill(words)
+        self.page.wait_for_function(
+            "words => decodeURIComponent(location.hash).includes(JSON.stringify(words))", arg=words
+        )
+
     def heading(self, name: str) -> Any:
         return self.page.get_by_role("heading", name=name, level=1)
 

@@ -61,7 +61,7 @@ def test_a_member_sees_no_staff_screen_and_is_told_why(console, users, catalogue
 
     # The catalogue is theirs to browse, without the staff lists on a book's page.
     console.open("/books")
-    page.get_by_label("Search").fill("hobit")
+    console.search("hobit")
     page.get_by_role("link", name="The Hobbit").click()
     console.heading("The Hobbit").wait_for()
     page.get_by_text("No reviews yet.").wait_for()

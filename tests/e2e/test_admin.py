@@ -68,7 +68,7 @@ def test_an_admin_creates_a_group_and_an_account_whose_screens_change_at_its_nex
     # The admin puts the account in the group.
     console.sign_in(admin)
     page.get_by_role("menuitem", name="Members").click()
-    page.get_by_label("Search").fill("rita")
+    console.search("rita")
     page.get_by_role("link", name="Rita Reader").click()
     page.get_by_role("link", name="Role and groups").click()
     page.get_by_label("Permission groups").click()

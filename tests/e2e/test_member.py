@@ -34,7 +34,7 @@ def book_id(engine, title: str) -> int:
 
 def open_book(console, title: str) -> None:
     console.page.get_by_role("menuitem", name="Catalogue").click()
-    console.page.get_by_label("Search").fill(title)
+    console.search(title)
     console.page.get_by_role("link", name=title, exact=True).first.click()
     console.heading(title).wait_for()
 
@@ -62,7 +62,7 @@ def test_a_member_registers_is_activated_borrows_holds_asks_and_reviews(console,
     # Staff activate the account at the member's page.
     console.sign_in(users.create("admin"))
     page.get_by_role("menuitem", name="Members").click()
-    page.get_by_label("Search").fill("nora")
+    console.search("nora")
     page.get_by_role("link", name="Nora Reader").click()
     page.get_by_role("button", name="Activate account").click()
     page.get_by_text("Nora Reader can now sign in and borrow.").wait_for()
