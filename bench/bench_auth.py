@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.support import scratch_database, summary_ms
+from bench.support import Context, scratch_database, summary_ms
 from library_auth.app import lambda_handler as auth_handler
 from library_authorizer.app import lambda_handler as authorizer_handler
 from library_common import api, db, passwords, tokens
@@ -29,17 +29,6 @@ AUTHORIZER_CALLS = 10_000
 AUTHORIZER_TARGET_MS = 1.0
 VERSION_BLOCK = 10
 PASSWORD = "a long passphrase for the bench"
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 15_000
 
 
 def _event(name: str) -> dict:
@@ -101,7 +90,7 @@ def run() -> str:
             session.add(user)
             session.flush()
             user_id = user.id
-        context = _Context()
+        context = Context()
 
         login_event = _event("auth/login.json")
         login_event["body"] = json.dumps({"email": "bench@example.org", "password": PASSWORD})
