@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from devtools import template
-from library_common import tokens
+from library_common import db, tokens
 from library_loans.app import lambda_handler as loans_handler
 from tests.auth_support import authorizer_context, invoke
 from tests.conftest import LambdaContext, api_event
 from tests.handlers.test_auth_refresh_cookie import cookie_login, parsed, send
+from tests.test_circulation_support import add_book
 
 
 def signed_in(user) -> dict:
@@ -23,6 +25,23 @@ def loans_as(token: str) -> tuple[int, str]:
     event["requestContext"]["authorizer"] = authorizer_context(token)
     response = loans_handler(event, LambdaContext())
     return response["statusCode"], response["body"]
+
+
+def borrow_as(token: str, body: dict) -> tuple[int, dict]:
+    event = api_event("loans/borrow.json", body=body)
+    event["requestContext"]["authorizer"] = authorizer_context(token)
+    response = loans_handler(event, LambdaContext())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def loans_held(engine, member_id: int) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM loans WHERE user_id = :u"), {"u": member_id}).scalar()
+
+
+def bump_token_version(engine, user_id: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET token_version = token_version + 1 WHERE id = :u"), {"u": user_id})
 
 
 def test_the_access_token_carries_the_users_token_version(users, engine):
@@ -96,3 +115,49 @@ def test_a_cached_authorizer_answer_is_not_honoured_past_the_tokens_expiry(users
 
 def test_the_gateway_caches_an_authorizer_answer_for_a_minute_at_most():
     assert 0 < template.load().authorizer.ttl_seconds <= 60
+
+
+def test_a_borrow_with_a_stale_token_is_refused_and_writes_nothing(users, engine):
+    """The borrow reads the version in its own first statement (the route skips the separate check)."""
+    member = users.create("member")
+    book_id = add_book(quantity=2)
+    token = users.token(member)
+    bump_token_version(engine, member["id"])
+    status, body = borrow_as(token, {"book_id": book_id})
+    assert (status, body["code"], body["data"]) == (401, "TOKEN_REVOKED", None)
+    assert loans_held(engine, member["id"]) == 0
+    status, body = borrow_as(users.token(member), {"book_id": book_id})
+    assert status == 201 and loans_held(engine, member["id"]) == 1
+
+
+def test_a_stale_staff_token_cannot_borrow_for_a_member_nor_learn_whether_the_member_exists(users, engine):
+    librarian, member = users.create("librarian"), users.create("member")
+    book_id = add_book(quantity=1)
+    token = users.token(librarian)
+    bump_token_version(engine, librarian["id"])
+    for borrower in (member["id"], member["id"] + 1000):
+        status, body = borrow_as(token, {"book_id": book_id, "user_id": borrower})
+        assert (status, body["code"]) == (401, "TOKEN_REVOKED")
+    assert loans_held(engine, member["id"]) == 0
+    # With the member's own version bumped instead, the librarian's current token still borrows for them.
+    bump_token_version(engine, member["id"])
+    assert borrow_as(users.token(librarian), {"book_id": book_id, "user_id": member["id"]})[0] == 201
+
+
+def test_a_borrow_checks_the_version_within_its_three_statements(users, engine):
+    member = users.create("member")
+    book_id = add_book(quantity=1)
+    token = users.token(member)
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.get_engine(), "before_cursor_execute", counted)
+    try:
+        assert borrow_as(token, {"book_id": book_id})[0] == 201
+    finally:
+        event.remove(db.get_engine(), "before_cursor_execute", counted)
+    assert len(statements) == 3
+    # The version rides in the statement that locks the member's row.
+    assert "token_version" in statements[0] and "FOR NO KEY UPDATE" in statements[0]

@@ -183,11 +183,19 @@ def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_d
         if blocked:
             with pytest.raises(Forbidden):
                 borrowing.borrow(
-                    session, caller_id=staff["id"], member_id=member["id"], book_id=wanted, idempotency_key=None
+                    session,
+                    caller=Caller(user_id=staff["id"]),
+                    member_id=member["id"],
+                    book_id=wanted,
+                    idempotency_key=None,
                 )
         else:
             answer = borrowing.borrow(
-                session, caller_id=staff["id"], member_id=member["id"], book_id=wanted, idempotency_key=None
+                session,
+                caller=Caller(user_id=staff["id"]),
+                member_id=member["id"],
+                book_id=wanted,
+                idempotency_key=None,
             )
             assert answer.status == 201
 

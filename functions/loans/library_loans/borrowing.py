@@ -1,7 +1,9 @@
 """Borrowing: who may take a copy of which title, decided and recorded in three statements of one transaction.
 
 1. Lock the member's row. Every borrow for that member queues here, so the loan-limit and one-copy-per-title
-   checks below see every loan committed before it (each statement reads a fresh snapshot).
+   checks below see every loan committed before it (each statement reads a fresh snapshot). The same statement
+   reads the caller's token version, so the route skips the request's separate check
+   (`api.checks_token_version_itself`) and a stale token is refused here, before anything is written.
 2. Read everything the rules need at once: the title, the member's open loans, overdue loans, unpaid fines,
    their ready hold for the title, a stored answer for the Idempotency-Key, and the new loan's id.
 3. Take the copy and write the consequences in one statement: a conditional UPDATE of the title's counters
@@ -30,7 +32,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from library_common import db, metrics, notices
+from library_common import db, metrics, notices, token_version
+from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import catalogue, loans, standing
 from library_common.domain.availability import copies_free
@@ -61,6 +64,7 @@ LOCK_MEMBER = (
         Policy.max_loans,
         Policy.max_renewals,
         Policy.block_threshold,
+        token_version.VERSION_NOW.scalar_subquery().label("caller_token_version"),
     )
     .join_from(User, Policy, THE_POLICY)
     .where(User.id == MEMBER)
@@ -111,11 +115,15 @@ def fingerprint(member_id: int, book_id: int) -> str:
     return hashlib.sha256(request.encode()).hexdigest()
 
 
-def borrow(session: Session, *, caller_id: int, member_id: int, book_id: int, idempotency_key: str | None) -> Answer:
+def borrow(session: Session, *, caller: Caller, member_id: int, book_id: int, idempotency_key: str | None) -> Answer:
     connection = session.connection()
-    member = connection.execute(LOCK_MEMBER, {"borrower": member_id}).one_or_none()
+    caller_id = caller.user_id
+    member = connection.execute(LOCK_MEMBER, {"borrower": member_id, "token_holder": caller_id}).one_or_none()
     if member is None:
+        # No row to carry the version: the check runs on its own, on this refusal's path only.
+        token_version.refuse_if_stale_now(connection, caller_id, caller.token_version)
         raise NotFound("Member not found", code="USER_NOT_FOUND")
+    token_version.refuse_if_stale(caller.token_version, member.caller_token_version)
     asked = {"caller": caller_id, "borrower": member_id, "borrowed_book": book_id, "idempotency_key": idempotency_key}
     facts = connection.execute(FACTS, asked).one_or_none()
     if facts is None or (not facts.live and facts.response is None):

@@ -22,11 +22,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from library_common import db, metrics
+from library_common import db, metrics, token_version
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
 from library_common.errors import Forbidden, LibraryError, Unauthorized
@@ -153,22 +152,25 @@ def _refuse_until_password_changed(who: Caller, event: dict[str, Any]) -> None:
         )
 
 
-# The caller's token version as the account has it now (every deactivation, demotion or password change bumps it;
-# an inactive account's own refusals, e.g. BORROWING_BLOCKED, stay the routes' to give).
-_ACCOUNT_NOW = text("SELECT token_version FROM users WHERE id = :user_id")
-
-
 def _token_still_current(who: Caller) -> Callable[[Session], None]:
     """A deactivated, demoted or signed-out-everywhere user's older tokens end here, in the request's first
-    transaction (one primary-key read; `bench/bench_auth.py` measures it)."""
+    transaction (one primary-key read; `bench/bench_auth.py` measures it), unless the route checks it itself."""
 
     def check(session: Session) -> None:
-        # On the connection: the ORM's statement handling has nothing to do for one column of one row.
-        version = session.connection().execute(_ACCOUNT_NOW, {"user_id": who.user_id}).scalar()
-        if version != who.token_version:
-            raise Unauthorized("This session has ended; sign in again", code="TOKEN_REVOKED")
+        token_version.refuse_if_stale_now(session.connection(), who.user_id, who.token_version)
 
     return check
+
+
+def checks_token_version_itself(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Route middleware (`middlewares=[checks_token_version_itself]`) for a route that reads the caller's token
+    version inside a statement it runs anyway and refuses a stale token with `token_version.refuse_if_stale`
+    before it writes anything: the request's first transaction then skips the separate read."""
+    skipped = db.first_transaction_check.set(None)
+    try:
+        return next_middleware(app)
+    finally:
+        db.first_transaction_check.reset(skipped)
 
 
 def _bind_caller(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from library_common import db
-from library_common.api import SECURED, caller
+from library_common.api import SECURED, caller, checks_token_version_itself
 from library_common.domain.permissions import LOANS_MANAGE
 from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, ok
 from library_loans import borrowing, loans
@@ -37,6 +37,8 @@ LoanId = Annotated[int, Path(ge=1, le=MAX_ID)]
     tags=TAGS,
     security=SECURED,
     status_code=201,
+    # The borrow reads the caller's token version in its first statement (library_loans.borrowing).
+    middlewares=[checks_token_version_itself],
 )
 def borrow(
     request: BorrowRequest,
@@ -58,7 +60,7 @@ def borrow(
     with db.transaction() as session:
         answer = borrowing.borrow(
             session,
-            caller_id=caller_id,
+            caller=who,
             member_id=member_id,
             book_id=request.book_id,
             idempotency_key=idempotency_key,
