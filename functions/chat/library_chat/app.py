@@ -1,12 +1,10 @@
 """The chat function: the librarian chat, POST /library/chat, in its own Lambda so that the catalogue's cold
 start does not carry it."""
 
-import gc
+from library_common import cold_start
 
-# Until the handler is built (library_common.api.lambda_handler_for): the imports below make ~135,000 objects
-# that live as long as the process, and collecting while they are made costs the cold start more than 10%.
-gc.disable()
-
+# Until the handler is built (library_common.api.lambda_handler_for).
+cold_start.pause_collection()
 
 from library_chat.routes import chat
 from library_common.api import create_app, lambda_handler_for

@@ -1,11 +1,9 @@
 """The loans function: circulation (loans, holds, fines), the lending policy and circulation reports."""
 
-import gc
+from library_common import cold_start
 
-# Until the handler is built (library_common.api.lambda_handler_for): the imports below make ~135,000 objects
-# that live as long as the process, and collecting while they are made costs the cold start more than 10%.
-gc.disable()
-
+# Until the handler is built (library_common.api.lambda_handler_for).
+cold_start.pause_collection()
 
 from library_common.api import create_app, lambda_handler_for
 from library_loans.routes import fines, holds, loans, notifications, policies, reports

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import json
 import time
 import traceback
@@ -25,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from library_common import db, metrics, token_version
+from library_common import cold_start, db, metrics, token_version
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
 from library_common.errors import Forbidden, LibraryError, Unauthorized
@@ -320,11 +319,9 @@ def _resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Lambda
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The function's handler, built last at import: the function's modules are loaded, so what they made is moved
-    out of the collector's reach (`gc.freeze`: later collections, the first answer's included, no longer walk those
-    long-lived objects) and collection, which the function's `app` module turned off while importing, resumes."""
-    gc.freeze()
-    gc.enable()
+    """The function's handler, built last at import: the garbage collection its `app` module paused while importing
+    resumes (library_common.cold_start)."""
+    cold_start.resume_collection()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.flushed
