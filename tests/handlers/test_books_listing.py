@@ -157,6 +157,20 @@ def test_ordering_options_with_missing_values_last(catalogue, users, engine):
         assert body["code"] == "VALIDATION_ERROR"
 
 
+def test_a_filtered_or_searched_list_in_another_order_is_ordered_and_paged_over_every_match(catalogue):
+    english = {"language": "english", "ordering": "-published_date", "page_size": "2"}
+    pages = [anonymous("list_books", query={**english, "page": str(page)})[1]["data"] for page in (1, 2, 3)]
+    assert [[book["title"] for book in page["items"]] for page in pages] == [
+        ["A Wizard of Earthsea", "Dune"],
+        ["The Fellowship of the Ring", "The Hobbit"],
+        ["The Left Hand of Darkness"],
+    ]
+    assert {page["total"] for page in pages} == {5}
+    assert titles({"author": "tolkien", "ordering": "-title"}) == ["The Hobbit", "The Fellowship of the Ring"]
+    assert titles({"search": "tolkien", "ordering": "title"}) == ["The Fellowship of the Ring", "The Hobbit"]
+    assert titles({"search": "tolkien", "ordering": "-title"}) == ["The Hobbit", "The Fellowship of the Ring"]
+
+
 def test_pages_and_a_page_past_the_end(catalogue):
     status, body = anonymous("list_books", query={"page": "2", "page_size": "3"})
     assert status == 200

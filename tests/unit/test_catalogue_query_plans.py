@@ -97,3 +97,10 @@ def test_available_in_a_genre_is_counted_from_the_genre_index_alone(large_catalo
 def test_the_unfiltered_list_reads_its_page_from_the_title_index(large_catalogue):
     plan = plan_of_list({"page": "50"}, "ORDER BY lower(books.title)")
     assert "ix_books_live_title" in plan and "Seq Scan on books" not in plan, plan
+
+
+def test_an_author_filter_counts_its_matches_through_the_trigram_index_not_the_title_order(large_catalogue):
+    # PostgreSQL before 17 would walk ix_books_live_title re-checking every row to serve the page's order
+    # (listing._chosen_after_counting).
+    plan = plan_of_list({"author": "author 12"}, "OVER ()")
+    assert "ix_books_author_trgm" in plan and "ix_books_live_title" not in plan, plan
