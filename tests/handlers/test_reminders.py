@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from email.message import EmailMessage
@@ -18,15 +19,18 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-from sqlalchemy import DateTime, func, literal, select, text, update
+from sqlalchemy import DateTime, delete, func, literal, select, text, update
 
 from library_common import db, notices
 from library_common.domain.days import TODAY
 from library_common.domain.holds import pickup_by_text
 from library_common.models import Book, Fine, Hold, Loan, Notification, Policy
 from library_common.settings import get_settings
+from library_loans.app import lambda_handler as loans_handler
 from library_reminders import app, daily, mail
-from tests.conftest import LambdaContext, load_event
+from library_reminders.daily import OVERDUE_INTERVAL_DAYS
+from tests.conftest import LambdaContext, api_event, load_event
+from tests.test_circulation_support import authorizer_for
 
 SENDER = "library@example.org"
 
@@ -275,6 +279,44 @@ def test_fines_accrue_by_the_day_up_to_the_cap_and_settled_fines_stay_settled(se
     assert report["fines_accrued"] == 2
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Fine)) == 4
+
+
+def return_through_the_api(member: dict, loan_id: int, engine) -> dict:
+    event = api_event(
+        "loans/return_loan.json",
+        authorizer=authorizer_for(member, engine),
+        path_parameters={"loan_id": str(loan_id)},
+    )
+    event["path"] = f"/loans/{loan_id}/return"
+    response = loans_handler(event, LambdaContext())
+    assert response["statusCode"] == 200, response["body"]
+    return json.loads(response["body"])["data"]
+
+
+def test_a_late_returns_unpaid_fine_is_announced_once_by_the_next_daily_run(ses, users, today, engine):
+    ada = users.create("member", name="Ada", email="ada@example.org")
+    late, settled, on_time = add_book("Dune"), add_book("Emma"), add_book("Ulysses")
+    late_loan = lend(ada, late, due=today - timedelta(days=6))
+    settled_loan = lend(ada, settled, due=today - timedelta(days=3))
+    on_time_loan = lend(ada, on_time, due=today + timedelta(days=3))
+    for loan_id in (late_loan, settled_loan, on_time_loan):
+        return_through_the_api(ada, loan_id, engine)
+    with db.transaction() as session:
+        session.execute(update(Fine).where(Fine.loan_id == settled_loan).values(status="paid"))
+
+    assert run_daily()["notices_queued"] == 1
+    assert run_daily()["notices_queued"] == 0
+    assert run_delivery()["sent"] == 1
+    (message,) = sent_mail()
+    assert (message["To"], message["Subject"]) == ("ada@example.org", 'A late fee of 1.50 for "Dune"')
+    due = today - timedelta(days=6)
+    assert f'"Dune" by Frank Herbert was due back on {due} and returned on {today}.' in body(message)
+    assert "A late fee of 1.50 has been charged to your account." in body(message)
+
+    days_pass(OVERDUE_INTERVAL_DAYS + 1)
+    with db.transaction() as session:
+        session.execute(delete(Notification))
+    assert run_daily()["notices_queued"] == 0  # returned too long ago to announce now
 
 
 def hold(user: dict, book_id: int, status: str, queued: timedelta, expires_in: timedelta | None = None) -> int:

@@ -15,7 +15,9 @@ The clock is the database's, in the library's calendar days, as everywhere (`dom
   every title whose holds expired today at once;
 - fines: every open overdue loan owes its fine as of today (`domain.fines.fine_upsert`, the statement a
   return runs for its one loan): one fine row per loan, raised while unpaid, never touched once paid or
-  waived. A late return's final fine and its `fine_charged` notice come from the return itself.
+  waived. A late return's final fine comes from the return itself; the next run announces it (`fine_charged`)
+  while it is unpaid, once per loan, for returns of the last `OVERDUE_INTERVAL_DAYS` days (a missed day is caught
+  up; a fine settled at the desk before the run is not announced).
 - housekeeping: idempotency records (a borrow's first answer, replayed to retries) and failed-login records
   older than a day are deleted; a day outlives the login lockout window (15 minutes) and honours every
   Idempotency-Key for at least 24 hours. Refresh and password-reset tokens past their expiry are deleted too.
@@ -31,7 +33,7 @@ from sqlalchemy import ColumnElement, String, case, cast, delete, func, literal,
 from library_common import db, metrics, notices
 from library_common.domain import fines as fine_rules
 from library_common.domain import loans as loan_rules
-from library_common.domain.days import TODAY
+from library_common.domain.days import TODAY, day_of
 from library_common.domain.holds import past_pickup, pickup_by_text, serve_queues
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus
@@ -92,7 +94,9 @@ def run(*, due_soon_days: int) -> DailyReport:
         report.notices_queued += kinds.total()
     with db.transaction() as session:
         report.fines_accrued = session.execute(ACCRUE_FINES).rowcount
-        queued = session.execute(notices.insert_notices(_due_soon_notices(due_soon_days), _overdue_notices()))
+        queued = session.execute(
+            notices.insert_notices(_due_soon_notices(due_soon_days), _overdue_notices(), _fine_charged_notices())
+        )
         report.notices_queued += queued.rowcount
     with db.transaction() as session:
         report.idempotency_records_removed = session.execute(
@@ -176,6 +180,30 @@ def _overdue_notices():
         )
     )
     return notices.notice_rows("overdue", rows)
+
+
+def _fine_charged_notices():
+    returned_day = day_of(loans.c.returned_on)
+    rows = (
+        select(
+            loans.c.user_id,
+            _loan_subject().label("subject"),
+            literal("", String).label("occurrence"),
+            notices.date_text(loans.c.due_date).label("due_date"),
+            notices.date_text(returned_day).label("returned_on"),
+            notices.money_text(fines.c.amount).label("amount"),
+            *(value.label(name) for name, value in _book_context().items()),
+        )
+        .join_from(fines, loans, loans.c.id == fines.c.loan_id)
+        .join(books, books.c.id == loans.c.book_id)
+        .where(
+            fines.c.status == FineStatus.UNPAID,
+            fines.c.amount > 0,
+            loans.c.returned_on.is_not(None),
+            returned_day >= TODAY - OVERDUE_INTERVAL_DAYS,
+        )
+    )
+    return notices.notice_rows("fine_charged", rows)
 
 
 def _expire_holds():
