@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Date, Numeric, String, cast, literal, select
 
 from library_common import db, notices
+from library_common.domain.statuses import NoticeKind, values
 
 AWKWARD = 'Ada <Lovelace> & "Bob" O\'Brien $5 \\ 100%'
 
@@ -58,9 +59,10 @@ def test_sql_rendering_matches_python_rendering(database_url, kind):
     assert _sql_render(kind, context) == notices.render(kind, context)
 
 
-def test_every_template_has_a_subject_line_and_both_bodies():
+def test_every_notice_kind_has_a_subject_line_and_both_bodies_and_every_template_is_a_kind():
     kinds = {path.stem for path in notices.TEMPLATES.glob("*.txt")}
-    assert {"due_soon", "overdue", "hold_expired", "fine_charged", "hold_ready", "borrow_receipt"} <= kinds
+    assert kinds == set(values(NoticeKind))
+    assert {path.stem for path in notices.TEMPLATES.glob("*.html")} == kinds
     for kind in kinds:
         assert (notices.TEMPLATES / f"{kind}.txt").read_text().startswith("Subject: ")
         assert (notices.TEMPLATES / f"{kind}.html").is_file()

@@ -40,14 +40,14 @@ from library_common.domain.availability import copies_free
 from library_common.domain.days import TODAY
 from library_common.domain.fines import ACTOR
 from library_common.domain.policy import THE_POLICY
-from library_common.domain.statuses import HoldStatus
+from library_common.domain.statuses import HoldStatus, NoticeKind
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from library_common.models import Book, Hold, IdempotencyRecord, Loan, Notification, Policy, User
 from library_loans import schemas
 from library_loans.loan_view import loan_view
 
 BORROWED = "Book borrowed"
-RECEIPT = "borrow_receipt"
+RECEIPT = NoticeKind.BORROW_RECEIPT
 MEMBER = bindparam("borrower", type_=BigInteger)
 BOOK = bindparam("borrowed_book", type_=BigInteger)
 CALLER = bindparam("caller", type_=BigInteger)

@@ -36,7 +36,7 @@ from library_common.domain import loans as loan_rules
 from library_common.domain.days import TODAY, day_of
 from library_common.domain.holds import past_pickup, pickup_by_text, serve_queues
 from library_common.domain.policy import THE_POLICY
-from library_common.domain.statuses import FineStatus, HoldStatus
+from library_common.domain.statuses import FineStatus, HoldStatus, NoticeKind
 from library_common.models import (
     Book,
     Fine,
@@ -89,7 +89,7 @@ def run(*, due_soon_days: int) -> DailyReport:
         )
         kinds = Counter(session.scalars(_expire_holds()))
         # Each expired or promoted hold queues exactly one notice, keyed by the hold: these count the holds.
-        report.holds_expired, report.holds_promoted = kinds["hold_expired"], kinds["hold_ready"]
+        report.holds_expired, report.holds_promoted = kinds[NoticeKind.HOLD_EXPIRED], kinds[NoticeKind.HOLD_READY]
         metrics.count_on_commit(session, metrics.HOLDS_SERVED, report.holds_promoted)
         report.notices_queued += kinds.total()
     with db.transaction() as session:
@@ -148,7 +148,7 @@ def _due_soon_notices(due_soon_days: int):
             loans.c.due_date <= TODAY + due_soon_days,
         )
     )
-    return notices.notice_rows("due_soon", rows)
+    return notices.notice_rows(NoticeKind.DUE_SOON, rows)
 
 
 def _overdue_notices():
@@ -179,7 +179,7 @@ def _overdue_notices():
             days_late <= OVERDUE_INTERVAL_DAYS * (OVERDUE_REMINDERS - 1) + 1,
         )
     )
-    return notices.notice_rows("overdue", rows)
+    return notices.notice_rows(NoticeKind.OVERDUE, rows)
 
 
 def _fine_charged_notices():
@@ -203,7 +203,7 @@ def _fine_charged_notices():
             returned_day >= TODAY - OVERDUE_INTERVAL_DAYS,
         )
     )
-    return notices.notice_rows("fine_charged", rows)
+    return notices.notice_rows(NoticeKind.FINE_CHARGED, rows)
 
 
 def _expire_holds():
@@ -219,8 +219,8 @@ def _expire_holds():
     promoted, shelved = serve_queues(freed, audited=False)
     return (
         notices.insert_notices(
-            notices.notice_rows("hold_expired", _hold_rows(expired)),
-            notices.notice_rows("hold_ready", _hold_rows(promoted)),
+            notices.notice_rows(NoticeKind.HOLD_EXPIRED, _hold_rows(expired)),
+            notices.notice_rows(NoticeKind.HOLD_READY, _hold_rows(promoted)),
         )
         .add_cte(shelved)
         .returning(Notification.kind)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from library_common.caller import Caller
 from library_common.domain.permissions import USERS_VIEW
+from library_common.domain.statuses import NoticeKind
 from library_common.models import Notification, User
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,7 +33,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 VIEW_OTHERS = USERS_VIEW
 # Notices whose body is a secret for their recipient's mailbox alone (a reset code): GET /notifications, which
 # staff and a stolen access token can read, shows them without it.
-CONFIDENTIAL_KINDS = ("password_reset",)
+CONFIDENTIAL_KINDS = (NoticeKind.PASSWORD_RESET,)
 CONFIDENTIAL_BODY = "(sent by email only)"
 SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
 # Characters html.escape(quote=True) replaces, in the order it replaces them (& first).

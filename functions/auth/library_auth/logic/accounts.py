@@ -25,7 +25,7 @@ from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import grants, loans
 from library_common.domain.days import TODAY
-from library_common.domain.statuses import FineStatus, Role
+from library_common.domain.statuses import FineStatus, NoticeKind, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from library_common.models import Book, Fine, Loan, PasswordResetToken, User
@@ -159,7 +159,7 @@ def _notify_activated(session: Session, user: User) -> None:
     queue_notice(
         session,
         user_id=user.id,
-        kind="account_activated",
+        kind=NoticeKind.ACCOUNT_ACTIVATED,
         subject=f"user:{user.id}",
         context={},
         occurrence=datetime.now(UTC).isoformat(),

@@ -21,6 +21,7 @@ from sqlalchemy import String, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from library_auth.logic import accounts
+from library_common.domain.statuses import NoticeKind
 from library_common.errors import TooManyRequests, Unauthorized
 from library_common.models import PasswordResetRequest, PasswordResetToken, User
 from library_common.notices import insert_notices, notice_rows, queue_notice
@@ -69,7 +70,7 @@ def _send_code(session: Session, email: str) -> None:
         literal(raw, String).label("token"),
         literal(minutes, String).label("minutes"),
     ).where(func.lower(User.email) == email, User.is_active)
-    session.execute(insert_notices(notice_rows("password_reset", rows)))
+    session.execute(insert_notices(notice_rows(NoticeKind.PASSWORD_RESET, rows)))
 
 
 def request_reset(session: Session, email: str, address: str) -> None:
@@ -101,7 +102,7 @@ def confirm_reset(session: Session, raw_token: str, password: str) -> None:
     queue_notice(
         session,
         user_id=user.id,
-        kind="password_changed",
+        kind=NoticeKind.PASSWORD_CHANGED,
         subject=f"user:{user.id}",
         context={},
         occurrence=digest(raw_token)[:16],

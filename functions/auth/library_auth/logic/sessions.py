@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from library_auth.logic import access, accounts, refresh_tokens
 from library_common import db, metrics, passwords, tokens
+from library_common.domain.statuses import NoticeKind
 from library_common.errors import Forbidden, LibraryError, TooManyRequests, Unauthorized
 from library_common.models import LoginAttempt, User
 from library_common.notices import queue_notice
@@ -85,7 +86,7 @@ def _warn_owner(session: Session, email: str, now: datetime) -> None:
     queue_notice(
         session,
         user_id=owner,
-        kind="failed_logins",
+        kind=NoticeKind.FAILED_LOGINS,
         subject=f"user:{owner}",
         context={"failures": MAX_FAILED_LOGINS_PER_EMAIL, "minutes": int(LOCKOUT_WINDOW.total_seconds() // 60)},
         occurrence=str(window_number),

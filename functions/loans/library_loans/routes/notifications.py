@@ -12,30 +12,19 @@ from pydantic import Field
 
 from library_common import db, notices
 from library_common.api import SECURED, caller
-from library_common.domain.statuses import NoticeStatus, values
+from library_common.domain.statuses import NoticeKind, NoticeStatus, values
 from library_common.envelope import MAX_ID, Envelope, Page, PageNumber, PageSize, Schema, ok
 
 router = APIGatewayRouter()
 
-NoticeKind = Literal[
-    "borrow_receipt",
-    "due_soon",
-    "overdue",
-    "hold_ready",
-    "hold_expired",
-    "fine_charged",
-    "account_activated",
-    "failed_logins",
-    "password_reset",
-    "password_changed",
-]
+KindFilter = Literal[values(NoticeKind)]
 DeliveryStatus = Literal[values(NoticeStatus)]
 
 
 class Notice(Schema):
     id: int
     user_id: int
-    kind: str = Field(description="What it is about: " + ", ".join(NoticeKind.__args__))
+    kind: str = Field(description="What it is about: " + ", ".join(values(NoticeKind)))
     recipient: str = Field(description="The address it was (or will be) sent to")
     subject: str
     body_text: str = Field(description="The email's plain-text body")
@@ -61,7 +50,7 @@ class Notice(Schema):
 )
 def list_notifications(
     status: Annotated[DeliveryStatus | None, Query(description="Only notices in this delivery status")] = None,
-    kind: Annotated[NoticeKind | None, Query(description="Only notices of this kind")] = None,
+    kind: Annotated[KindFilter | None, Query(description="Only notices of this kind")] = None,
     user_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Needs users.view unless it is yourself")] = None,
     page: PageNumber = 1,
     page_size: PageSize = 20,

@@ -34,7 +34,7 @@ from library_common.domain.catalogue import book_not_found
 from library_common.domain.days import local_time_of
 from library_common.domain.fines import ACTOR
 from library_common.domain.policy import policy_value
-from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus
+from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus, NoticeKind
 from library_common.errors import Conflict, NotFound
 from library_common.models import Book, Hold, Policy
 from library_common.notices import queue_notice
@@ -188,7 +188,7 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
         queue_notice(
             session,
             user_id=row.user_id,
-            kind="hold_ready",
+            kind=NoticeKind.HOLD_READY,
             subject=f"hold:{row.id}",
             context={"title": row.title, "author": row.author, "pickup_by": row.pickup_by},
         )

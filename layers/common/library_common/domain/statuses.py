@@ -37,6 +37,21 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
 
 
+class NoticeKind(StrEnum):
+    """What a notice is about: its templates are `library_common/templates/<kind>.txt` and `.html`."""
+
+    BORROW_RECEIPT = "borrow_receipt"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    HOLD_READY = "hold_ready"
+    HOLD_EXPIRED = "hold_expired"
+    FINE_CHARGED = "fine_charged"
+    ACCOUNT_ACTIVATED = "account_activated"
+    FAILED_LOGINS = "failed_logins"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"
+
+
 class ImportStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
