@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from library_common import cold_start
+
+# Until the handler is built (library_common.api.lambda_handler_for).
+cold_start.pause_collection()
+
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, openapi
 
 from library_common import db, migrate
 from library_common.api import create_app, lambda_handler_for
@@ -42,15 +48,25 @@ def openapi_document():
     return Response(200, JSON, OPENAPI_DOCUMENT.read_text())
 
 
+SWAGGER_UI = Path(openapi.__file__).with_name("swagger_ui")
+
+
+def _swagger_html_module():
+    """Powertools' Swagger UI page template, loaded from its file: importing it as `...swagger_ui.html` would run
+    that package's `__init__`, whose OAuth2 models build every OpenAPI pydantic model (~400 M instructions, more
+    than the rest of this function's cold start)."""
+    spec = importlib.util.spec_from_file_location("library_service.swagger_html", SWAGGER_UI / "html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @lru_cache(maxsize=1)
 def _swagger_page() -> str:
-    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
-
-    assets = Path(generate_swagger_html.__code__.co_filename).parent
-    return generate_swagger_html(
+    return _swagger_html_module().generate_swagger_html(
         spec=OPENAPI_DOCUMENT.read_text(),
-        swagger_js=(assets / "swagger-ui-bundle.min.js").read_text(),
-        swagger_css=(assets / "swagger-ui.min.css").read_text(),
+        swagger_js=(SWAGGER_UI / "swagger-ui-bundle.min.js").read_text(),
+        swagger_css=(SWAGGER_UI / "swagger-ui.min.css").read_text(),
         swagger_base_url="",
         oauth2_config=None,
         persist_authorization=True,
