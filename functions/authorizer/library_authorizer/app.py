@@ -7,9 +7,20 @@ Permission checks happen in the functions, from the context passed here.
 
 from __future__ import annotations
 
+from library_common import cold_start
+
+# No garbage collection while the modules load (library_common.cold_start): pyjwt and cryptography with them, which
+# `tokens` imports only where a token is verified (for the other functions, which seldom are) and every call here
+# needs. Their import is most of this function's cold start.
+cold_start.pause_collection()
+
 from typing import Any
 
+import jwt  # noqa: F401
+
 from library_common import tokens
+
+cold_start.resume_collection()
 
 # Raising exactly this message makes API Gateway answer 401 (the UNAUTHORIZED gateway response).
 UNAUTHORIZED = "Unauthorized"
