@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, Numeric, Select, TextClause, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Numeric, Select, String, TextClause, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
@@ -88,24 +89,37 @@ def contains_pattern(value: str) -> str:
     return f"%{escaped}%"
 
 
-def search_query(words: str) -> TextClause:
-    """Every word must match: in the title or author as written or as a prefix ("dragon" finds "Dragons";
-    they are indexed unstemmed), or in the description by its English stem ("wolves ran" finds "the wolf
-    runs"; descriptions are indexed stemmed). Words shorter than 3 letters match whole words only.
-
-    Written as SQL text with one bound value per word and dictionary: built from `func.to_tsquery` calls, the
-    expression cost ~0.15 ms of every two-word search to build and as much again to derive its cache key."""
+def search_words(words: str) -> list[str]:
+    """The words a search matches (lower-cased, at most MAX_SEARCH_WORDS); 422 when there are none."""
     found = [word.lower() for word in _WORD.findall(words)][:MAX_SEARCH_WORDS]
     if not found:
         raise ValidationFailed(
             "search needs at least one word", errors=[{"field": "search", "message": "needs at least one word"}]
         )
-    either_form, values = [], {}
-    for n, word in enumerate(found):
+    return found
+
+
+@lru_cache(maxsize=MAX_SEARCH_WORDS)
+def search_query(word_count: int) -> TextClause:
+    """Every word must match: in the title or author as written or as a prefix ("dragon" finds "Dragons";
+    they are indexed unstemmed), or in the description by its English stem ("wolves ran" finds "the wolf
+    runs"; descriptions are indexed stemmed). Words shorter than 3 letters match whole words only.
+
+    Written as SQL text with one bound value per word and dictionary (`search_values`): built from
+    `func.to_tsquery` calls, the expression cost ~0.15 ms of every two-word search to build and as much again to
+    derive its cache key."""
+    either_form = [f"(to_tsquery('simple', :word_{n}) || to_tsquery('english', :stem_{n}))" for n in range(word_count)]
+    names = [f"{form}_{n}" for n in range(word_count) for form in ("word", "stem")]
+    return text(f"({' && '.join(either_form)})").bindparams(*(bindparam(name, type_=String) for name in names))
+
+
+def search_values(words: list[str]) -> dict[str, str]:
+    """The bound values of `search_query(len(words))`."""
+    values = {}
+    for n, word in enumerate(words):
         prefix = "*" if len(word) >= PREFIX_MIN_LENGTH else ""
-        either_form.append(f"(to_tsquery('simple', :word_{n}) || to_tsquery('english', :stem_{n}))")
         values[f"word_{n}"], values[f"stem_{n}"] = f"{word}:{prefix}AB", f"{word}:C"
-    return text(f"({' && '.join(either_form)})").bindparams(**values)
+    return values
 
 
 def _order_by(books: Any, ordering: str, rank: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
@@ -122,37 +136,52 @@ def _order_by(books: Any, ordering: str, rank: ColumnElement[Any] | None) -> lis
 
 
 _LIVE = catalogue.live_sql()
+# The distinct genres containing a pattern, found with one index probe per genre (a skip scan).
+_GENRES_LIKE = text(
+    f"""
+    WITH RECURSIVE present(genre) AS (
+        SELECT min(genre) FROM books WHERE {_LIVE}
+        UNION ALL
+        SELECT (SELECT min(genre) FROM books WHERE {_LIVE} AND genre > present.genre)
+        FROM present WHERE present.genre IS NOT NULL
+    )
+    SELECT genre FROM present WHERE genre ILIKE :pattern
+    """
+)
 
 
 def _matching_genres(session: Session, needle: str) -> list[str]:
-    """The distinct genres containing `needle`, found with one index probe per genre (a skip scan)."""
-    query = text(
-        f"""
-        WITH RECURSIVE present(genre) AS (
-            SELECT min(genre) FROM books WHERE {_LIVE}
-            UNION ALL
-            SELECT (SELECT min(genre) FROM books WHERE {_LIVE} AND genre > present.genre)
-            FROM present WHERE present.genre IS NOT NULL
-        )
-        SELECT genre FROM present WHERE genre ILIKE :pattern
-        """
-    )
-    return list(session.scalars(query, {"pattern": contains_pattern(needle)}))
+    return list(session.connection().scalars(_GENRES_LIKE, {"pattern": contains_pattern(needle)}))
 
 
-def _conditions(books: Any, filters: Filters, genres: list[str] | None, match: Any) -> list[ColumnElement[bool]]:
+TEXT_FILTERS = ("title", "author", "publisher", "publication", "language")
+
+
+class _Shape(NamedTuple):
+    """What a page's statements depend on besides their bound values: each shape's are built once (see
+    `_statements`), so a request neither builds an expression tree nor has SQLAlchemy derive its cache key."""
+
+    text_filters: tuple[str, ...]  # the TEXT_FILTERS given
+    genre: bool
+    isbn: bool
+    available: bool | None
+    words: int  # of the search; 0 without one
+    typo_tolerant: bool
+    ordering: str
+    counted_by: str
+
+
+def _conditions(books: Any, shape: _Shape, match: Any) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [catalogue.is_live(books.c)]
-    for name in ("title", "author", "publisher", "publication", "language"):
-        value = getattr(filters, name)
-        if value is not None:
-            conditions.append(books.c[name].ilike(contains_pattern(value)))
-    if genres is not None:
-        conditions.append(books.c.genre.in_(genres))
-    if filters.isbn is not None:
-        conditions.append(books.c.isbn == filters.isbn)
-    if filters.available is not None:
+    for name in shape.text_filters:
+        conditions.append(books.c[name].ilike(bindparam(f"{name}_pattern", type_=String)))
+    if shape.genre:
+        conditions.append(books.c.genre.in_(bindparam("genres", expanding=True)))
+    if shape.isbn:
+        conditions.append(books.c.isbn == bindparam("isbn", type_=String))
+    if shape.available is not None:
         free = copies_free(books.c)
-        conditions.append(free > 0 if filters.available else free <= 0)
+        conditions.append(free > 0 if shape.available else free <= 0)
     if match is not None:
         conditions.append(match)
     return conditions
@@ -161,17 +190,18 @@ def _conditions(books: Any, filters: Filters, genres: list[str] | None, match: A
 # How well a misspelt search must fit a title or author (pg_trgm word similarity, 0..1): the chat's tolerance, low
 # enough that a dropped or swapped letter ("hobit", "tolkein") still finds the book.
 TYPO_TOLERANCE = 0.5
+# `<%` (word similarity above the threshold) uses the trigram indexes; the threshold is a per-transaction setting.
+_TYPO_THRESHOLD = select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_TOLERANCE), True))
 
 
-def _search_match(books: Any, session: Session, search: str, query: Any, typo_tolerant: bool) -> tuple[Any, Any]:
+def _search_match(books: Any, shape: _Shape) -> tuple[Any, Any]:
     """(condition, rank) of a search: every word in the full-text index, or, typo-tolerant, the words' trigram
     similarity to the title or the author (served by their trigram indexes)."""
-    if not typo_tolerant:
+    if not shape.typo_tolerant:
+        query = search_query(shape.words)
         return books.c.search_vector.op("@@")(query), func.ts_rank(books.c.search_vector, query)
-    # `<%` (word similarity above the threshold) uses the trigram indexes; the threshold is a per-transaction
-    # setting, and the operator's percent sign is doubled for the driver's format paramstyle.
-    session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_TOLERANCE), True)))
-    phrase = literal(search)
+    # The operator's percent sign is doubled for the driver's format paramstyle.
+    phrase = bindparam("phrase", type_=String)
     condition = or_(phrase.op("<%%")(books.c.title), phrase.op("<%%")(books.c.author))
     rank = func.greatest(func.word_similarity(phrase, books.c.title), func.word_similarity(phrase, books.c.author))
     return condition, rank
@@ -189,57 +219,74 @@ def list_books(session: Session, filters: Filters, ordering: str | None, page: i
 def _list_books(
     session: Session, filters: Filters, ordering: str | None, page: int, page_size: int, typo_tolerant: bool
 ) -> dict[str, Any]:
-    genres = None
+    values: dict[str, Any] = {"page_size": page_size, "skipped": (page - 1) * page_size}
     if filters.genre is not None:
-        genres = _matching_genres(session, filters.genre)
-        if not genres:
+        values["genres"] = _matching_genres(session, filters.genre)
+        if not values["genres"]:
             return page_of([], page, page_size, 0)
-    query = search_query(filters.search) if filters.search is not None else None
-    ordering = _ordering(ordering, query)
-    # The page is chosen among the matching books, then joined to everything a book response shows.
-    matched = MATCHED
-    match, rank = (None, None)
-    if query is not None:
-        match, rank = _search_match(matched, session, filters.search, query, typo_tolerant)
-    conditions = _conditions(matched, filters, genres, match)
-    counted_by = _counted_by(filters, query)
-    offset = (page - 1) * page_size
-    total = None
-    if counted_by == "count":
-        total = _count(session, conditions)
-        if offset >= total:
-            return page_of([], page, page_size, total)
-    chosen = _chosen(matched, conditions, ordering, rank, counted_by).limit(page_size).offset(offset)
-    books = _shown_books(session, chosen.subquery("chosen"), ordering, counted_by, total)
+    words = search_words(filters.search) if filters.search is not None else []
+    if typo_tolerant:
+        session.connection().execute(_TYPO_THRESHOLD)
+        values["phrase"] = filters.search
+    shape = _shape_of(filters, _ordering(ordering, bool(words)), len(words), typo_tolerant)
+    values.update(_filter_values(filters, shape), **search_values(words))
+    page_statement, count_statement = _statements(shape)
+    connection = session.connection()
+    if shape.counted_by == "count":
+        values["total"] = connection.scalar(count_statement, values)
+        if values["skipped"] >= values["total"]:
+            return page_of([], page, page_size, values["total"])
+    result = connection.execute(page_statement, values)
+    keys = tuple(result.keys())
+    books = [dict(zip(keys, row, strict=True)) for row in result]
     if books:
         total = books[0]["total"]
-    elif counted_by == "live book counter":
-        total = session.scalar(select(CatalogueCount.live_books)) or 0
+    elif shape.counted_by == "live book counter":
+        total = connection.scalar(_LIVE_BOOKS) or 0
     else:
-        total = _count(session, conditions) if offset else 0
+        total = connection.scalar(count_statement, values) if values["skipped"] else 0
     return page_of([present(book) for book in books], page, page_size, total)
 
 
-def _ordering(ordering: str | None, query: Any) -> str:
-    ordering = ordering or ("relevance" if query is not None else "title")
-    if ordering == "relevance" and query is None:
+def _shape_of(filters: Filters, ordering: str, words: int, typo_tolerant: bool) -> _Shape:
+    text_filters = tuple(name for name in TEXT_FILTERS if getattr(filters, name) is not None)
+    return _Shape(
+        text_filters=text_filters,
+        genre=filters.genre is not None,
+        isbn=filters.isbn is not None,
+        available=filters.available,
+        words=words,
+        typo_tolerant=typo_tolerant,
+        ordering=ordering,
+        counted_by=_counted_by(filters, bool(words), text_filters),
+    )
+
+
+def _filter_values(filters: Filters, shape: _Shape) -> dict[str, Any]:
+    values = {f"{name}_pattern": contains_pattern(getattr(filters, name)) for name in shape.text_filters}
+    if shape.isbn:
+        values["isbn"] = filters.isbn
+    return values
+
+
+def _ordering(ordering: str | None, searching: bool) -> str:
+    ordering = ordering or ("relevance" if searching else "title")
+    if ordering == "relevance" and not searching:
         raise ValidationFailed(
             "ordering=relevance needs search", errors=[{"field": "ordering", "message": "relevance needs a search"}]
         )
     return ordering
 
 
-def _counted_by(filters: Filters, query: Any) -> str:
+def _counted_by(filters: Filters, searching: bool, text_filters: tuple[str, ...]) -> str:
     """How the page learns the total: the live-book counter (no filter), a window count over the matches (when the
     database rechecks rows anyway: a search or a partial-text filter), or a separate count (index-only)."""
     if not filters.given():
         return "live book counter"
-    rechecked = query is not None or any(
-        getattr(filters, name) is not None for name in ("title", "author", "publisher", "publication", "language")
-    )
-    return "window" if rechecked else "count"
+    return "window" if searching or text_filters else "count"
 
 
+_LIVE_BOOKS = select(CatalogueCount.__table__.c.live_books)
 # The columns an ordering other than relevance may sort by (see _SORT_KEYS).
 _SORTED_BY = ("title", "author", "published_date", "rating_total", "review_count", "created_on")
 
@@ -265,30 +312,28 @@ def _chosen_after_counting(matched: Any, conditions: list[ColumnElement[bool]], 
     return select(matches.c.id, matches.c.total).order_by(*_order_by(matches, ordering, None))
 
 
-def _shown_books(
-    session: Session, chosen_page: Any, ordering: str, counted_by: str, total: int | None
-) -> list[dict[str, Any]]:
-    """The page's books, each a dict of SHOWN_COLUMNS and `total`."""
+@lru_cache(maxsize=256)
+def _statements(shape: _Shape) -> tuple[Select, Select]:
+    """The page of `shape` (each book's SHOWN_COLUMNS and the total) and the count of its matches."""
+    # The page is chosen among the matching books, then joined to everything a book response shows.
+    match, rank = _search_match(MATCHED, shape) if shape.words else (None, None)
+    conditions = _conditions(MATCHED, shape, match)
+    chosen = _chosen(MATCHED, conditions, shape.ordering, rank, shape.counted_by)
+    chosen = chosen.limit(bindparam("page_size", type_=Integer)).offset(bindparam("skipped", type_=Integer))
+    chosen_page = chosen.subquery("chosen")
     total_column: Any
-    if counted_by == "live book counter":
-        total_column = select(CatalogueCount.live_books).scalar_subquery()
-    elif counted_by == "window":
+    if shape.counted_by == "live book counter":
+        total_column = _LIVE_BOOKS.scalar_subquery()
+    elif shape.counted_by == "window":
         total_column = chosen_page.c.total
     else:
-        total_column = literal(total)
-    shown = (
+        total_column = bindparam("total", type_=Integer)
+    page_statement = (
         _SHOWN.add_columns(total_column.label("total"))
         .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
-        .order_by(*_order_by(BOOKS, ordering, chosen_page.c.rank if ordering == "relevance" else None))
+        .order_by(*_order_by(BOOKS, shape.ordering, chosen_page.c.rank if shape.ordering == "relevance" else None))
     )
-    # Through the connection: plain rows, without the ORM's statement and result handling (no entity is loaded).
-    result = session.connection().execute(shown)
-    keys = tuple(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
-
-
-def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    return session.scalar(select(func.count()).where(*conditions)) or 0
+    return page_statement, select(func.count()).where(*conditions)
 
 
 def genres(session: Session, page: int, page_size: int) -> dict[str, Any]:
