@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 from library_common.models import Policy
 
 POLICY_ID = 1
-# The join condition (or WHERE clause) that picks the policy row: `.join(Policy, THE_POLICY)`.
-THE_POLICY: ColumnElement[bool] = Policy.id == POLICY_ID
+POLICIES = Policy.__table__
+# The join condition (or WHERE clause) that picks the policy row: `.join(Policy, THE_POLICY)`. Over the table's
+# column, so that Core statements joining the policy need no mapper configured (the ORM accepts it alike).
+THE_POLICY: ColumnElement[bool] = POLICIES.c.id == POLICY_ID
 
 
 def current_policy(session: Session) -> Policy:
