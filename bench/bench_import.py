@@ -204,8 +204,8 @@ def _markdown(pairs: list[tuple[float, float]], size: int, results: list, books:
     lines += [
         "",
         f"Books in the catalogue afterwards: {books:,}. Every row is validated in Python (ISBN checksum, lengths, "
-        "dates, quantity, repeated ISBNs), staged with one COPY per chunk and written by one INSERT per chunk, and "
-        "one UPDATE only for a chunk carrying an ISBN already in the catalogue (an upsert only if another "
-        "transaction races for an ISBN), while the next chunk is validated; the time includes the commit.",
+        "dates, quantity, repeated ISBNs), and written chunk by chunk while the next is validated: new books with one "
+        "COPY into books, a chunk with a known ISBN staged (COPY) then one UPDATE and one INSERT (an upsert if "
+        "another transaction races for an ISBN); the time includes the commit.",
     ]
     return "\n".join(lines)

@@ -183,6 +183,84 @@ def test_a_new_isbn_added_by_someone_else_meanwhile_becomes_an_update(users, eng
     assert books(engine)["9780441172719"][0] == "Dune (new)"
 
 
+def test_a_copy_of_new_books_that_the_unique_index_refuses_leaves_nothing_and_the_chunk_is_upserted(
+    users, engine, monkeypatch
+):
+    """A chunk's ISBNs are looked up (the first chunk's, and every chunk's once one has carried a known ISBN), and a
+    chunk with none known goes into books with one COPY. The unique index has the last word: here the look-up never
+    finds anything, as when another transaction adds the ISBN meanwhile, so the first chunk's COPY (the file updates
+    Emma) and the third's are refused. Neither leaves a row behind; both chunks are upserted."""
+    from library_books.logic import csv_import
+
+    librarian = users.create("librarian")
+    add_book(title="Emma", isbn="9780141439587", quantity=1)
+    add_book(title="Dune", isbn="9780441172719", quantity=1)
+    monkeypatch.setattr(csv_import, "FIRST_CHUNK_ROWS", 1)
+    monkeypatch.setattr(csv_import, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(csv_import, "_LIVE_MATCHES", "SELECT 0")
+    csv_text = (
+        HEADER
+        + "Emma (new),Jane Austen,9780141439587,,,,,2\n"
+        + "Cosmos,Carl Sagan,9780345539434,,,,,\n"
+        + "Dune (new),Frank Herbert,9780441172719,,,,,4\n"
+    )
+    status, body = send(users, librarian, csv_text)
+    assert status == 200, body
+    assert (body["data"]["created"], body["data"]["updated"], body["data"]["failed"]) == (1, 2, 0)
+    stored = books(engine)
+    assert [stored[isbn][::4] for isbn in ("9780141439587", "9780345539434", "9780441172719")] == [
+        ("Emma (new)", 2),
+        ("Cosmos", 1),
+        ("Dune (new)", 4),
+    ]
+    assert live_book_count(engine) == (3, 3)
+
+
+def test_a_known_isbn_after_a_first_chunk_of_new_books_is_still_an_update(users, engine, monkeypatch):
+    """After a first chunk of new books the chunks are not looked up: the COPY of a chunk with a known ISBN is
+    refused by the unique index, and that chunk upserted."""
+    from library_books.logic import csv_import
+
+    librarian = users.create("librarian")
+    add_book(title="Dune", isbn="9780441172719", quantity=1)
+    monkeypatch.setattr(csv_import, "FIRST_CHUNK_ROWS", 1)
+    monkeypatch.setattr(csv_import, "CHUNK_ROWS", 1)
+    csv_text = HEADER + "Cosmos,Carl Sagan,9780345539434,,,,,\n" + "Dune (new),Frank Herbert,9780441172719,,,,,4\n"
+    status, body = send(users, librarian, csv_text)
+    assert status == 200, body
+    assert (body["data"]["created"], body["data"]["updated"], body["data"]["failed"]) == (1, 1, 0)
+    assert books(engine)["9780441172719"][::4] == ("Dune (new)", 4)
+    assert live_book_count(engine) == (2, 2)
+
+
+def test_new_books_get_the_defaults_and_the_importer_whichever_way_they_are_written(users, engine):
+    """A chunk of new ISBNs goes into books with COPY, a chunk with a known one through the staging table: both
+    store the same book (an empty quantity is 1, quantity 0 stays 0, the importer is the creator)."""
+    librarian = users.create("librarian")
+    add_book(title="Dune", isbn="9780441172719", quantity=1)
+    rows = "{title},Someone,{isbn},Ace,1999-02-03,Poetry,French,{quantity}\n"
+    new_only = (
+        HEADER
+        + rows.format(title="A", isbn="9780141439587", quantity="")
+        + rows.format(title="B", isbn="", quantity="0")
+    )
+    with_known = (
+        HEADER
+        + rows.format(title="C", isbn="9780306406157", quantity="")
+        + rows.format(title="D", isbn="", quantity="0")
+        + rows.format(title="Dune", isbn="9780441172719", quantity="2")
+    )
+    for csv_text in (new_only, with_known):
+        status, body = send(users, librarian, csv_text)
+        assert status == 200 and body["data"]["failed"] == 0, body
+    stored = books(engine)
+    day = __import__("datetime").date(1999, 2, 3)
+    for title, key in (("A", "9780141439587"), ("C", "9780306406157")):
+        assert stored[key] == (title, "Someone", "Ace", day, 1, librarian["id"])
+    for title in ("B", "D"):
+        assert stored[title] == (title, "Someone", "Ace", day, 0, librarian["id"])
+
+
 def test_rows_that_would_change_nothing_leave_their_book_untouched(users, engine):
     librarian = users.create("librarian")
     csv_text = HEADER + "Dune,Frank Herbert,9780441172719,Ace,1965,Science Fiction,English,3\n"

@@ -245,6 +245,19 @@ def _fill_audit_columns(session: Session, _flush_context: object, _instances: ob
             instance.updated_by = actor
 
 
+def copy_from(session: Session, statement: str, data: bytes) -> None:
+    """Runs `COPY ... FROM STDIN` of `data` on the session's connection. A server error is raised as SQLAlchemy's
+    exception, as Session.execute would (IntegrityError for a unique index, for violated_constraint)."""
+    connection = session.connection()
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        # One CopyData message: from a stream pg8000 sends 4 KB a message, and each send gives up the GIL to the
+        # caller's other threads (a CSV import validates the next chunk meanwhile) for up to the switch interval.
+        connection.connection.dbapi_connection.cursor().execute(statement, stream=[data])
+    except dbapi.Error as error:
+        raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+
 def violated_constraint(error: IntegrityError) -> str | None:
     """Which constraint (or unique index) a write broke, so a lost race becomes the same 409 as the check it
     raced. pg8000 reports the server's error fields as a dict; "n" is the constraint name."""
