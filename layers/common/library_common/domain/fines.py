@@ -6,6 +6,7 @@ A fine row is created, or raised to the current figure while unpaid: a settled (
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, func, literal, select
@@ -57,9 +58,14 @@ def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool):
     )
 
 
-CHARGE_FINE = fine_upsert(Loan.id == bindparam("fined_loan", type_=BigInteger), audited=True).returning(
-    Fine.__table__.c.amount
-)
+@cache
+def _charge_fine_statement():
+    """Built by the first return or renewal that may fine, not at import: every function's cold start imports this
+    module, and few of their first requests charge a fine. One object all the process's life, so SQLAlchemy compiles
+    it once."""
+    return fine_upsert(Loan.id == bindparam("fined_loan", type_=BigInteger), audited=True).returning(
+        Fine.__table__.c.amount
+    )
 
 
 def charge_fine(session: Session, loan_id: int) -> Decimal | None:
@@ -68,4 +74,4 @@ def charge_fine(session: Session, loan_id: int) -> Decimal | None:
     Answers the amount charged; None, too, when the fine is settled or already at that figure.
     """
     parameters = {"fined_loan": loan_id, "actor": db.current_actor.get()}
-    return session.connection().execute(CHARGE_FINE, parameters).scalar_one_or_none()
+    return session.connection().execute(_charge_fine_statement(), parameters).scalar_one_or_none()

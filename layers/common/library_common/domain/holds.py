@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -156,7 +157,10 @@ def serve_queues(freed: CTE, *, audited: bool) -> tuple[CTE, CTE]:
     return promoted, shelved
 
 
+@cache
 def _serving_statement():
+    """Built by the first request that serves a queue, not at import (every function's cold start imports this
+    module); one object all the process's life, so SQLAlchemy compiles it once."""
     one_title = select(bindparam("served_book", type_=BigInteger).label("book_id"), literal(0).label("copies"))
     promoted, shelved = serve_queues(one_title.cte("freed"), audited=True)
     return (
@@ -173,16 +177,13 @@ def _serving_statement():
     )
 
 
-SERVE_WAITING_HOLDS = _serving_statement()
-
-
 def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
     """Gives every free copy of the title to the first waiting holds, in queue order, and tells those members.
 
     The caller holds the book row's lock (see `lock_book`). Also the step to run after a title's quantity grows.
     """
     parameters = {"served_book": book_id, "actor": db.current_actor.get()}
-    rows = session.connection().execute(SERVE_WAITING_HOLDS, parameters).all()
+    rows = session.connection().execute(_serving_statement(), parameters).all()
     ready = []
     for row in rows:
         queue_notice(
