@@ -142,7 +142,9 @@ def _loan_statuses_the_member_sees(session, member_id: int) -> tuple[str, str]:
     """The status of the member's first loan in their borrowing history and in the loans list."""
     history = accounts.borrowing_history(session, member_id, status=None, page=1, page_size=10)
     caller = Caller(user_id=member_id, role="member")
-    listed = loan_routes.list_loans(session, caller, status=None, user_id=None, book_id=None, page=1, page_size=10)
+    listed = loan_routes.list_loans(
+        session.connection(), caller, status=None, user_id=None, book_id=None, page=1, page_size=10
+    )
     return history["items"][0]["status"], listed["items"][0]["status"]
 
 

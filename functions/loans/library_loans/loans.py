@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, bindparam, exists, func, select, update
+from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from library_common import db, metrics
@@ -149,8 +149,8 @@ def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     return _read(session, loan_id)
 
 
-def read_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
-    row = session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one_or_none()
+def read_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
+    row = connection.execute(LOAN_VIEW, {"the_loan": loan_id}).one_or_none()
     if row is None:
         raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(row.user_id, LOANS_VIEW_ALL)
@@ -158,7 +158,7 @@ def read_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
 
 
 def list_loans(
-    session: Session,
+    connection: Connection,
     who: Caller,
     *,
     status: str | None,
@@ -179,7 +179,6 @@ def list_loans(
         user_id is not None, book_id is not None, LoanStatus(status) if status is not None else None, counted_in_passing
     )
     values = {"listed_user": user_id, "listed_book": book_id, "page_size": page_size, "skipped": (page - 1) * page_size}
-    connection = session.connection()
     result = connection.execute(page_rows, values)
     # Each row as a dict from the result's keys and the row's values: a Row's `_mapping` cost ~3 us a loan more.
     keys = tuple(result.keys())

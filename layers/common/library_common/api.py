@@ -23,8 +23,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from library_common import cold_start, db, metrics, token_version
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
@@ -153,12 +153,12 @@ def _refuse_until_password_changed(who: Caller, event: dict[str, Any]) -> None:
         )
 
 
-def _token_still_current(who: Caller) -> Callable[[Session], None]:
+def _token_still_current(who: Caller) -> Callable[[Connection], None]:
     """A deactivated, demoted or signed-out-everywhere user's older tokens end here, in the request's first
     transaction (one primary-key read; `bench/bench_auth.py` measures it), unless the route checks it itself."""
 
-    def check(session: Session) -> None:
-        token_version.refuse_if_stale_now(session.connection(), who.user_id, who.token_version)
+    def check(connection: Connection) -> None:
+        token_version.refuse_if_stale_now(connection, who.user_id, who.token_version)
 
     return check
 

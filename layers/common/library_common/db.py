@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +25,7 @@ from library_common.settings import Settings, get_settings
 current_actor: ContextVar[int | None] = ContextVar("current_actor", default=None)
 # A check the request's first transaction runs before its own statements (the caller's token is still current):
 # one statement inside a transaction the request opens anyway, instead of a checkout and transaction of its own.
-first_transaction_check: ContextVar[Callable[[Session], None] | None] = ContextVar(
+first_transaction_check: ContextVar[Callable[[Connection], None] | None] = ContextVar(
     "first_transaction_check", default=None
 )
 
@@ -217,11 +217,30 @@ def _session_factory() -> sessionmaker[Session]:
 def transaction() -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back when it raises."""
     with _session_factory().begin() as session:
-        check = first_transaction_check.get()
+        check = _first_transaction_check()
         if check is not None:
-            first_transaction_check.set(None)
-            check(session)
+            check(session.connection())
         yield session
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """A unit of work that only reads, with Core statements: a connection in a transaction, without the ORM session
+    around it (whose bookkeeping cost ~0.1 ms of every list request). Committed when the block ends, rolled back when
+    it raises; run again like any request whose connection was found dead (it changed nothing)."""
+    with get_engine().begin() as connection:
+        check = _first_transaction_check()
+        if check is not None:
+            check(connection)
+        yield connection
+
+
+def _first_transaction_check() -> Callable[[Connection], None] | None:
+    """The request's first-transaction check, taken: the transactions after the first run none."""
+    check = first_transaction_check.get()
+    if check is not None:
+        first_transaction_check.set(None)
+    return check
 
 
 def reset() -> None:

@@ -19,7 +19,20 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Numeric, Select, String, TextClause, bindparam, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
@@ -150,8 +163,8 @@ _GENRES_LIKE = text(
 )
 
 
-def _matching_genres(session: Session, needle: str) -> list[str]:
-    return list(session.connection().scalars(_GENRES_LIKE, {"pattern": contains_pattern(needle)}))
+def _matching_genres(connection: Connection, needle: str) -> list[str]:
+    return list(connection.scalars(_GENRES_LIKE, {"pattern": contains_pattern(needle)}))
 
 
 TEXT_FILTERS = ("title", "author", "publisher", "publication", "language")
@@ -207,31 +220,32 @@ def _search_match(books: Any, shape: _Shape) -> tuple[Any, Any]:
     return condition, rank
 
 
-def list_books(session: Session, filters: Filters, ordering: str | None, page: int, page_size: int) -> dict[str, Any]:
-    """A page of the catalogue. A search that no book matches word for word is tried again tolerating typos, so
-    "hobit" still finds *The Hobbit*."""
-    found = _list_books(session, filters, ordering, page, page_size, typo_tolerant=False)
+def list_books(
+    connection: Connection, filters: Filters, ordering: str | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """A page of the catalogue (read with Core statements, in `db.reading()`). A search that no book matches word
+    for word is tried again tolerating typos, so "hobit" still finds *The Hobbit*."""
+    found = _list_books(connection, filters, ordering, page, page_size, typo_tolerant=False)
     if filters.search is not None and found["total"] == 0:
-        return _list_books(session, filters, ordering, page, page_size, typo_tolerant=True)
+        return _list_books(connection, filters, ordering, page, page_size, typo_tolerant=True)
     return found
 
 
 def _list_books(
-    session: Session, filters: Filters, ordering: str | None, page: int, page_size: int, typo_tolerant: bool
+    connection: Connection, filters: Filters, ordering: str | None, page: int, page_size: int, typo_tolerant: bool
 ) -> dict[str, Any]:
     values: dict[str, Any] = {"page_size": page_size, "skipped": (page - 1) * page_size}
     if filters.genre is not None:
-        values["genres"] = _matching_genres(session, filters.genre)
+        values["genres"] = _matching_genres(connection, filters.genre)
         if not values["genres"]:
             return page_of([], page, page_size, 0)
     words = search_words(filters.search) if filters.search is not None else []
     if typo_tolerant:
-        session.connection().execute(_TYPO_THRESHOLD)
+        connection.execute(_TYPO_THRESHOLD)
         values["phrase"] = filters.search
     shape = _shape_of(filters, _ordering(ordering, bool(words)), len(words), typo_tolerant)
     values.update(_filter_values(filters, shape), **search_values(words))
     page_statement, count_statement = _statements(shape)
-    connection = session.connection()
     if shape.counted_by == "count":
         values["total"] = connection.scalar(count_statement, values)
         if values["skipped"] >= values["total"]:

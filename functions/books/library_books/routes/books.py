@@ -71,8 +71,8 @@ def list_books(
         available=available,
         search=search,
     )
-    with db.transaction() as session:
-        return ok(listing.list_books(session, filters, ordering, page, page_size))
+    with db.reading() as connection:
+        return ok(listing.list_books(connection, filters, ordering, page, page_size))
 
 
 @router.get(

@@ -119,10 +119,10 @@ def list_loans(
     page: PageNumber = 1,
     page_size: PageSize = 20,
 ) -> Response[Envelope[Page[Loan]]]:
-    with db.transaction() as session:
+    with db.reading() as connection:
         return ok(
             loans.list_loans(
-                session, caller(), status=status, user_id=user_id, book_id=book_id, page=page, page_size=page_size
+                connection, caller(), status=status, user_id=user_id, book_id=book_id, page=page, page_size=page_size
             )
         )
 
@@ -135,5 +135,5 @@ def list_loans(
     security=SECURED,
 )
 def read_loan(loan_id: LoanId) -> Response[Envelope[Loan]]:
-    with db.transaction() as session:
-        return ok(loans.read_loan(session, loan_id, caller()))
+    with db.reading() as connection:
+        return ok(loans.read_loan(connection, loan_id, caller()))
