@@ -11,7 +11,6 @@ paths produce byte-identical notices.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -65,6 +64,8 @@ def notice_template(kind: str) -> NoticeTemplate:
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a notice."""
+    import html  # its import loads html.entities' 2,000 names: a cost to every cold start, where few requests notify
+
     template = notice_template(kind)
     values = {key: str(value) for key, value in context.items()}
     escaped = {key: html.escape(value) for key, value in values.items()}
