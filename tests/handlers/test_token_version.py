@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 
 from sqlalchemy import event, text
 
@@ -13,7 +14,7 @@ from library_loans.app import lambda_handler as loans_handler
 from tests.auth_support import authorizer_context, invoke
 from tests.conftest import LambdaContext, api_event
 from tests.handlers.test_auth_refresh_cookie import cookie_login, parsed, send
-from tests.test_circulation_support import add_book
+from tests.test_circulation_support import add_book, make_overdue
 
 
 def signed_in(user) -> dict:
@@ -32,6 +33,29 @@ def borrow_as(token: str, body: dict) -> tuple[int, dict]:
     event["requestContext"]["authorizer"] = authorizer_context(token)
     response = loans_handler(event, LambdaContext())
     return response["statusCode"], json.loads(response["body"])
+
+
+def return_as(token: str, loan_id: int) -> tuple[int, dict]:
+    event = api_event("loans/return_loan.json", path_parameters={"loan_id": str(loan_id)})
+    event["path"] = f"/loans/{loan_id}/return"
+    event["requestContext"]["authorizer"] = authorizer_context(token)
+    response = loans_handler(event, LambdaContext())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def statements_of(work) -> list[str]:
+    """The statements the loans function sends while `work()` runs."""
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.get_engine(), "before_cursor_execute", counted)
+    try:
+        work()
+    finally:
+        event.remove(db.get_engine(), "before_cursor_execute", counted)
+    return statements
 
 
 def loans_held(engine, member_id: int) -> int:
@@ -148,16 +172,54 @@ def test_a_borrow_checks_the_version_within_its_three_statements(users, engine):
     member = users.create("member")
     book_id = add_book(quantity=1)
     token = users.token(member)
-    statements: list[str] = []
-
-    def counted(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(db.get_engine(), "before_cursor_execute", counted)
-    try:
-        assert borrow_as(token, {"book_id": book_id})[0] == 201
-    finally:
-        event.remove(db.get_engine(), "before_cursor_execute", counted)
+    answers = []
+    statements = statements_of(lambda: answers.append(borrow_as(token, {"book_id": book_id})))
+    assert answers[0][0] == 201
     assert len(statements) == 3
     # The version rides in the statement that locks the member's row.
     assert "token_version" in statements[0] and "FOR NO KEY UPDATE" in statements[0]
+
+
+def open_loan_state(engine, loan_id: int) -> tuple:
+    """What a return changes: the loan's return time, its fine, and its title's copies on loan."""
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT l.returned_on, f.amount, b.copies_on_loan FROM loans l JOIN books b ON b.id = l.book_id "
+                "LEFT JOIN fines f ON f.loan_id = l.id WHERE l.id = :l"
+            ),
+            {"l": loan_id},
+        ).one()
+
+
+def test_a_late_return_with_a_stale_token_is_refused_and_writes_nothing(users, engine):
+    """The return checks the version inside the statement that closes the loan (no separate read)."""
+    member = users.create("member")
+    status, loan = borrow_as(users.token(member), {"book_id": add_book(quantity=1)})
+    assert status == 201
+    make_overdue(engine, loan["data"]["id"], 3)
+    token = users.token(member)
+    bump_token_version(engine, member["id"])
+    before = open_loan_state(engine, loan["data"]["id"])
+    status, body = return_as(token, loan["data"]["id"])
+    assert (status, body["code"], body["data"]) == (401, "TOKEN_REVOKED", None)
+    assert open_loan_state(engine, loan["data"]["id"]) == before
+    assert before.returned_on is None and before.amount is None and before.copies_on_loan == 1
+    # Nor does a stale token learn whether a loan exists, or whether it is still open.
+    assert return_as(token, loan["data"]["id"] + 1000)[1]["code"] == "TOKEN_REVOKED"
+    status, body = return_as(users.token(member), loan["data"]["id"])
+    assert (status, body["data"]["fine_amount"], body["data"]["status"]) == (200, "0.75", "returned")
+    assert open_loan_state(engine, loan["data"]["id"])[1:] == (Decimal("0.75"), 0)
+    assert return_as(token, loan["data"]["id"])[1]["code"] == "TOKEN_REVOKED"
+
+
+def test_a_return_checks_the_version_within_its_two_statements(users, engine):
+    member = users.create("member")
+    _status, loan = borrow_as(users.token(member), {"book_id": add_book(quantity=1)})
+    token = users.token(member)
+    answers = []
+    statements = statements_of(lambda: answers.append(return_as(token, loan["data"]["id"])))
+    assert answers[0][0] == 200 and answers[0][1]["data"]["copy_destination"] == "shelf"
+    assert len(statements) == 2
+    # The version gates the statement that closes the loan.
+    assert "token_version" in statements[0] and "UPDATE loans" in statements[0]

@@ -2,21 +2,31 @@
 
 A return and a renewal of the same loan both lock the loan row first, so whichever comes second sees the
 first one's outcome (a renewal after the return is refused; a return after the renewal fines from the new date).
+
+A return is two statements of one transaction, built once (the convention of `borrowing`):
+
+1. Close the loan, fine a late return and take the copy off the title's loan counter, in one statement whose
+   writes all hang on the loan's UPDATE: it closes an open loan only while the caller's token is current
+   (`token_version.IS_CURRENT`), so a stale token writes nothing; the statement also reads the version, and the
+   route skips the request's separate check (`api.checks_token_version_itself`). The fine is computed from the
+   row the UPDATE returns, which a renewal committed meanwhile has already moved.
+2. Serve the title's hold queue with the copy (`holds.serving_rows`) and read the returned loan back, in one
+   statement; the first one locked the book row, so this one's snapshot sees the title's counters as they are.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam, exists, func, select, update
+from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam, exists, func, select, true, update
 from sqlalchemy.orm import Session
 
-from library_common import db, metrics
+from library_common import db, metrics, token_version
 from library_common.caller import Caller
 from library_common.domain import holds, loans, standing
 from library_common.domain.days import TODAY
-from library_common.domain.fines import ACTOR, charge_fine
+from library_common.domain.fines import ACTOR, fine_upsert
 from library_common.domain.permissions import LOANS_MANAGE, LOANS_VIEW_ALL
 from library_common.domain.policy import POLICIES, THE_POLICY, policy_value
 from library_common.domain.statuses import HoldStatus, LoanStatus
@@ -63,13 +73,35 @@ LOAN_VIEW = LOAN_ROWS.where(LOANS.c.id == LOAN)
 LOCK_LOAN = (
     select(Loan).where(Loan.id == LOAN).with_for_update(key_share=True).execution_options(populate_existing=True)
 )
-# Writes go to the table, not the mapped class, so the ORM does not try to synchronise loaded objects.
-MARK_RETURNED = (
-    update(LOANS)
-    .where(LOANS.c.id == LOAN, loans.is_open(LOANS.c))
-    .values(returned_on=func.now(), updated_by=ACTOR)
-    .returning(LOANS.c.user_id, LOANS.c.book_id)
-)
+
+
+@cache
+def _return_statements() -> tuple[Select, Select]:
+    """The return's two statements (see the module's docstring), built by the first return, not at the function's
+    import; one object each all the process's life, so SQLAlchemy compiles them once. Writes go to the tables, not
+    the mapped classes, so the ORM does not try to synchronise loaded objects."""
+    closed = (
+        update(LOANS)
+        .where(LOANS.c.id == LOAN, loans.is_open(LOANS.c), token_version.IS_CURRENT)
+        .values(returned_on=func.now(), updated_by=ACTOR)
+        .returning(LOANS.c.id, LOANS.c.user_id, LOANS.c.book_id, LOANS.c.due_date, LOANS.c.returned_on)
+        .cte("closed")
+    )
+    close_loan = select(
+        token_version.VERSION_NOW.scalar_subquery().label("caller_token_version"),
+        select(closed.c.user_id).scalar_subquery().label("borrower"),
+        select(closed.c.book_id).scalar_subquery().label("returned_book"),
+    ).add_cte(
+        fine_upsert(true(), audited=True, loans=closed.c).cte("fined"),
+        holds.copy_leaves(closed.c.book_id).cte("copy_back"),
+    )
+    served = holds.serving_rows(bindparam("served_book", type_=BigInteger)).subquery("served")
+    # The returned loan, once per hold its copy was served to (their columns NULL when it went back on the shelf).
+    returned = LOAN_VIEW.add_columns(*served.c).outerjoin(served, true()).order_by(served.c.hold_id)
+    return close_loan, returned
+
+
+LOAN_COLUMNS = tuple(LOAN_ROWS.selected_columns.keys())
 BORROWER = bindparam("borrower", type_=BigInteger)
 RENEWAL_FACTS = (
     select(
@@ -116,18 +148,29 @@ def _not_open(session: Session, loan_id: int, who: Caller) -> Exception:
 
 def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     """Checks a copy in: the loan closes, a late return is fined, and the copy goes to the next hold or the shelf."""
-    # Closing the loan locks it; a caller who may not return it gets 403 and the change is rolled back.
-    parameters = {"the_loan": loan_id, "actor": db.current_actor.get()}
-    closed = session.connection().execute(MARK_RETURNED, parameters).one_or_none()
-    if closed is None:
+    caller_id = who.require_login()
+    connection = session.connection()
+    parameters = {
+        "the_loan": loan_id,
+        "actor": db.current_actor.get(),
+        "token_holder": caller_id,
+        "held_token_version": who.token_version,
+    }
+    close_loan, read_back = _return_statements()
+    closed = connection.execute(close_loan, parameters).one()
+    token_version.refuse_if_stale(who.token_version, closed.caller_token_version)
+    if closed.borrower is None:
         raise _not_open(session, loan_id, who)
-    who.require_self_or(closed.user_id, LOANS_MANAGE)
+    # A caller who may not return the loan gets 403, and the transaction (the close included) is rolled back.
+    who.require_self_or(closed.borrower, LOANS_MANAGE)
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
-    charge_fine(session, loan_id)
-    next_hold = holds.copy_comes_back(session, closed.book_id)
+    served_parameters = {"the_loan": loan_id, "served_book": closed.returned_book, "actor": parameters["actor"]}
+    rows = connection.execute(read_back, served_parameters).all()
+    served = holds.announce_ready(session, [row for row in rows if row.hold_id is not None])
     metrics.count_on_commit(session, metrics.LOANS_RETURNED)
-    returned = _read(session, loan_id)
-    return {**returned, "copy_destination": "hold_shelf" if next_hold else "shelf"}
+    returned = rows[0]._mapping
+    view = loan_view(**{column: returned[column] for column in LOAN_COLUMNS})
+    return {**view, "copy_destination": "hold_shelf" if served else "shelf"}
 
 
 def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:

@@ -4,12 +4,14 @@ Every deactivation, demotion or password change bumps the account's token versio
 has ended. `api` runs `refuse_if_stale_now` as the request's first transaction's first statement (one primary-key
 read). A route whose first statement reads a row anyway may read `VERSION_NOW` inside it instead, call
 `refuse_if_stale` with what it read, and declare so with `api.checks_token_version_itself`: the request then
-skips the separate read (POST /loans does, in `library_loans.borrowing`).
+skips the separate read (POST /loans does, in `library_loans.borrowing`). A route whose first statement writes
+puts `IS_CURRENT` in the WHERE clause of its writes too, so that a stale token's statement writes nothing
+(POST /loans/{id}/return, in `library_loans.loans`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Connection, bindparam, select
+from sqlalchemy import BigInteger, Connection, Integer, bindparam, select
 
 from library_common.errors import Unauthorized
 from library_common.models.identity import User
@@ -20,6 +22,9 @@ USERS = User.__table__
 # (`VERSION_NOW.scalar_subquery()`) it rides along in a statement a route runs anyway. Over the table, not the
 # mapped class: a request that reads only rows then never has the ORM configure every mapper of the layer.
 VERSION_NOW = select(USERS.c.token_version).where(USERS.c.id == TOKEN_HOLDER)
+# The version the caller's token carries, and the condition that it is still the account's.
+HELD_VERSION = bindparam("held_token_version", type_=Integer)
+IS_CURRENT = VERSION_NOW.scalar_subquery() == HELD_VERSION
 
 
 def refuse_if_stale(token_version: int, version_now: int | None) -> None:

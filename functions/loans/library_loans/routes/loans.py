@@ -78,6 +78,8 @@ def borrow(
     ),
     tags=TAGS,
     security=SECURED,
+    # The return checks the caller's token version in its first statement (library_loans.loans).
+    middlewares=[checks_token_version_itself],
 )
 def return_loan(loan_id: LoanId) -> Response[Envelope[ReturnedLoan]]:
     with db.transaction() as session:

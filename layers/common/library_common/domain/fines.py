@@ -33,17 +33,19 @@ def fine_amount(days_late: ColumnElement[int]) -> ColumnElement[Decimal]:
     return func.least(Policy.fine_per_day * days_late, Policy.fine_cap)
 
 
-def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool):
+def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool, loans: Any = Loan):
     """Sets the fine of every loan `which_loans` selects to what it owes as of its return (today while it is out):
     inserted, or raised while unpaid; a settled fine or one already at that figure is left alone. `audited`
-    records the bound ACTOR as creator and updater (a request), else nobody (the daily job)."""
-    loan_day = day_of(func.coalesce(Loan.returned_on, func.now()))
-    amount = fine_amount(late_days(loan_day, Loan.due_date))
+    records the bound ACTOR as creator and updater (a request), else nobody (the daily job). `loans` is the mapped
+    class, or the columns of a CTE that returns loan rows (id, user_id, due_date, returned_on) as a write in the
+    same statement left them."""
+    loan_day = day_of(func.coalesce(loans.returned_on, func.now()))
+    amount = fine_amount(late_days(loan_day, loans.due_date))
     actor = ACTOR if audited else literal(None, BigInteger)
     rows = (
-        select(Loan.id, Loan.user_id, amount, actor, actor)
+        select(loans.id, loans.user_id, amount, actor, actor)
         .join(Policy, THE_POLICY)
-        .where(which_loans, loan_day > Loan.due_date, amount > 0)
+        .where(which_loans, loan_day > loans.due_date, amount > 0)
     )
     # On the table, not the mapped class: an ORM insert executed with parameters would be a bulk insert.
     fines = Fine.__table__
@@ -60,9 +62,9 @@ def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool):
 
 @cache
 def _charge_fine_statement():
-    """Built by the first return or renewal that may fine, not at import: every function's cold start imports this
-    module, and few of their first requests charge a fine. One object all the process's life, so SQLAlchemy compiles
-    it once."""
+    """Built by the first call, not at import: every function's cold start imports this module. One object all the
+    process's life, so SQLAlchemy compiles it once. (A return charges its fine inside the statement that closes the
+    loan, `library_loans.loans`, from the same `fine_upsert`.)"""
     return fine_upsert(Loan.id == bindparam("fined_loan", type_=BigInteger), audited=True).returning(
         Fine.__table__.c.amount
     )

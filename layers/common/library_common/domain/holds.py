@@ -17,6 +17,8 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Select,
+    Update,
     and_,
     bindparam,
     case,
@@ -157,24 +159,31 @@ def serve_queues(freed: CTE, *, audited: bool) -> tuple[CTE, CTE]:
     return promoted, shelved
 
 
-@cache
-def _serving_statement():
-    """Built by the first request that serves a queue, not at import (every function's cold start imports this
-    module); one object all the process's life, so SQLAlchemy compiles it once."""
-    one_title = select(bindparam("served_book", type_=BigInteger).label("book_id"), literal(0).label("copies"))
+def serving_rows(book_id: Any) -> Select:
+    """`serve_queues` for the one title `book_id` (a bound parameter or a column), as the rows of the holds it made
+    ready, in queue order: hold_id, holder_id, expires_on, pickup_by, served_title, served_author (what
+    `announce_ready` tells their members). The caller holds the book row's lock."""
+    one_title = select(book_id.label("book_id"), literal(0).label("copies"))
     promoted, shelved = serve_queues(one_title.cte("freed"), audited=True)
     return (
         select(
-            promoted.c.id,
-            promoted.c.user_id,
+            promoted.c.id.label("hold_id"),
+            promoted.c.user_id.label("holder_id"),
             promoted.c.expires_on,
             pickup_by_text(promoted.c.expires_on).label("pickup_by"),
-            shelved.c.title,
-            shelved.c.author,
+            shelved.c.title.label("served_title"),
+            shelved.c.author.label("served_author"),
         )
         .join_from(promoted, shelved, shelved.c.id == promoted.c.book_id)
         .order_by(promoted.c.id)
     )
+
+
+@cache
+def _serving_statement() -> Select:
+    """Built by the first request that serves a queue, not at import (every function's cold start imports this
+    module); one object all the process's life, so SQLAlchemy compiles it once."""
+    return serving_rows(bindparam("served_book", type_=BigInteger))
 
 
 def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
@@ -183,28 +192,40 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
     The caller holds the book row's lock (see `lock_book`). Also the step to run after a title's quantity grows.
     """
     parameters = {"served_book": book_id, "actor": db.current_actor.get()}
-    rows = session.connection().execute(_serving_statement(), parameters).all()
+    return announce_ready(session, session.connection().execute(_serving_statement(), parameters).all())
+
+
+def announce_ready(session: Session, rows: Any) -> list[ReadyHold]:
+    """Queues the `hold_ready` notice of each hold a copy was served to (rows shaped as `serving_rows`'), and
+    counts them once the transaction commits."""
     ready = []
     for row in rows:
         queue_notice(
             session,
-            user_id=row.user_id,
+            user_id=row.holder_id,
             kind=NoticeKind.HOLD_READY,
-            subject=f"hold:{row.id}",
-            context={"title": row.title, "author": row.author, "pickup_by": row.pickup_by},
+            subject=f"hold:{row.hold_id}",
+            context={"title": row.served_title, "author": row.served_author, "pickup_by": row.pickup_by},
         )
-        ready.append(ReadyHold(hold_id=row.id, user_id=row.user_id, expires_on=row.expires_on))
+        ready.append(ReadyHold(hold_id=row.hold_id, user_id=row.holder_id, expires_on=row.expires_on))
     metrics.count_on_commit(session, metrics.HOLDS_SERVED, len(ready))
     return ready
 
 
 _BOOKS = Book.__table__
-# On the table, not the mapped class, so the ORM does not try to synchronise loaded objects.
+
+
+def copy_leaves(book_id: Any, *, from_hold_shelf: bool = False) -> Update:
+    """A copy leaves a loan (or the hold shelf): the title's counter, one less. `book_id` is a bound parameter or a
+    column (of a CTE the UPDATE then reads FROM). On the table, not the mapped class, so the ORM does not try to
+    synchronise loaded objects."""
+    counter = _BOOKS.c.copies_on_hold_shelf if from_hold_shelf else _BOOKS.c.copies_on_loan
+    return update(_BOOKS).where(_BOOKS.c.id == book_id).values({counter: counter - 1})
+
+
 COPY_LEAVES = {
-    from_hold_shelf: update(_BOOKS)
-    .where(_BOOKS.c.id == bindparam("returning_book", type_=BigInteger))
-    .values({counter: counter - 1})
-    for from_hold_shelf, counter in ((False, _BOOKS.c.copies_on_loan), (True, _BOOKS.c.copies_on_hold_shelf))
+    from_hold_shelf: copy_leaves(bindparam("returning_book", type_=BigInteger), from_hold_shelf=from_hold_shelf)
+    for from_hold_shelf in (False, True)
 }
 
 
