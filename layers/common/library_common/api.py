@@ -20,7 +20,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy import Connection
@@ -341,9 +340,12 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any],
     resumes (library_common.cold_start)."""
     cold_start.resume_collection()
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @logger.inject_lambda_context(clear_state=True)
     @metrics.flushed
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # API Gateway's request id (what correlation_paths.API_GATEWAY_REST names), read as the dict it is: the
+        # decorator's `correlation_id_path` runs a JMESPath search over the event on every request.
+        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         return _unreadable_body_refusal(event) or _resolve(app, event, context)
 
     return lambda_handler
