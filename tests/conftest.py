@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from devtools import database
 from library_common import db, tokens
@@ -80,9 +81,25 @@ def engine(database_url: str):
     engine.dispose()
 
 
+DEADLOCK_DETECTED = "40P01"
+CLEANING_ATTEMPTS = 5
+
+
 @pytest.fixture
 def clean_db(engine) -> None:
-    """Empties every table but the seeded reference data (and restores that data's defaults)."""
+    """Empties every table but the seeded reference data (and restores that data's defaults). A request still in
+    flight from the previous test (a page the browser tests left loading) can lock tables in another order than
+    TRUNCATE does; PostgreSQL then ends one side as a deadlock, and the cleaning is tried again."""
+    for attempt in range(CLEANING_ATTEMPTS):
+        try:
+            _clean(engine)
+            return
+        except DBAPIError as error:
+            if db.server_error_fields(error).get("C") != DEADLOCK_DETECTED or attempt == CLEANING_ATTEMPTS - 1:
+                raise
+
+
+def _clean(engine) -> None:
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
