@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import text
 
 from library_common import db
-from library_common.models import Book
+from library_common.domain.fines import fine_upsert
+from library_common.models import Book, Fine, Loan
 
 COPY_ACCOUNTING = text(
     """
@@ -30,6 +31,15 @@ def add_book(quantity: int = 1, *, title: str = "Dune", author: str = "Frank Her
         session.add(book)
         session.flush()
         return book.id
+
+
+def charge_fine(loan_id: int) -> str | None:
+    """Charges one loan's late fee with the statement the return and the daily job build (`fines.fine_upsert`), as
+    of its return or today: the amount charged, or None (not late, settled, or already at that figure)."""
+    charged = fine_upsert(Loan.id == loan_id, audited=False).returning(Fine.__table__.c.amount)
+    with db.transaction() as session:
+        amount = session.execute(charged).scalar_one_or_none()
+    return None if amount is None else str(amount)
 
 
 def set_policy(engine, **values: Any) -> None:

@@ -7,10 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from library_common import db
-from library_common.domain.fines import charge_fine
 from library_common.domain.standing import block_reason
-from tests.test_circulation_support import add_book, make_overdue, set_policy
+from tests.test_circulation_support import add_book, charge_fine, make_overdue, set_policy
 
 
 @pytest.mark.parametrize(
@@ -46,12 +44,6 @@ def loan(users, engine):
     return loan_id
 
 
-def charge(loan_id):
-    with db.transaction() as session:
-        amount = charge_fine(session, loan_id)
-        return None if amount is None else str(amount)
-
-
 @pytest.mark.parametrize(
     ("days_late", "rate", "cap", "expected"),
     [
@@ -66,19 +58,19 @@ def charge(loan_id):
 def test_the_fine_is_the_rate_times_the_days_late_capped(engine, loan, days_late, rate, cap, expected):
     set_policy(engine, fine_per_day=rate, fine_cap=cap)
     make_overdue(engine, loan, days_late)
-    assert charge(loan) == expected
+    assert charge_fine(loan) == expected
 
 
 def test_a_fine_grows_while_unpaid_and_a_settled_fine_is_final(engine, loan):
     make_overdue(engine, loan, 2)
-    assert charge(loan) == "0.50"
-    assert charge(loan) is None  # already at that figure
+    assert charge_fine(loan) == "0.50"
+    assert charge_fine(loan) is None  # already at that figure
     make_overdue(engine, loan, 3)
-    assert charge(loan) == "0.75"
+    assert charge_fine(loan) == "0.75"
     with engine.begin() as connection:
         connection.execute(text("UPDATE fines SET status = 'waived' WHERE loan_id = :l"), {"l": loan})
     make_overdue(engine, loan, 9)
-    assert charge(loan) is None
+    assert charge_fine(loan) is None
     with engine.connect() as connection:
         assert connection.execute(text("SELECT amount FROM fines")).scalar() == Decimal("0.75")
 
@@ -89,4 +81,4 @@ def test_a_returned_loan_is_fined_for_the_days_until_its_return(engine, loan):
         # Returned four days after it was due, six days ago.
         connection.execute(text("UPDATE loans SET returned_on = now() - interval '6 days' WHERE id = :l"), {"l": loan})
         connection.execute(text("UPDATE books SET copies_on_loan = 0"))
-    assert charge(loan) == "1.00"
+    assert charge_fine(loan) == "1.00"

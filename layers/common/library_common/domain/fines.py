@@ -6,14 +6,11 @@ A fine row is created, or raised to the current figure while unpaid: a settled (
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
-from library_common import db
 from library_common.domain.days import day_of
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus
@@ -58,22 +55,3 @@ def fine_upsert(which_loans: ColumnElement[bool], *, audited: bool, loans: Any =
         set_=changes,
         where=and_(fines.c.status == FineStatus.UNPAID.value, fines.c.amount != statement.excluded.amount),
     )
-
-
-@cache
-def _charge_fine_statement():
-    """Built by the first call, not at import: every function's cold start imports this module. One object all the
-    process's life, so SQLAlchemy compiles it once. (A return charges its fine inside the statement that closes the
-    loan, `library_loans.loans`, from the same `fine_upsert`.)"""
-    return fine_upsert(Loan.id == bindparam("fined_loan", type_=BigInteger), audited=True).returning(
-        Fine.__table__.c.amount
-    )
-
-
-def charge_fine(session: Session, loan_id: int) -> Decimal | None:
-    """Charges the late fee of a loan, as of its return (or today while it is out); None when not late.
-
-    Answers the amount charged; None, too, when the fine is settled or already at that figure.
-    """
-    parameters = {"fined_loan": loan_id, "actor": db.current_actor.get()}
-    return session.connection().execute(_charge_fine_statement(), parameters).scalar_one_or_none()
