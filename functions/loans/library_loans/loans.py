@@ -219,7 +219,7 @@ def list_loans(
     # the count is the index's alone, never a window over every loan joined to its book and fine.
     counted_in_passing = user_id is not None
     page_rows, count = _list_statements(
-        user_id is not None, book_id is not None, LoanStatus(status) if status is not None else None, counted_in_passing
+        counted_in_passing, book_id is not None, LoanStatus(status) if status is not None else None
     )
     values = {"listed_user": user_id, "listed_book": book_id, "page_size": page_size, "skipped": (page - 1) * page_size}
     result = connection.execute(page_rows, values)
@@ -234,10 +234,9 @@ def list_loans(
 
 
 @lru_cache(maxsize=32)
-def _list_statements(
-    by_user: bool, by_book: bool, status: LoanStatus | None, counted_in_passing: bool
-) -> tuple[Select, Select]:
-    """A loans page (newest first) and the count of its loans, built once per kind of filter, values bound."""
+def _list_statements(by_user: bool, by_book: bool, status: LoanStatus | None) -> tuple[Select, Select]:
+    """A loans page (newest first) and the count of its loans, built once per kind of filter, values bound. One
+    member's page also counts its loans in passing (`total`)."""
     conditions = []
     if by_user:
         conditions.append(LOANS.c.user_id == bindparam("listed_user", type_=BigInteger))
@@ -245,7 +244,7 @@ def _list_statements(
         conditions.append(LOANS.c.book_id == bindparam("listed_book", type_=BigInteger))
     if status is not None:
         conditions.append(loans.status_condition(status, LOANS.c))
-    page_rows = LOAN_ROWS.add_columns(func.count().over().label("total")) if counted_in_passing else LOAN_ROWS
+    page_rows = LOAN_ROWS.add_columns(func.count().over().label("total")) if by_user else LOAN_ROWS
     page_rows = (
         page_rows.where(*conditions)
         .order_by(LOANS.c.borrowed_on.desc(), LOANS.c.id.desc())
