@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from library_common.domain.days import TODAY
 from library_common.domain.statuses import FineStatus, NoticeKind, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from library_common.models import Book, Fine, Loan, PasswordResetToken, User
+from library_common.models import Book, Fine, Loan, PasswordResetToken, PermissionGroup, User, user_groups
 from library_common.notices import queue_notice
 from library_common.settings import get_settings
 
@@ -37,6 +37,31 @@ STAFF_FIELDS = frozenset({"role", "is_active", "permission_groups"})
 SHORTEST_FORBIDDEN_PIECE = 3
 # Serialises changes to the set of active admins (transaction-scoped advisory lock key).
 ADMIN_SET_LOCK = 0x61646D6E
+USERS, GROUPS = User.__table__, PermissionGroup.__table__
+# What an account shows of its user row, and its groups: over the tables (see `profile`).
+ACCOUNT = select(
+    *(
+        USERS.c[name]
+        for name in (
+            "id",
+            "name",
+            "email",
+            "role",
+            "is_active",
+            "membership_date",
+            "must_change_password",
+            "created_by",
+            "updated_by",
+            "created_on",
+            "updated_on",
+        )
+    )
+).where(USERS.c.id == bindparam("user_id", type_=BigInteger))
+ACCOUNT_GROUPS = (
+    select(GROUPS.c.id, GROUPS.c.name)
+    .join(user_groups, user_groups.c.group_id == GROUPS.c.id)
+    .where(user_groups.c.user_id == bindparam("user_id", type_=BigInteger))
+)
 
 
 # --- views ---------------------------------------------------------------------------------------------
@@ -44,20 +69,27 @@ ADMIN_SET_LOCK = 0x61646D6E
 
 def account_view(user: User, catalogue: access.PermissionCatalogue) -> dict[str, Any]:
     """The one shape in which an account leaves the API: never a password hash."""
+    groups = ((group.id, group.name) for group in user.groups)
+    return _account(user, groups, catalogue.effective_permissions(user))
+
+
+def _account(fields: Any, groups: Iterable[tuple[int, str]], permissions: list[str]) -> dict[str, Any]:
+    """An account from its user's fields (a mapped User or a row of ACCOUNT), its groups' ids and names, and its
+    effective permissions."""
     return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "role": user.role,
-        "is_active": user.is_active,
-        "membership_date": user.membership_date,
-        "must_change_password": user.must_change_password,
-        "groups": [{"id": group.id, "name": group.name} for group in sorted(user.groups, key=lambda g: g.name)],
-        "permissions": catalogue.effective_permissions(user),
-        "created_by": user.created_by,
-        "updated_by": user.updated_by,
-        "created_on": user.created_on,
-        "updated_on": user.updated_on,
+        "id": fields.id,
+        "name": fields.name,
+        "email": fields.email,
+        "role": fields.role,
+        "is_active": fields.is_active,
+        "membership_date": fields.membership_date,
+        "must_change_password": fields.must_change_password,
+        "groups": [{"id": group_id, "name": name} for group_id, name in sorted(groups, key=lambda group: group[1])],
+        "permissions": permissions,
+        "created_by": fields.created_by,
+        "updated_by": fields.updated_by,
+        "created_on": fields.created_on,
+        "updated_on": fields.updated_on,
     }
 
 
@@ -75,8 +107,14 @@ def _user_or_404(session: Session, user_id: int, *, lock: bool = False) -> User:
     return user
 
 
-def profile(session: Session, user_id: int) -> dict[str, Any]:
-    return account_view(_user_or_404(session, user_id), access.PermissionCatalogue(session))
+def profile(connection: Connection, user_id: int) -> dict[str, Any]:
+    """One account, read with Core statements (GET /auth, GET /users/{id}): a cold start's first answer is often
+    this read, and the ORM would first configure every mapper of the layer."""
+    fields = connection.execute(ACCOUNT, {"user_id": user_id}).first()
+    if fields is None:
+        raise NotFound("User not found", code="USER_NOT_FOUND")
+    groups = connection.execute(ACCOUNT_GROUPS, {"user_id": user_id}).all()
+    return _account(fields, groups, access.effective_permissions_of(connection, user_id, fields.role))
 
 
 def _like_pattern(text: str) -> str:

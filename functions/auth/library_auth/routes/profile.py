@@ -35,8 +35,8 @@ def register(registration: Registration) -> Response[Envelope[Account]]:
 @router.get("/auth", summary="Your own profile, groups and effective permissions", tags=TAGS, security=SECURED)
 def read_profile() -> Response[Envelope[Account]]:
     user_id = caller().require_login()
-    with db.transaction() as session:
-        return ok(accounts.profile(session, user_id))
+    with db.reading() as connection:
+        return ok(accounts.profile(connection, user_id))
 
 
 @router.patch(

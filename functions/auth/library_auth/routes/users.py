@@ -82,8 +82,8 @@ def create_user(request: AccountCreate) -> Response[Envelope[Account]]:
 )
 def read_user(user_id: UserId) -> Response[Envelope[Account]]:
     caller().require_self_or(user_id, USERS_VIEW)
-    with db.transaction() as session:
-        return ok(accounts.profile(session, user_id))
+    with db.reading() as connection:
+        return ok(accounts.profile(connection, user_id))
 
 
 @router.patch(
