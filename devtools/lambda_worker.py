@@ -14,7 +14,9 @@ import time
 import traceback
 import uuid
 
-answers = os.fdopen(os.dup(1), "w")
+import orjson
+
+answers = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
 
@@ -37,14 +39,31 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-answers.write(json.dumps({"ready": True}) + "\n")
+# What orjson would write but Lambda's json module refuses (datetimes, dataclasses) goes to the standard library,
+# which raises for them as Lambda does.
+PASSED_THROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_line(reply: dict) -> bytes:
+    try:
+        return orjson.dumps(reply, option=PASSED_THROUGH) + b"\n"
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        return json.dumps(reply).encode() + b"\n"
+    except (TypeError, ValueError) as error:
+        failure = {"errorType": "Runtime.MarshalError", "errorMessage": f"Unable to marshal response: {error}"}
+        return orjson.dumps(failure) + b"\n"
+
+
+answers.write(b'{"ready":true}\n')
 answers.flush()
-for line in sys.stdin:
-    request = json.loads(line)
+for line in sys.stdin.buffer:
+    request = orjson.loads(line)
     try:
         reply = {"result": handler(request["event"], Context(request["timeout"]))}
     except Exception as error:  # noqa: BLE001 - reported to the caller as Lambda reports a function error
         reply = {"errorType": type(error).__name__, "errorMessage": str(error), "trace": traceback.format_exc()}
         traceback.print_exc()
-    answers.write(json.dumps(reply) + "\n")
+    answers.write(json_line(reply))
     answers.flush()

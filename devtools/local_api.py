@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import fnmatch
-import json
 import select
 import subprocess
 import sys
@@ -18,11 +17,15 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from email.utils import formatdate
+from functools import lru_cache
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 from devtools import template
 from devtools.template import Api, Function, Route
@@ -31,6 +34,7 @@ WORKER_SOURCE = (Path(__file__).with_name("lambda_worker.py")).read_text()
 ACCOUNT_ID = "123456789012"
 API_ID = "localapi01"
 STARTUP_TIMEOUT_SECONDS = 30
+PIPE_BUFFER_BYTES = 64 * 1024
 
 
 class FunctionFailed(Exception):
@@ -38,6 +42,10 @@ class FunctionFailed(Exception):
 
 
 class _Worker:
+    """One worker process. Events and answers cross its pipes as lines of JSON (orjson both ways: the standard
+    library's encoder and decoder were ~40% of the local API's own CPU a request, most of it the answer's body, a
+    JSON text escaped into a JSON string)."""
+
     def __init__(self, function: Function, environment: dict[str, str]):
         self.process = subprocess.Popen(
             [sys.executable, "-c", WORKER_SOURCE, function.handler],
@@ -46,20 +54,21 @@ class _Worker:
             env={**environment, "PYTHONPATH": str(template.LAYER_DIR)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            text=True,
+            # A pipe's capacity: an answer the worker wrote at once is read at once, not in 4 KiB reads.
+            bufsize=PIPE_BUFFER_BYTES,
         )
         self._read_line(STARTUP_TIMEOUT_SECONDS)
 
     def _read_line(self, timeout: float) -> dict[str, Any]:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline() if ready else ""
+        line = self.process.stdout.readline() if ready else b""
         if not line:
             self.stop()
             raise FunctionFailed("timed out" if not ready else "the function's process exited")
-        return json.loads(line)
+        return orjson.loads(line)
 
     def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
-        self.process.stdin.write(json.dumps({"event": event, "timeout": timeout}) + "\n")
+        self.process.stdin.write(orjson.dumps({"event": event, "timeout": timeout}) + b"\n")
         self.process.stdin.flush()
         return self._read_line(timeout)
 
@@ -144,6 +153,13 @@ class LocalApi:
         }
         self._policies: dict[str, _CachedPolicy] = {}
         self._policies_lock = threading.Lock()
+        # A path without {parameters} is found by a dictionary lookup, the others by their patterns in the
+        # template's order of specificity: a literal route outranks every templated one that matches its path.
+        self._literal_routes: dict[str, list[Route]] = {}
+        for route in api.routes:
+            if "{" not in route.path:
+                self._literal_routes.setdefault(route.path, []).append(route)
+        self._templated_routes = [route for route in api.routes if "{" in route.path]
 
     def stop(self) -> None:
         for pool in self.pools.values():
@@ -151,7 +167,7 @@ class LocalApi:
 
     # --- the gateway -------------------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str):
+    def handle(self, method: str, raw_path: str, headers: RequestHeaders, body: bytes, source_ip: str):
         """Returns (status, headers, body bytes) exactly as API Gateway would answer."""
         url = urlsplit(raw_path)
         path = url.path or "/"
@@ -162,7 +178,7 @@ class LocalApi:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN")
         authorizer_context: dict[str, Any] | None = None
         if route.authorized and self.api.authorizer is not None:
-            token = _header(headers, self.api.authorizer.header)
+            token = headers.get(self.api.authorizer.header)
             if not token:
                 return self._gateway_response("UNAUTHORIZED")
             outcome = self._authorize(token, method, path)
@@ -180,7 +196,10 @@ class LocalApi:
         return _proxy_result(result)
 
     def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        for route in self.api.routes:
+        for route in self._literal_routes.get(path, ()):
+            if route.method in (method, "ANY"):
+                return route, {}
+        for route in self._templated_routes:
             found = route.pattern.match(path)
             if found and route.method in (method, "ANY"):
                 return route, found.groupdict()
@@ -238,7 +257,7 @@ class LocalApi:
             b"",
         )
 
-    def _proxy_event(self, method, url, path, route, path_parameters, headers, body: bytes, source_ip):
+    def _proxy_event(self, method, url, path, route, path_parameters, headers: RequestHeaders, body: bytes, source_ip):
         multi_query: dict[str, list[str]] = {}
         for name, value in parse_qsl(url.query, keep_blank_values=True):
             multi_query.setdefault(name, []).append(value)
@@ -246,13 +265,14 @@ class LocalApi:
             text, is_base64 = body.decode("utf-8"), False
         except UnicodeDecodeError:
             text, is_base64 = base64.b64encode(body).decode(), True
-        now = datetime.now(UTC)
+        now = time.time()
         return {
             "resource": route.path,
             "path": path,
             "httpMethod": method,
-            "headers": dict(headers) or None,
-            "multiValueHeaders": {name: [value] for name, value in headers.items()} or None,
+            # A repeated header: its last value, and all of them in multiValueHeaders, as API Gateway sends them.
+            "headers": {name: values[-1] for name, values in headers.all.items()} or None,
+            "multiValueHeaders": dict(headers.all) or None,
             "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
             "multiValueQueryStringParameters": multi_query or None,
             "pathParameters": path_parameters or None,
@@ -268,18 +288,38 @@ class LocalApi:
                 "stage": self.api.stage,
                 "protocol": "HTTP/1.1",
                 "requestId": str(uuid.uuid4()),
-                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "requestTimeEpoch": int(now.timestamp() * 1000),
-                "identity": {"sourceIp": source_ip, "userAgent": _header(headers, "User-Agent")},
+                "requestTime": _request_time(int(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent")},
             },
             "body": text if body else None,
             "isBase64Encoded": is_base64,
         }
 
 
-def _header(headers: dict[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == lowered), None)
+class RequestHeaders:
+    """A request's header fields: every value of each name as the client spelled it, and a case-blind lookup."""
+
+    def __init__(self, fields: list[tuple[str, str]]):
+        self.all: dict[str, list[str]] = {}
+        self._by_lowered: dict[str, str] = {}
+        for name, value in fields:
+            self.all.setdefault(name, []).append(value)
+            self._by_lowered[name.lower()] = value
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The last value of `name`, whatever its case (the one API Gateway puts in `headers`)."""
+        return self._by_lowered.get(name.lower(), default)
+
+
+@lru_cache(maxsize=2)
+def _request_time(second: int) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+
+
+@lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 def _policy_allows(policy: dict[str, Any], arn: str) -> bool:
@@ -316,6 +356,9 @@ def _local_overrides(function: Function, environment: dict[str, str]) -> dict[st
 RESPONSE_BUFFER_BYTES = 256 * 1024
 # How long a request may take to deliver the body its Content-Length announces.
 BODY_READ_TIMEOUT_SECONDS = 2
+# The standard library's limits on a request's header fields.
+MAX_HEADER_LINE = 65536
+MAX_HEADER_FIELDS = 100
 
 
 class _Listener(ThreadingHTTPServer):
@@ -330,65 +373,117 @@ class _Listener(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def _answer(request: BaseHTTPRequestHandler, status: int, headers: dict[str, Any], payload: bytes) -> None:
-    request.send_response(status)
-    for name, value in headers.items():
-        if name.lower() not in ("content-length", "connection"):
-            for line in value if isinstance(value, list) else [value]:
-                request.send_header(name, line)
-    request.send_header("Content-Length", str(len(payload)))
-    request.end_headers()
-    request.wfile.write(payload)
-    request.wfile.flush()
+def _read_fields(rfile: Any) -> list[tuple[str, str]] | None:
+    """A request's header fields up to the blank line, or None past the standard library's limits (a line of
+    64 KiB, 100 fields)."""
+    fields = []
+    while True:
+        line = rfile.readline(MAX_HEADER_LINE + 1)
+        if len(line) > MAX_HEADER_LINE or len(fields) > MAX_HEADER_FIELDS:
+            return None
+        if line in (b"\r\n", b"\n", b""):
+            return fields
+        name, colon, value = line.decode("iso-8859-1").partition(":")
+        if colon:
+            fields.append((name, value.strip()))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in one buffered write, and small segments are never held back: with Nagle's
+    # algorithm on and the two written apart, a kept-alive client's delayed ACK stalled every answer ~40 ms.
+    disable_nagle_algorithm = True
+    wbufsize = RESPONSE_BUFFER_BYTES
+    local_api: LocalApi
+    quiet: bool
+
+    def parse_request(self) -> bool:
+        """The request line and header fields. HTTP/1.0 and 1.1 requests are read here: the email parser the
+        standard library reads header fields with was a fifth of the gateway's own CPU a request. Other request
+        lines (HTTP/0.9, malformed) go to the standard library, which answers them."""
+        words = self.raw_requestline.split()
+        if len(words) != 3 or words[2] not in (b"HTTP/1.1", b"HTTP/1.0"):
+            parsed = super().parse_request()
+            self.headers = RequestHeaders(list(self.headers.items())) if parsed else None
+            return parsed
+        self.command, self.path, self.request_version = (word.decode("iso-8859-1") for word in words)
+        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        if self.path.startswith("//"):  # as the standard library does, so that no answer redirects off the host
+            self.path = "/" + self.path.lstrip("/")
+        fields = _read_fields(self.rfile)
+        if fields is None:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long or too many header fields")
+            return False
+        self.headers = RequestHeaders(fields)
+        connection = (self.headers.get("Connection") or "").lower()
+        http_1_0 = self.request_version == "HTTP/1.0"
+        self.close_connection = connection == "close" or (http_1_0 and connection != "keep-alive")
+        if not http_1_0 and (self.headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
+
+    def handle_expect_100(self) -> bool:
+        # The answers' buffered writer would hold "100 Continue" back, and the client its body, until the body's
+        # read timed out (curl sends Expect: 100-continue with every upload over 1 KiB).
+        accepted = super().handle_expect_100()
+        self.wfile.flush()
+        return accepted
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when the Content-Length is malformed or the body does not arrive."""
+        announced = (self.headers.get("Content-Length") or "0").strip()
+        if not announced.isdigit():
+            return None
+        length = int(announced)
+        if not length:
+            return b""
+        self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(None)
+        return body if len(body) == length else None
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        if body is None:
+            status, headers, payload = self.local_api.malformed_request()
+            self.close_connection = True
+        else:
+            status, headers, payload = self.local_api.handle(
+                self.command, self.path, self.headers, body, self.client_address[0]
+            )
+        self._answer(status, headers, payload)
+
+    def _answer(self, status: int, headers: dict[str, Any], payload: bytes) -> None:
+        """Status line, header fields and body in one write (and so one segment, up to the buffer's size)."""
+        self.log_request(status, len(payload))
+        lines = [f"{self.protocol_version} {status} {self.responses.get(status, ('',))[0]}"]
+        lines.append(f"Date: {_http_date(int(time.time()))}")
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                lines.extend(f"{name}: {line}" for line in (value if isinstance(value, list) else [value]))
+        lines.append(f"Content-Length: {len(payload)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+        self.wfile.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the gateway, which answers unknown ones as API Gateway does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        if not self.quiet:
+            super().log_message(format, *args)
 
 
 def make_handler(local_api: LocalApi, quiet: bool) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body leave in one buffered write, and small segments are never held back: with Nagle's
-        # algorithm on and the two written apart, a kept-alive client's delayed ACK stalled every answer ~40 ms.
-        disable_nagle_algorithm = True
-        wbufsize = RESPONSE_BUFFER_BYTES
-
-        def _read_body(self) -> bytes | None:
-            """The request body, or None when the Content-Length is malformed or the body does not arrive."""
-            announced = (self.headers.get("Content-Length") or "0").strip()
-            if not announced.isdigit():
-                return None
-            length = int(announced)
-            if not length:
-                return b""
-            self.connection.settimeout(BODY_READ_TIMEOUT_SECONDS)
-            try:
-                body = self.rfile.read(length)
-            except TimeoutError:
-                return None
-            finally:
-                self.connection.settimeout(None)
-            return body if len(body) == length else None
-
-        def _serve(self) -> None:
-            body = self._read_body()
-            if body is None:
-                status, headers, payload = local_api.malformed_request()
-                self.close_connection = True
-            else:
-                status, headers, payload = local_api.handle(
-                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
-                )
-            _answer(self, status, headers, payload)
-
-        def __getattr__(self, name: str) -> Any:
-            # Every method reaches the gateway, which answers unknown ones as API Gateway does.
-            if name.startswith("do_"):
-                return self._serve
-            raise AttributeError(name)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            if not quiet:
-                super().log_message(format, *args)
-
-    return Handler
+    return type("Handler", (_Handler,), {"local_api": local_api, "quiet": quiet})
 
 
 class Server:

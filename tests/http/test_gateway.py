@@ -99,3 +99,43 @@ def test_each_answer_on_a_kept_alive_connection_arrives_whole_in_one_segment(loc
             announced = re.search(rb"(?im)^content-length: *(\d+)", head)
             assert announced and len(body) == int(announced.group(1)), (head, body)
             assert json.loads(body)["status"] == 200
+
+
+def _exchange(local_api: str, request: bytes, *, then: bytes = b"") -> list[bytes]:
+    """Sends `request` on a new connection (and `then` after the first reply, as a client waiting for
+    100 Continue would) and returns every byte the local API sent until it closed the connection."""
+    host, port = urlsplit(local_api).hostname, urlsplit(local_api).port
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(request)
+        replies = [connection.recv(65536)]
+        if then:
+            connection.sendall(then)
+        while chunk := connection.recv(65536):
+            replies.append(chunk)
+    return replies
+
+
+def test_a_client_expecting_100_continue_gets_it_before_it_sends_the_body(local_api):
+    body = b'{"email": "nobody@example.org", "password": "wrong-password"}'
+    head = (
+        "POST /auth/login HTTP/1.1\r\nHost: local\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    first, *rest = _exchange(local_api, head.encode(), then=body)
+    assert first == b"HTTP/1.1 100 Continue\r\n\r\n"
+    answer_head, _, answer = b"".join(rest).partition(b"\r\n\r\n")
+    assert answer_head.startswith(b"HTTP/1.1 401")
+    assert json.loads(answer)["status"] == 401
+
+
+def test_an_http_1_0_request_is_answered_and_its_connection_closed(local_api):
+    answer = b"".join(_exchange(local_api, b"GET /health HTTP/1.0\r\nHost: local\r\n\r\n"))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"\r\nConnection: close" in head
+    assert json.loads(body)["status"] == 200
+
+
+def test_more_than_100_header_fields_are_refused_with_431(local_api):
+    fields = "".join(f"X-Field-{number}: {number}\r\n" for number in range(101))
+    request = f"GET /health HTTP/1.1\r\nHost: local\r\n{fields}\r\n".encode()
+    assert b"".join(_exchange(local_api, request)).startswith(b"HTTP/1.1 431")
