@@ -181,11 +181,11 @@ def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_d
     blocked = expected == "overdue"
     assert (block is not None) is blocked
     assert (overdue_report["total"] == 1) is blocked
-    with db.transaction() as session:
+    with db.writing() as connection:
         if blocked:
             with pytest.raises(Forbidden):
                 borrowing.borrow(
-                    session,
+                    connection,
                     caller=Caller(user_id=staff["id"]),
                     member_id=member["id"],
                     book_id=wanted,
@@ -193,7 +193,7 @@ def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_d
                 )
         else:
             answer = borrowing.borrow(
-                session,
+                connection,
                 caller=Caller(user_id=staff["id"]),
                 member_id=member["id"],
                 book_id=wanted,

@@ -12,8 +12,9 @@
 
 The unique index of one open loan per member and title backs the second check up.
 
-The statements are built once and run on the session's connection: SQLAlchemy then neither rebuilds nor
-re-keys them per request, nor wraps ORM result processing around them; a request only binds its values.
+The statements are built once and run on the connection of a `db.writing()` block, without the ORM session:
+SQLAlchemy then neither rebuilds nor re-keys them per request, nor wraps ORM result processing around them; a
+request only binds its values. They fill the audit columns themselves (`ACTOR`).
 Parameter names differ from every column name of the tables the statements update, which SQLAlchemy would
 otherwise read as extra SET values.
 """
@@ -27,10 +28,23 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Row, Select, String, and_, bindparam, exists, func, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library_common import db, metrics, notices, token_version
 from library_common.caller import Caller
@@ -115,8 +129,9 @@ def fingerprint(member_id: int, book_id: int) -> str:
     return hashlib.sha256(request.encode()).hexdigest()
 
 
-def borrow(session: Session, *, caller: Caller, member_id: int, book_id: int, idempotency_key: str | None) -> Answer:
-    connection = session.connection()
+def borrow(
+    connection: Connection, *, caller: Caller, member_id: int, book_id: int, idempotency_key: str | None
+) -> Answer:
     caller_id = caller.user_id
     member = connection.execute(LOCK_MEMBER, {"borrower": member_id, "token_holder": caller_id}).one_or_none()
     if member is None:
@@ -136,8 +151,8 @@ def borrow(session: Session, *, caller: Caller, member_id: int, book_id: int, id
     if idempotency_key:
         body = {"status": 201, "message": BORROWED, "data": schemas.Loan.model_validate(loan).model_dump(mode="json")}
         stored = (caller_id, idempotency_key, fingerprint(member_id, book_id), body)
-    _take_copy_and_record(session, member, facts, loan, stored)
-    metrics.count_on_commit(session, metrics.LOANS_BORROWED)
+    _take_copy_and_record(connection, member, facts, loan, stored)
+    metrics.count_on_commit(connection, metrics.LOANS_BORROWED)
     return Answer(201, BORROWED, loan)
 
 
@@ -186,7 +201,7 @@ def _new_loan(member: Row, facts: Row, *, member_id: int, book_id: int) -> dict[
 
 
 def _take_copy_and_record(
-    session: Session,
+    connection: Connection,
     member: Row,
     facts: Row,
     loan: dict[str, Any],
@@ -211,9 +226,7 @@ def _take_copy_and_record(
     if stored is not None:
         parameters.update(zip(ANSWER_PARAMETERS, stored, strict=True))
     try:
-        outcome = (
-            session.connection().execute(_take_copy_statement(from_hold_shelf, stored is not None), parameters).one()
-        )
+        outcome = connection.execute(_take_copy_statement(from_hold_shelf, stored is not None), parameters).one()
     except IntegrityError as error:
         raise _conflict_for(error) from error
     if not outcome.copies_taken:

@@ -137,19 +137,18 @@ def _read(session: Session, loan_id: int) -> dict[str, Any]:
     return _view(session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one())
 
 
-def _not_open(session: Session, loan_id: int, who: Caller) -> Exception:
+def _not_open(work: Session | Connection, loan_id: int, who: Caller) -> Exception:
     """Why a loan could not be locked as open: unknown, not the caller's, or already returned."""
-    owner = session.scalar(select(Loan.user_id).where(Loan.id == loan_id))
+    owner = work.scalar(select(LOANS.c.user_id).where(LOANS.c.id == loan_id))
     if owner is None:
         return NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(owner, LOANS_MANAGE)
     return Conflict("This loan was already returned", code="LOAN_ALREADY_RETURNED")
 
 
-def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
+def return_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
     """Checks a copy in: the loan closes, a late return is fined, and the copy goes to the next hold or the shelf."""
     caller_id = who.require_login()
-    connection = session.connection()
     parameters = {
         "the_loan": loan_id,
         "actor": db.current_actor.get(),
@@ -160,14 +159,14 @@ def return_loan(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
     closed = connection.execute(close_loan, parameters).one()
     token_version.refuse_if_stale(who.token_version, closed.caller_token_version)
     if closed.borrower is None:
-        raise _not_open(session, loan_id, who)
+        raise _not_open(connection, loan_id, who)
     # A caller who may not return the loan gets 403, and the transaction (the close included) is rolled back.
     who.require_self_or(closed.borrower, LOANS_MANAGE)
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
     served_parameters = {"the_loan": loan_id, "served_book": closed.returned_book, "actor": parameters["actor"]}
     rows = connection.execute(read_back, served_parameters).all()
-    served = holds.announce_ready(session, [row for row in rows if row.hold_id is not None])
-    metrics.count_on_commit(session, metrics.LOANS_RETURNED)
+    served = holds.announce_ready(connection, [row for row in rows if row.hold_id is not None])
+    metrics.count_on_commit(connection, metrics.LOANS_RETURNED)
     returned = rows[0]._mapping
     view = loan_view(**{column: returned[column] for column in LOAN_COLUMNS})
     return {**view, "copy_destination": "hold_shelf" if served else "shelf"}

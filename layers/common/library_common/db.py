@@ -235,6 +235,40 @@ def reading() -> Iterator[Connection]:
         yield connection
 
 
+# What each open `writing()` block runs once its transaction has committed, by the block's connection.
+_AFTER_COMMIT: dict[Connection, list[Callable[[], None]]] = {}
+
+
+@contextmanager
+def writing() -> Iterator[Connection]:
+    """A unit of work that writes with Core statements only: a connection in a transaction, without the ORM session
+    around it (whose bookkeeping cost every borrow ~0.26 M instructions, ~0.1 ms). Committed when the block ends,
+    rolled back when it raises. Its commit counts in `commits_started` as a session's does, and what `after_commit`
+    was handed runs once it has committed. No ORM flush runs here: its statements fill the audit columns themselves
+    (`ACTOR`)."""
+    with get_engine().connect() as connection:
+        callbacks = _AFTER_COMMIT[connection] = []
+        try:
+            with connection.begin():
+                check = _first_transaction_check()
+                if check is not None:
+                    check(connection)
+                yield connection
+                commits_started.set(commits_started.get() + 1)
+        finally:
+            del _AFTER_COMMIT[connection]
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(connection: Connection, callback: Callable[[], None]) -> None:
+    """Runs `callback` once the transaction of `connection`, a `writing()` block's, has committed; a rollback
+    forgets it. Not within a savepoint, whose own rollback this could not tell: those need the session."""
+    if connection.in_nested_transaction():
+        raise RuntimeError("after_commit within a savepoint: use db.transaction() and its session")
+    _AFTER_COMMIT[connection].append(callback)
+
+
 def _first_transaction_check() -> Callable[[Connection], None] | None:
     """The request's first-transaction check, taken: the transactions after the first run none."""
     check = first_transaction_check.get()

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, SessionTransaction
+
+from library_common import db
 
 # The template sets both per function; the defaults keep local runs and tests in the shape the dashboard reads.
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Library"
@@ -51,12 +54,16 @@ def count(name: str, value: int = 1) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def count_on_commit(session: Session, name: str, value: int = 1) -> None:
-    """Counts once the session's transaction commits; a rollback (of it, or of the savepoint the count was made
-    in) forgets the count."""
-    if value:
-        transaction = session.get_nested_transaction() or session.get_transaction()
-        session.info.setdefault(_PENDING, []).append((transaction, name, value))
+def count_on_commit(work: Session | Connection, name: str, value: int = 1) -> None:
+    """Counts once the transaction commits, of the session or of the connection of a `db.writing()` block; a
+    rollback (of it, or of the session's savepoint the count was made in) forgets the count."""
+    if not value:
+        return
+    if isinstance(work, Connection):
+        db.after_commit(work, partial(count, name, value))
+        return
+    transaction = work.get_nested_transaction() or work.get_transaction()
+    work.info.setdefault(_PENDING, []).append((transaction, name, value))
 
 
 def count_chat_question(intent: str) -> None:

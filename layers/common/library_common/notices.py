@@ -18,7 +18,20 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Numeric, Select, String, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Insert,
+    Numeric,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -129,10 +142,17 @@ def dedupe_key_sql(
 
 
 def queue_notice(
-    session: Session, *, user_id: int, kind: str, subject: str, context: dict[str, Any], occurrence: str = ""
+    work: Session | Connection,
+    *,
+    user_id: int,
+    kind: str,
+    subject: str,
+    context: dict[str, Any],
+    occurrence: str = "",
 ) -> None:
-    """Queues one notice to a member; `subject` names what it is about (e.g. `loan:17`)."""
-    member = session.execute(select(User.email, User.name).where(User.id == user_id)).one()
+    """Queues one notice to a member, in the transaction of `work` (a session, or a `db.writing()` connection);
+    `subject` names what it is about (e.g. `loan:17`)."""
+    member = work.execute(select(User.email, User.name).where(User.id == user_id)).one()
     title, text_body, html_body = render(kind, {"name": member.name, **context})
     statement = (
         insert(Notification)
@@ -147,7 +167,7 @@ def queue_notice(
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
-    session.execute(statement)
+    work.execute(statement)
 
 
 def notice_rows(kind: str, rows: Select) -> Select:

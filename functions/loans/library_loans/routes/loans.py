@@ -57,9 +57,9 @@ def borrow(
     member_id = request.user_id or caller_id
     if member_id != caller_id:
         who.require(LOANS_MANAGE)
-    with db.transaction() as session:
+    with db.writing() as connection:
         answer = borrowing.borrow(
-            session,
+            connection,
             caller=who,
             member_id=member_id,
             book_id=request.book_id,
@@ -82,8 +82,8 @@ def borrow(
     middlewares=[checks_token_version_itself],
 )
 def return_loan(loan_id: LoanId) -> Response[Envelope[ReturnedLoan]]:
-    with db.transaction() as session:
-        return ok(loans.return_loan(session, loan_id, caller()), "Book returned")
+    with db.writing() as connection:
+        return ok(loans.return_loan(connection, loan_id, caller()), "Book returned")
 
 
 @router.post(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Connection,
     Select,
     Update,
     and_,
@@ -195,20 +196,20 @@ def serve_waiting_holds(session: Session, book_id: int) -> list[ReadyHold]:
     return announce_ready(session, session.connection().execute(_serving_statement(), parameters).all())
 
 
-def announce_ready(session: Session, rows: Any) -> list[ReadyHold]:
+def announce_ready(work: Session | Connection, rows: Any) -> list[ReadyHold]:
     """Queues the `hold_ready` notice of each hold a copy was served to (rows shaped as `serving_rows`'), and
-    counts them once the transaction commits."""
+    counts them once the transaction (of the session, or of a `db.writing()` connection) commits."""
     ready = []
     for row in rows:
         queue_notice(
-            session,
+            work,
             user_id=row.holder_id,
             kind=NoticeKind.HOLD_READY,
             subject=f"hold:{row.hold_id}",
             context={"title": row.served_title, "author": row.served_author, "pickup_by": row.pickup_by},
         )
         ready.append(ReadyHold(hold_id=row.hold_id, user_id=row.holder_id, expires_on=row.expires_on))
-    metrics.count_on_commit(session, metrics.HOLDS_SERVED, len(ready))
+    metrics.count_on_commit(work, metrics.HOLDS_SERVED, len(ready))
     return ready
 
 
