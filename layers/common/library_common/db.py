@@ -16,8 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import Compiled
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import LRUCache
 
 from library_common.settings import Settings, get_settings
 
@@ -31,6 +33,8 @@ first_transaction_check: ContextVar[Callable[[Connection], None] | None] = Conte
 
 
 LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
+# Compiled statements a process keeps (SQLAlchemy's default).
+COMPILED_STATEMENTS = 500
 
 
 @lru_cache(maxsize=1)
@@ -137,6 +141,43 @@ def configure_connection(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.register_in_adapter(DATE_OID, _date)
 
 
+class CompiledStatements:
+    """The engine's cache of compiled statements, where a statement built once finds its compiled form by identity.
+
+    SQLAlchemy looks a statement's compiled form up by the hash of its cache key, a nested tuple of every column,
+    bind and clause of the statement, rebuilt by Python on every execution: 5-47 us for each statement of a borrow
+    or a return, more than the rest of SQLAlchemy's work on it. A statement object keeps one cache key object all
+    its life (SQLAlchemy memoizes it), so a statement run again (the prebuilt ones, every request) is found by
+    that object's identity, its other key parts compared; others are found by hash, as SQLAlchemy would.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._by_hash: LRUCache[tuple[Any, ...], Compiled] = LRUCache(size)
+        # id(cache key) -> (the full key, which keeps the cache key alive so its id is not reused; compiled)
+        self._by_identity: dict[int, tuple[tuple[Any, ...], Compiled]] = {}
+        self._size = size
+
+    def get(self, key: tuple[Any, ...]) -> Compiled | None:
+        found = self._by_identity.get(id(key[1]))
+        if found is not None and found[0][1] is key[1] and found[0][0] is key[0] and found[0][2:] == key[2:]:
+            return found[1]
+        compiled = self._by_hash.get(key)
+        if compiled is not None:
+            self._remember(key, compiled)
+        return compiled
+
+    def __setitem__(self, key: tuple[Any, ...], compiled: Compiled) -> None:
+        self._by_hash[key] = compiled
+        self._remember(key, compiled)
+
+    def _remember(self, key: tuple[Any, ...], compiled: Compiled) -> None:
+        if len(self._by_identity) >= self._size:
+            # Statements built per request fill it with objects never run again: start afresh (the prebuilt ones
+            # come back at their next run, found once by hash).
+            self._by_identity.clear()
+        self._by_identity[id(key[1])] = (key, compiled)
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     _remember_statement_conversions()
@@ -151,7 +192,15 @@ def get_engine() -> Engine:
     pool = {"pool_size": settings.db_connections, "max_overflow": 0}
     # hide_parameters: bind values (emails, password hashes, a book's text) never appear in an exception's text,
     # hence never in a log line or a traceback.
-    engine = create_engine(url, connect_args=connect_args, pool_recycle=300, hide_parameters=True, **pool)
+    engine = create_engine(
+        url,
+        connect_args=connect_args,
+        pool_recycle=300,
+        hide_parameters=True,
+        query_cache_size=0,  # the cache below instead
+        execution_options={"compiled_cache": CompiledStatements(COMPILED_STATEMENTS)},
+        **pool,
+    )
     event.listen(engine, "connect", configure_connection)
     return engine
 
