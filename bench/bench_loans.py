@@ -1,8 +1,8 @@
 """Circulation: borrow and return in process, the same statements through bare pg8000, contention, a report.
 
 1. The loans handler (event in, response out; the authorizer's context in the event) borrows and returns
-   1,000 loans of distinct titles. Each request's SQL statements are counted (and captured) with a
-   `before_cursor_execute` listener.
+   1,000 loans of distinct titles. Each request's SQL statements are counted (and captured) where the dialect
+   calls the driver (`bench.support.capturing`).
 2. The captured statements are replayed, request by request and in the same order, through a bare pg8000
    connection on a twin database seeded identically (so every statement finds the same rows and ids): what
    the database and the driver cost without the function's own work. Each side runs all its requests in a
@@ -320,7 +320,7 @@ def _markdown(figures, contention, report_seed_seconds, report_times) -> str:
     borrow_statements = max(figures["borrow"]["counts"])
     lines += [
         "",
-        "SQL statements are counted with a `before_cursor_execute` listener; pg8000 adds a `BEGIN` before the "
+        "SQL statements are counted where the dialect calls the driver; pg8000 adds a `BEGIN` before the "
         f"first and a `COMMIT` after the last, so a borrow is {borrow_statements} statements and "
         f"{borrow_statements + 2} statement round trips in one transaction. The last column counts every "
         "send-then-wait of the driver at its socket: pg8000 runs each parametrised statement as three "

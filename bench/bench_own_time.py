@@ -1,7 +1,7 @@
 """The functions' own time per request: the handler in process against its own SQL through a bare pg8000 connection.
 
 GET /books (page 1, 20 items), a two-word search and a member's GET /loans (20 loans) run through their
-handlers (event in, envelope out) with every statement captured by a `before_cursor_execute` listener; each
+handlers (event in, envelope out) with every statement captured where the dialect calls the driver; each
 request's statements are then replayed, in order, on a bare pg8000 connection to the same database, with the
 placeholders already in PostgreSQL's form and the same type converters as the layer's connections. Handler and
 replay alternate request by request, so the machine's drift touches both alike. The function's own time
