@@ -39,9 +39,10 @@ def member_context(user: dict) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def no_metrics_left_over():
+def no_metrics_left_over(capsys):
     """Tests that call domain functions outside a handler leave counts no invocation flushed."""
-    metrics.metrics.clear_metrics()
+    metrics.publish()
+    capsys.readouterr()
 
 
 @pytest.fixture
@@ -145,3 +146,39 @@ def test_a_renewal_is_counted(member, lambda_context, capsys):
     )
     assert renewed["statusCode"] == 200, renewed["body"]
     assert counted(capsys.readouterr().out) == {"LoansRenewed": 1.0}
+
+
+def test_an_invocation_that_counts_nothing_prints_no_emf_line(member, lambda_context, capsys):
+    capsys.readouterr()
+    response = loans_handler(api_event("loans/list_loans.json", authorizer=member_context(member)), lambda_context)
+    assert response["statusCode"] == 200
+    assert emf_lines(capsys.readouterr().out) == []
+
+
+CLOUDWATCH_VALUES_PER_LINE = 100  # EMF's limit of values per metric in one line
+
+
+def test_more_values_of_a_metric_than_cloudwatch_takes_in_a_line_go_in_several(capsys):
+    capsys.readouterr()
+
+    @metrics.flushed
+    def counting(_event, _context):
+        for _ in range(CLOUDWATCH_VALUES_PER_LINE + 1):
+            metrics.count(metrics.NOTICES_SENT)
+
+    counting({}, None)
+    lines = emf_lines(capsys.readouterr().out)
+    assert [len(line[metrics.NOTICES_SENT]) for line in lines] == [CLOUDWATCH_VALUES_PER_LINE, 1]
+
+
+def test_a_handler_that_raises_still_prints_what_it_counted(capsys):
+    capsys.readouterr()
+
+    @metrics.flushed
+    def failing(_event, _context):
+        metrics.count(metrics.LOGINS_FAILED, 2)
+        raise RuntimeError("after the count")
+
+    with pytest.raises(RuntimeError):
+        failing({}, None)
+    assert counted(capsys.readouterr().out) == {"LoginsFailed": 2.0}

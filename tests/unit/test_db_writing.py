@@ -2,6 +2,8 @@
 to the rest of the layer: counts published only once it commits, its commit counted before a request may be run
 again, and a request whose pooled connection was found dead run again once."""
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -12,21 +14,28 @@ from tests.conftest import LambdaContext, load_event
 
 
 @pytest.fixture(autouse=True)
-def no_metrics_left_over():
-    metrics.metrics.clear_metrics()
-    yield
-    metrics.metrics.clear_metrics()
+def no_metrics_left_over(capsys):
+    metrics.publish()
+    capsys.readouterr()
 
 
-def published() -> dict[str, list[float]]:
-    return {name: metric["Value"] for name, metric in metrics.metrics.metric_set.items()}
+@pytest.fixture
+def published(capsys):
+    """The counts an invocation would print now, by name (its EMF line's values)."""
+
+    def counts() -> dict[str, list[float]]:
+        metrics.publish()
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return {name: line[name] for line in lines for name in line if name not in ("_aws", "service")}
+
+    return counts
 
 
 class Refused(Exception):
     pass
 
 
-def test_a_count_is_published_once_the_writing_block_commits(database_url):
+def test_a_count_is_published_once_the_writing_block_commits(database_url, published):
     with db.writing() as connection:
         metrics.count_on_commit(connection, metrics.LOANS_BORROWED)
         metrics.count_on_commit(connection, metrics.HOLDS_SERVED, 2)
@@ -35,7 +44,7 @@ def test_a_count_is_published_once_the_writing_block_commits(database_url):
     assert published() == {metrics.LOANS_BORROWED: [1.0], metrics.HOLDS_SERVED: [2.0]}
 
 
-def test_a_block_that_raises_rolls_back_and_counts_nothing(database_url):
+def test_a_block_that_raises_rolls_back_and_counts_nothing(database_url, published):
     with pytest.raises(Refused), db.writing() as connection:
         connection.execute(text("CREATE TEMP TABLE kept (n int)"))
         metrics.count_on_commit(connection, metrics.LOANS_BORROWED)

@@ -1,20 +1,24 @@
-"""The library's own metrics, in CloudWatch's embedded metric format (Powertools Metrics): what the dashboard
-plots (namespace `Library`, dimension `service`).
+"""The library's own metrics, in CloudWatch's embedded metric format (EMF): what the dashboard plots (namespace
+`Library`, dimension `service`).
 
-Every handler is wrapped in `metrics.log_metrics` (`flushed`), so one EMF line per invocation carries its counts.
-A count of something a transaction does (`count_on_commit`) is only published if that transaction commits: a
-borrow that rolls back, or a dry-run import's served holds, count nothing. A count of an outcome already final
-(a login refused, a notice sent) is published at once (`count`).
+Every handler is wrapped in `flushed`, so one EMF line per invocation carries its counts, written here rather than
+by Powertools Metrics, whose validation, logging and serialisation cost every counting request ~0.1 ms (~140,000
+instructions for one count, against ~20,000). A count of something a transaction does (`count_on_commit`) is only
+published if that transaction commits: a borrow that rolls back, or a dry-run import's served holds, count nothing.
+A count of an outcome already final (a login refused, a notice sent) is published at once (`count`). A chat
+question, counted with a dimension of its own, is a line of its own (Powertools' `single_metric`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
-from aws_lambda_powertools import Metrics, single_metric
+import orjson
+from aws_lambda_powertools import single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -24,7 +28,9 @@ from library_common import db
 # The template sets both per function; the defaults keep local runs and tests in the shape the dashboard reads.
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Library"
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "library"
-metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+# CloudWatch takes at most 100 values of a metric in one EMF line. (Private: the module's public upper-case names
+# are the metrics' names, which the dashboard must plot.)
+_VALUES_PER_LINE = 100
 
 LOANS_BORROWED = "LoansBorrowed"
 LOANS_RETURNED = "LoansReturned"
@@ -42,16 +48,52 @@ IMPORT_ROWS_FAILED = "ImportRowsFailed"
 CHAT_QUESTIONS = "ChatQuestions"
 
 _PENDING = "library_metrics_pending"
+# The counts of the invocation being handled, by metric name, until `flushed` prints them.
+_counted: dict[str, list[float]] = {}
 
 
 def flushed(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """A Lambda handler that prints its invocation's metrics as one EMF line when it returns or raises."""
-    return metrics.log_metrics(handler)
+    """A Lambda handler that prints its invocation's counts as one EMF line when it returns or raises (none when it
+    counted nothing)."""
+
+    @wraps(handler)
+    def counting(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        finally:
+            publish()
+
+    return counting
 
 
 def count(name: str, value: int = 1) -> None:
     if value:
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        values = _counted.setdefault(name, [])
+        values.append(float(value))
+        if len(values) == _VALUES_PER_LINE:
+            publish()
+
+
+def publish() -> None:
+    """Prints the counts made so far as one EMF line, and forgets them."""
+    if not _counted:
+        return
+    line = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["service"]],
+                    "Metrics": [{"Name": name, "Unit": MetricUnit.Count.value} for name in _counted],
+                }
+            ],
+        },
+        "service": SERVICE,
+        **_counted,
+    }
+    _counted.clear()
+    print(orjson.dumps(line).decode())
 
 
 def count_on_commit(work: Session | Connection, name: str, value: int = 1) -> None:
