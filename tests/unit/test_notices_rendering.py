@@ -3,6 +3,7 @@ bulk insert)."""
 
 from datetime import date
 from decimal import Decimal
+from string import Template
 
 import pytest
 from sqlalchemy import Date, Numeric, String, cast, literal, select
@@ -88,3 +89,18 @@ def test_a_notices_dedupe_key_is_the_same_in_python_and_in_sql(database_url, use
     key = notices.dedupe_key_sql(literal(user_id), kind, literal(subject, String), literal(occurrence, String))
     with db.transaction() as session:
         assert session.scalar(select(key)) == notices.dedupe_key(user_id, kind, subject, occurrence)
+
+
+@pytest.mark.parametrize(
+    "source", ["Dear $name, ${title} is due", "$$5 a day for $name", "$name", "no placeholder", "${a}${b}$$", ""]
+)
+def test_a_template_is_filled_as_string_template_substitutes_it(source):
+    """`render` and its SQL twin join the template's pieces, read once, rather than run Template.substitute."""
+    template = Template(source)
+    values = {"name": AWKWARD, "title": "Dune", "a": "1", "b": "$b"}
+    assert notices._filled(template, values) == template.substitute(values)
+
+
+def test_a_template_with_a_stray_delimiter_is_refused_as_string_template_refuses_it():
+    with pytest.raises(ValueError, match="invalid placeholder"):
+        notices._filled(Template("costs $ 5"), {})
