@@ -108,3 +108,13 @@ def test_uploads_need_s3_which_a_local_run_does_not_have(local_api, users):
     assert started.status == 503 and started.body["code"] == "STORAGE_NOT_CONFIGURED"
     missing = call(local_api, "GET", "/books/imports/12345", token=token)
     assert missing.status == 404 and missing.body["code"] == "IMPORT_NOT_FOUND"
+
+
+def test_text_beyond_ascii_arrives_whole_through_the_local_api(local_api, users):
+    """The answer's body crosses from the worker as UTF-8 bytes counted in bytes, not characters."""
+    librarian = users.create("librarian")
+    book = {"title": "Cien años de soledad — 百年の孤独", "author": "Gabriel García Márquez", "quantity": 1}
+    created = call(local_api, "POST", "/books", json_body=book, token=users.token(librarian))
+    assert created.status == 201, created.text
+    read = call(local_api, "GET", f"/books/{created.body['data']['id']}")
+    assert (read.body["data"]["title"], read.body["data"]["author"]) == (book["title"], book["author"])
