@@ -7,12 +7,14 @@ that a restored copy could reuse.
 from __future__ import annotations
 
 import json
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import count
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
@@ -76,12 +78,41 @@ def _plaintext_requested(url: URL) -> tuple[URL, bool]:
     return url.difference_update_query(["sslmode"]), True
 
 
+# What makes pg8000's scanner leave plain text: quotes, quoted identifiers, dollar quoting, comments.
+_QUOTING = re.compile(r"['\"$]|--")
+_PERCENT = re.compile(r"%(.?)", re.DOTALL)
+
+
 @lru_cache(maxsize=2048)
 def _native_placeholders(statement: str) -> str:
+    if _QUOTING.search(statement) is None:
+        converted = _plain_placeholders(statement)
+        if converted is not None:
+            return converted
     from pg8000 import dbapi
 
     converted, _values = dbapi.convert_paramstyle("format", statement, ())
     return converted
+
+
+def _plain_placeholders(statement: str) -> str | None:
+    """pg8000's rewriting of a statement without quoting or comments, where its scanner only ever meets `%s` (the
+    next `$n`) and `%%` (a `%`), by one regular expression instead of a Python loop over every character: ~7 M
+    instructions of GET /books' first answer, whose statements are long. None on any other `%`, which pg8000
+    refuses with its own error."""
+    numbers = count(1)
+    refused = []
+
+    def rewrite(match: re.Match[str]) -> str:
+        following = match.group(1)
+        if following == "s":
+            return f"${next(numbers)}"
+        if following != "%":
+            refused.append(following)
+        return "%"
+
+    converted = _PERCENT.sub(rewrite, statement)
+    return None if refused else converted
 
 
 def _convert_once_per_statement(style: str, statement: str, values):
