@@ -7,7 +7,7 @@ import logging
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame, Route
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.event_handler.request import Request
 
 from library_common import api
@@ -143,3 +143,28 @@ def test_debug_mode_keeps_powertools_frames_which_it_prints(capsys):
     assert debugging.resolve(_event("/ping"), None)["statusCode"] == 200
     assert isinstance(debugging._static_routes[0]._middleware_stack, MiddlewareFrame)
     assert "Processed Middlewares" in capsys.readouterr().out
+
+
+@app.post("/tally")
+def tally(counts: Annotated[list[int], Body()], label: Annotated[str, Body()]):
+    return ok({"counts": counts, "label": label})
+
+
+def test_powertools_answers_about_annotations_are_asked_once_and_kept():
+    asked = []
+
+    def is_list(about):
+        asked.append(about)
+        return about is list
+
+    remembered = api._remembered(is_list)
+    assert [remembered(list), remembered(list), remembered(int)] == [True, True, False]
+    assert asked == [list, int]
+
+
+def test_a_body_field_that_is_a_sequence_stays_one_and_a_scalar_sent_as_a_list_is_unwrapped_request_after_request():
+    for _ in range(2):  # the second request answers from what the first worked out
+        event = _event("/tally")
+        event.update(httpMethod="POST", body=json.dumps({"counts": [1, 2], "label": ["first"]}))
+        answer = app.resolve(event, None)
+        assert json.loads(answer["body"])["data"] == {"counts": [1, 2], "label": "first"}
