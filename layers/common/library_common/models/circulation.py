@@ -1,11 +1,9 @@
 """Lending policy, loans (and their monthly counts), holds, fines and idempotency records."""
 
-from datetime import date, datetime
-from decimal import Decimal
-
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -14,63 +12,126 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Table,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
 
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus, HoldStatus, values
-from library_common.models.base import Audited, Base
+from library_common.models.base import Audited, Base, audit_columns
 
 HOLD_STATUSES = values(HoldStatus)
 FINE_STATUSES = values(FineStatus)
+
+policies = Table(
+    "policies",
+    Base.metadata,
+    Column("id", SmallInteger, primary_key=True, server_default="1"),
+    Column("loan_period_days", Integer, nullable=False, server_default="14"),
+    Column("max_loans", Integer, nullable=False, server_default="3"),
+    Column("max_renewals", Integer, nullable=False, server_default="2"),
+    Column("fine_per_day", Numeric(10, 2), nullable=False, server_default="0.25"),
+    Column("fine_cap", Numeric(10, 2), nullable=False, server_default="10.00"),
+    Column("hold_pickup_days", Integer, nullable=False, server_default="3"),
+    Column("block_threshold", Numeric(10, 2), nullable=False, server_default="5.00"),
+    *audit_columns(),
+    CheckConstraint("id = 1", name="single_row"),
+    CheckConstraint(
+        "loan_period_days > 0 AND max_loans >= 0 AND max_renewals >= 0 AND fine_per_day >= 0 "
+        "AND fine_cap >= 0 AND hold_pickup_days > 0 AND block_threshold >= 0",
+        name="sane_values",
+    ),
+)
+
+loans = Table(
+    "loans",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
+    Column("book_id", BigInteger, ForeignKey("books.id"), nullable=False),
+    Column("borrowed_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("due_date", Date, nullable=False),
+    Column("returned_on", DateTime(timezone=True)),
+    Column("renewals", Integer, nullable=False, server_default="0"),
+    *audit_columns(),
+    CheckConstraint("renewals >= 0", name="renewals_not_negative"),
+    # One open loan of a title per member, enforced by the database under concurrency.
+    Index("uq_loans_open_user_book", "user_id", "book_id", unique=True, postgresql_where=text("returned_on IS NULL")),
+    Index("ix_loans_open_due_date", "due_date", postgresql_where=text("returned_on IS NULL")),
+    Index("ix_loans_book_borrowed_on", "book_id", "borrowed_on"),
+    # Covering: the most-borrowed report counts the loans at the edges of its range from this index alone.
+    Index("ix_loans_borrowed_on", "borrowed_on", postgresql_include=["book_id"]),
+)
+
+loan_counts = Table(
+    "loan_counts",
+    Base.metadata,
+    Column("month", Date, primary_key=True),
+    Column("book_id", BigInteger, ForeignKey("books.id", ondelete="CASCADE"), primary_key=True),
+    Column("loans", Integer, nullable=False),
+)
+
+holds = Table(
+    "holds",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
+    Column("book_id", BigInteger, ForeignKey("books.id"), nullable=False),
+    Column("status", String(20), nullable=False, server_default=HoldStatus.WAITING.value),
+    Column("queued_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("ready_on", DateTime(timezone=True)),
+    Column("expires_on", DateTime(timezone=True)),
+    Column("loan_id", BigInteger, ForeignKey("loans.id")),
+    *audit_columns(),
+    CheckConstraint(f"status IN {HOLD_STATUSES}", name="status"),
+    Index(
+        "uq_holds_active_user_book",
+        "user_id",
+        "book_id",
+        unique=True,
+        postgresql_where=text(f"status IN {values(ACTIVE_HOLD_STATUSES)}"),
+    ),
+    Index("ix_holds_book_queue", "book_id", "queued_on", postgresql_where=text(f"status = '{HoldStatus.WAITING}'")),
+    Index("ix_holds_ready_expires_on", "expires_on", postgresql_where=text(f"status = '{HoldStatus.READY}'")),
+)
+
+fines = Table(
+    "fines",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("loan_id", BigInteger, ForeignKey("loans.id"), nullable=False, unique=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
+    Column("amount", Numeric(10, 2), nullable=False),
+    Column("status", String(20), nullable=False, server_default=FineStatus.UNPAID.value),
+    Column("settled_on", DateTime(timezone=True)),
+    *audit_columns(),
+    CheckConstraint(f"status IN {FINE_STATUSES}", name="status"),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_fines_user_unpaid", "user_id", postgresql_where=text(f"status = '{FineStatus.UNPAID}'")),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    Base.metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("created_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
 
 
 class Policy(Audited, Base):
     """The library's lending rules: a single row (id 1), editable through PATCH /policies."""
 
-    __tablename__ = "policies"
-    __table_args__ = (
-        CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint(
-            "loan_period_days > 0 AND max_loans >= 0 AND max_renewals >= 0 AND fine_per_day >= 0 "
-            "AND fine_cap >= 0 AND hold_pickup_days > 0 AND block_threshold >= 0",
-            name="sane_values",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
-    loan_period_days: Mapped[int] = mapped_column(Integer, server_default="14")
-    max_loans: Mapped[int] = mapped_column(Integer, server_default="3")
-    max_renewals: Mapped[int] = mapped_column(Integer, server_default="2")
-    fine_per_day: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default="0.25")
-    fine_cap: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default="10.00")
-    hold_pickup_days: Mapped[int] = mapped_column(Integer, server_default="3")
-    block_threshold: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default="5.00")
+    __table__ = policies
 
 
 class Loan(Audited, Base):
-    __tablename__ = "loans"
-    __table_args__ = (
-        CheckConstraint("renewals >= 0", name="renewals_not_negative"),
-        # One open loan of a title per member, enforced by the database under concurrency.
-        Index(
-            "uq_loans_open_user_book", "user_id", "book_id", unique=True, postgresql_where=text("returned_on IS NULL")
-        ),
-        Index("ix_loans_open_due_date", "due_date", postgresql_where=text("returned_on IS NULL")),
-        Index("ix_loans_book_borrowed_on", "book_id", "borrowed_on"),
-        # Covering: the most-borrowed report counts the loans at the edges of its range from this index alone.
-        Index("ix_loans_borrowed_on", "borrowed_on", postgresql_include=["book_id"]),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
-    book_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("books.id"))
-    borrowed_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    due_date: Mapped[date] = mapped_column(Date)
-    returned_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    renewals: Mapped[int] = mapped_column(Integer, server_default="0")
+    __table__ = loans
+    __tablename__ = loans.name  # borrowing asks for the table's id sequence by name
 
 
 class LoanCount(Base):
@@ -79,66 +140,22 @@ class LoanCount(Base):
     The most-borrowed report sums whole months here instead of counting every loan of a long range.
     """
 
-    __tablename__ = "loan_counts"
-
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    book_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("books.id", ondelete="CASCADE"), primary_key=True)
-    loans: Mapped[int] = mapped_column(Integer)
+    __table__ = loan_counts
 
 
 class Hold(Audited, Base):
     """A member's place in a title's queue; positions are derived from `queued_on`, so they are always dense."""
 
-    __tablename__ = "holds"
-    __table_args__ = (
-        CheckConstraint(f"status IN {HOLD_STATUSES}", name="status"),
-        Index(
-            "uq_holds_active_user_book",
-            "user_id",
-            "book_id",
-            unique=True,
-            postgresql_where=text(f"status IN {values(ACTIVE_HOLD_STATUSES)}"),
-        ),
-        Index("ix_holds_book_queue", "book_id", "queued_on", postgresql_where=text(f"status = '{HoldStatus.WAITING}'")),
-        Index("ix_holds_ready_expires_on", "expires_on", postgresql_where=text(f"status = '{HoldStatus.READY}'")),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
-    book_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("books.id"))
-    status: Mapped[str] = mapped_column(String(20), server_default=HoldStatus.WAITING.value)
-    queued_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    ready_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    expires_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    loan_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("loans.id"))
+    __table__ = holds
 
 
 class Fine(Audited, Base):
     """The late fee of one loan; accrues while the loan is overdue, then is paid or waived by staff."""
 
-    __tablename__ = "fines"
-    __table_args__ = (
-        CheckConstraint(f"status IN {FINE_STATUSES}", name="status"),
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
-        Index("ix_fines_user_unpaid", "user_id", postgresql_where=text(f"status = '{FineStatus.UNPAID}'")),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    loan_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("loans.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    status: Mapped[str] = mapped_column(String(20), server_default=FineStatus.UNPAID.value)
-    settled_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table__ = fines
 
 
 class IdempotencyRecord(Base):
     """The first answer to a request sent with an Idempotency-Key, replayed to retries."""
 
-    __tablename__ = "idempotency_records"
-
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(SmallInteger)
-    response: Mapped[dict] = mapped_column(JSONB)
-    created_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table__ = idempotency_records

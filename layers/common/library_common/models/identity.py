@@ -1,8 +1,5 @@
 """Users, roles, permissions, permission groups, refresh tokens and login attempts."""
 
-import uuid
-from datetime import date, datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,10 +17,10 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import relationship
 
 from library_common.domain.statuses import Role, values
-from library_common.models.base import Audited, Base
+from library_common.models.base import Audited, Base, audit_columns
 
 ROLES = values(Role)
 
@@ -41,101 +38,127 @@ user_groups = Table(
     Column("group_id", BigInteger, ForeignKey("permission_groups.id", ondelete="CASCADE"), primary_key=True),
 )
 
-
-class User(Audited, Base):
-    __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(f"role IN {ROLES}", name="role"),
-        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
-    password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(20), server_default=Role.MEMBER.value)
-    is_active: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    membership_date: Mapped[date] = mapped_column(Date, server_default=func.current_date())
+users = Table(
+    "users",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False, server_default=Role.MEMBER.value),
+    Column("is_active", Boolean, nullable=False, server_default="false"),
+    Column("membership_date", Date, nullable=False, server_default=func.current_date()),
     # Set on the first admin, whose password a deployment generated: every route but a password change refuses.
-    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    Column("must_change_password", Boolean, nullable=False, server_default="false"),
     # Carried in every access token; bumping it (deactivation, role, groups, password) ends those tokens.
-    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    Column("token_version", Integer, nullable=False, server_default="0"),
+    *audit_columns(),
+    CheckConstraint(f"role IN {ROLES}", name="role"),
+    Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+)
 
-    groups: Mapped[list["PermissionGroup"]] = relationship(secondary=user_groups, lazy="selectin")
+permissions = Table(
+    "permissions",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("code", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("is_builtin", Boolean, nullable=False, server_default="false"),
+    *audit_columns(),
+)
+
+permission_groups = Table(
+    "permission_groups",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("is_builtin", Boolean, nullable=False, server_default="false"),
+    *audit_columns(),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("family_id", Uuid, nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("rotated_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    *audit_columns(),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("client_address", String(64), nullable=False, server_default=""),
+    Column("attempted_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_login_attempts_email_attempted_on", "email", "attempted_on"),
+    Index("ix_login_attempts_email_address_attempted_on", "email", "client_address", "attempted_on"),
+)
+
+password_reset_tokens = Table(
+    "password_reset_tokens",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+password_reset_requests = Table(
+    "password_reset_requests",
+    Base.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("requested_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_password_reset_requests_email_requested_on", "email", "requested_on"),
+    Index("ix_password_reset_requests_address_requested_on", "client_address", "requested_on"),
+)
 
 
 class Permission(Audited, Base):
-    __tablename__ = "permissions"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    code: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, server_default="")
-    is_builtin: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    __table__ = permissions
 
 
 class PermissionGroup(Audited, Base):
-    __tablename__ = "permission_groups"
+    __table__ = permission_groups
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str] = mapped_column(Text, server_default="")
-    is_builtin: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    permissions = relationship(Permission, secondary=group_permissions, lazy="selectin")
 
-    permissions: Mapped[list[Permission]] = relationship(secondary=group_permissions, lazy="selectin")
+
+class User(Audited, Base):
+    __table__ = users
+
+    groups = relationship(PermissionGroup, secondary=user_groups, lazy="selectin")
 
 
 class RefreshToken(Audited, Base):
     """Opaque refresh tokens, stored only as a SHA-256 hash; a family is one login's chain of rotations."""
 
-    __tablename__ = "refresh_tokens"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table__ = refresh_tokens
 
 
 class LoginAttempt(Base):
     """Failed logins per email and client address, kept in the database so the lockout holds across containers."""
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_email_attempted_on", "email", "attempted_on"),
-        Index("ix_login_attempts_email_address_attempted_on", "email", "client_address", "attempted_on"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    client_address: Mapped[str] = mapped_column(String(64), server_default="")
-    attempted_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table__ = login_attempts
 
 
 class PasswordResetToken(Base):
     """A single-use password reset token, stored only as its SHA-256; a newer request replaces it."""
 
-    __tablename__ = "password_reset_tokens"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table__ = password_reset_tokens
 
 
 class PasswordResetRequest(Base):
     """Every reset request, known email or not, so that requests are rate-limited per email and per address."""
 
-    __tablename__ = "password_reset_requests"
-    __table_args__ = (
-        Index("ix_password_reset_requests_email_requested_on", "email", "requested_on"),
-        Index("ix_password_reset_requests_address_requested_on", "client_address", "requested_on"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    client_address: Mapped[str] = mapped_column(String(64))
-    requested_on: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table__ = password_reset_requests
