@@ -154,7 +154,7 @@ def seed_member() -> int:
 
 
 def run() -> str:
-    import library_chat as chat
+    from library_chat import answers as chat
 
     lines = []
     with scratch_database():
