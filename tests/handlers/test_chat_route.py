@@ -49,11 +49,21 @@ def test_the_sample_event_gets_the_answer_in_the_envelope(users, dune, lambda_co
         {"message": "   \n\t "},
         {"message": "x" * 5000},
         {"message": "x" * (MAX_MESSAGE_CHARACTERS + 1)},
+        {"message": "is dune available?" + "\n" * MAX_MESSAGE_CHARACTERS},
         {"message": None},
         {"message": ["is dune available?"]},
         {},
     ],
-    ids=["empty", "blank", "5000 characters", "one over the limit", "null", "a list", "missing"],
+    ids=[
+        "empty",
+        "blank",
+        "5000 characters",
+        "one over the limit",
+        "over the limit with whitespace",
+        "null",
+        "a list",
+        "missing",
+    ],
 )
 def test_an_empty_missing_or_too_long_message_is_a_422_envelope(users, lambda_context, body):
     status, envelope = chat(lambda_context, users.create("member"), body)
@@ -121,3 +131,9 @@ def test_a_caller_whose_account_row_is_gone_is_401_not_an_answer_about_nobody(us
     ghost = {"id": 999_999}
     status, envelope = chat(lambda_context, ghost, {"message": "do I owe anything?"})
     assert (status, envelope["code"]) == (401, "TOKEN_REVOKED")
+
+
+def test_surrounding_whitespace_is_removed_within_the_limit(users, lambda_context):
+    message = "  Is Dune available?\n" + " " * (MAX_MESSAGE_CHARACTERS - 30)
+    status, envelope = chat(lambda_context, users.create("member"), {"message": message})
+    assert status == 200 and envelope["data"]["intent"] == "availability"

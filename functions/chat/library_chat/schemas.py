@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field
 
 from library_common.envelope import Schema
 
@@ -16,14 +16,22 @@ Intent = Literal[
 ]
 
 
+def _trimmed(message: str) -> str:
+    trimmed = message.strip()
+    if not trimmed:
+        raise ValueError("The message is only whitespace")
+    return trimmed
+
+
 class ChatRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    message: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARACTERS)
-    ] = Field(
-        description=f"The member's question in plain language, 1 to {MAX_MESSAGE_CHARACTERS} characters "
-        "after surrounding whitespace is removed; anything longer or empty is a 422.",
+    # The limits are the message's as sent, the ones the document states; its surrounding whitespace goes after.
+    message: Annotated[str, AfterValidator(_trimmed)] = Field(
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARACTERS,
+        description=f"The member's question in plain language, 1 to {MAX_MESSAGE_CHARACTERS} characters; "
+        "surrounding whitespace is removed, and anything longer, empty or only whitespace is a 422.",
         examples=["Is Dune available?"],
     )
 
