@@ -102,7 +102,7 @@ FACTS = (
         IdempotencyRecord.status_code,
         IdempotencyRecord.response,
         # Allocated up front so the loan, its receipt and the stored answer are written in one statement.
-        func.nextval(func.pg_get_serial_sequence(Loan.__tablename__, Loan.id.key)).label("loan_id"),
+        func.nextval(func.pg_get_serial_sequence(Loan.__table__.name, Loan.id.key)).label("loan_id"),
     )
     # Without a key, `key = NULL` matches no record.
     .outerjoin(

@@ -131,7 +131,6 @@ class Policy(Audited, Base):
 
 class Loan(Audited, Base):
     __table__ = loans
-    __tablename__ = loans.name  # borrowing asks for the table's id sequence by name
 
 
 class LoanCount(Base):
