@@ -38,6 +38,22 @@ export function explain(error: unknown): string {
     return apiMessage.endsWith('.') ? apiMessage : `${apiMessage}.`;
 }
 
+export interface ListFailure {
+    /** The API refused the caller (403), rather than failing. */
+    refused: boolean;
+    title: string;
+    detail: string;
+}
+
+/** Why a list shows no rows when its request failed: a refusal is said as one, never shown as an empty list. */
+export function listFailure(error: unknown): ListFailure {
+    const refusal = error as Refusal;
+    if (refusal?.status !== 403) return { refused: false, title: 'This list could not be loaded', detail: explain(error) };
+    const reason = refusal.body?.message ?? refusal.message;
+    const said = reason ? (reason.endsWith('.') ? `${reason} ` : `${reason}. `) : '';
+    return { refused: true, title: "You don't have permission to see this", detail: `${said}Ask an administrator if you need access.` };
+}
+
 /** The field errors (as the data provider nests them, `{from: "…"}`) as "from: …" phrases. */
 function fieldMessages(errors: Record<string, unknown>, prefix = ''): string[] {
     return Object.entries(errors).flatMap(([field, value]) =>

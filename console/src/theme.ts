@@ -1,4 +1,7 @@
+import { createElement } from 'react';
 import { defaultTheme, type RaThemeOptions } from 'react-admin';
+
+import { Pagination } from './layout/ListRows';
 
 /** react-admin's default theme, in the library's blue, with contrast that passes WCAG AA. */
 export const theme: RaThemeOptions = {
@@ -18,6 +21,8 @@ export const theme: RaThemeOptions = {
         // Loading indicators are announced by name (react-admin shows them while a list or a field loads).
         MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
         MuiLinearProgress: { defaultProps: { 'aria-label': 'Loading' } },
+        // Every list pages with the console's Pagination, which a failed list does without.
+        RaList: { defaultProps: { pagination: createElement(Pagination) } },
         MuiLink: { styleOverrides: { root: { '&:focus-visible': { outline: '3px solid #f5a623', outlineOffset: 2 } } } },
     },
 };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ApiClient } from '../src/api/client';
 import { Session } from '../src/api/session';
+import { listFailure } from '../src/messages';
 import { createDataProvider } from '../src/providers/dataProvider';
 import { BASE, envelope, fakeFetch, refusal, tokens } from './fakeApi';
 
@@ -128,6 +129,20 @@ describe('refusals', () => {
         const failure = await provider.getList('users', { pagination: { page: 1, perPage: 20 }, sort: { field: 'id', order: 'ASC' }, filter: {} }).catch(error => error);
         expect(failure.status).toBe(403);
         expect(failure.message).toBe("Not allowed: This needs the 'users.view' permission.");
+    });
+
+    it('makes a refused list a permission message with the API reason, never an empty list', async () => {
+        const { provider } = await signedIn(refusal(403, 'FORBIDDEN', "This needs the 'reports.view' permission"), refusal(503, 'DATABASE_UNAVAILABLE', 'The database is not answering'));
+        const listParams = { pagination: { page: 1, perPage: 20 }, sort: { field: 'id', order: 'ASC' as const }, filter: {} };
+        const refused = await provider.getList('users', listParams).catch(error => error);
+        expect(refused).toBeInstanceOf(HttpError);
+        expect(listFailure(refused)).toEqual({
+            refused: true,
+            title: "You don't have permission to see this",
+            detail: "This needs the 'reports.view' permission. Ask an administrator if you need access.",
+        });
+        const failed = await provider.getList('users', listParams).catch(error => error);
+        expect(listFailure(failed)).toEqual({ refused: false, title: 'This list could not be loaded', detail: 'The database is not answering.' });
     });
 });
 

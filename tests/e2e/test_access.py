@@ -94,3 +94,30 @@ def test_the_apis_403_on_a_screen_shown_is_explained_and_the_session_kept(consol
     page.get_by_role("button", name="account menu").wait_for()
     page.get_by_role("button", name="Refresh").click()
     page.get_by_role("link", name="Ada Admin").wait_for()
+
+
+def test_a_list_the_api_refuses_says_so_instead_of_showing_an_empty_list(console, users, local_api):
+    """A member whose console believes the account holds `users.view` (its copy of the account's permissions out of
+    date) opens the Members list: the API's real 403 is shown in place of the rows, with the API's reason, and not
+    as react-admin's "No Members found", as if the library had no members."""
+    users.create("librarian", name="Lena Librarian", email="lena@library.test")
+    member = users.create("member", name="Mary Member", email="mary@library.test")
+    page = console.page
+
+    def stale_permissions(route):
+        answer = route.fetch()
+        body = answer.json()
+        body["data"]["user"]["permissions"].append("users.view")
+        route.fulfill(response=answer, body=json.dumps(body))
+
+    page.route(re.compile(r".*/auth/login$"), stale_permissions)
+    console.sign_in(member)
+    page.get_by_role("menuitem", name="Members").click()
+    refused = page.get_by_role("alert").filter(has_text="You don't have permission to see this")
+    refused.filter(has_text="users.view").wait_for()
+    refused.filter(has_text="Ask an administrator if you need access.").wait_for()
+    assert page.get_by_text("No Members found").count() == 0
+    assert page.get_by_text(re.compile(r"^\d+-\d+ of \d+$")).count() == 0
+    assert page.get_by_role("link", name="Lena Librarian").count() == 0
+    page.get_by_role("button", name="account menu").wait_for()
+    console.screenshot("list-refused")

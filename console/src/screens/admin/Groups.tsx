@@ -7,7 +7,6 @@ import {
     BooleanField,
     CheckboxGroupInput,
     Create,
-    Datagrid,
     DeleteButton,
     Edit,
     FunctionField,
@@ -23,6 +22,7 @@ import {
     useRecordContext,
 } from 'react-admin';
 
+import { Datagrid } from '../../layout/ListRows';
 import { session } from '../../library';
 
 interface Permission {

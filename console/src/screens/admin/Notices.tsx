@@ -1,6 +1,8 @@
 /** Notices the library sent or is sending (users.view sees every member's): filter by delivery status and kind,
  * so a failed email is found and its address checked. */
-import { Datagrid, DateField, List, NumberField, ReferenceField, SelectInput, TextField } from 'react-admin';
+import { DateField, List, NumberField, ReferenceField, SelectInput, TextField } from 'react-admin';
+
+import { Datagrid } from '../../layout/ListRows';
 
 const STATUSES = [
     { id: 'sent', name: 'Sent' },

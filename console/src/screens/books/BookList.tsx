@@ -1,12 +1,10 @@
 /** The catalogue: ranked search, the filters of GET /books, sort, pagination and page size. */
 import {
     CreateButton,
-    Datagrid,
     FilterButton,
     FunctionField,
     List,
     NumberField,
-    Pagination,
     ReferenceInput,
     SelectInput,
     SortButton,
@@ -16,6 +14,7 @@ import {
 } from 'react-admin';
 
 import { publicationDate } from '../../format';
+import { Datagrid, Pagination } from '../../layout/ListRows';
 import { RecordLink } from '../../layout/RecordLink';
 
 const filters = [

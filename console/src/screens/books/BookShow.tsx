@@ -3,7 +3,6 @@
 import CheckoutIcon from '@mui/icons-material/Output';
 import { Box, Button, Card, CardContent, Chip, Stack, Typography } from '@mui/material';
 import {
-    Datagrid,
     DateField,
     DeleteButton,
     EditButton,
@@ -21,6 +20,7 @@ import {
 import { Link } from 'react-router-dom';
 
 import { publicationDate } from '../../format';
+import { Datagrid } from '../../layout/ListRows';
 import { Section } from '../../layout/Section';
 import { MemberBookActions } from '../mine/MemberBookActions';
 import { CoverUpload } from './CoverUpload';

@@ -4,10 +4,11 @@
  */
 import { Alert, Box, Button, Card, CardContent, Stack, Typography } from '@mui/material';
 import { type ReactNode, useEffect, useState } from 'react';
-import { Datagrid, DateField, FunctionField, ListBase, ReferenceField, TextField, Title, useDataProvider, useRefresh } from 'react-admin';
+import { DateField, FunctionField, ListBase, ReferenceField, TextField, Title, useDataProvider, useRefresh } from 'react-admin';
 import { useSearchParams } from 'react-router-dom';
 
 import { calendarDate } from '../../format';
+import { Datagrid } from '../../layout/ListRows';
 import { useLibrary } from '../../library';
 import { codeOf, explain } from '../../messages';
 import { FineActions, LoanActions } from './LoanActions';

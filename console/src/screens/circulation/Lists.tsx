@@ -1,7 +1,8 @@
 /** Every member's loans, holds and fines for staff (the dashboard's tiles open these, filtered), with the desk's
  * actions on each row. */
-import { Datagrid, DateField, FunctionField, List, NumberField, ReferenceField, SelectInput, TextField } from 'react-admin';
+import { DateField, FunctionField, List, NumberField, ReferenceField, SelectInput, TextField } from 'react-admin';
 
+import { Datagrid } from '../../layout/ListRows';
 import { FineActions, HoldActions, LoanActions } from './LoanActions';
 
 const choices = (...ids: string[]) => ids.map(id => ({ id, name: id.charAt(0).toUpperCase() + id.slice(1) }));

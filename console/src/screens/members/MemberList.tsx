@@ -1,6 +1,7 @@
 /** Members (and staff): search by name or email, filter by role and whether the account is active. */
-import { BooleanField, Datagrid, DateField, List, Pagination, SelectInput, TextField, TextInput } from 'react-admin';
+import { BooleanField, DateField, List, SelectInput, TextField, TextInput } from 'react-admin';
 
+import { Datagrid, Pagination } from '../../layout/ListRows';
 import { RecordLink } from '../../layout/RecordLink';
 
 export const ROLE_CHOICES = [

@@ -3,7 +3,6 @@
 import CheckoutIcon from '@mui/icons-material/Output';
 import { Box, Button, Chip, Stack, Typography } from '@mui/material';
 import {
-    Datagrid,
     DateField,
     EditButton,
     FunctionField,
@@ -22,6 +21,7 @@ import {
 } from 'react-admin';
 import { Link } from 'react-router-dom';
 
+import { Datagrid } from '../../layout/ListRows';
 import { GatedSection } from '../../layout/Section';
 import { explain } from '../../messages';
 import { FineActions, HoldActions, LoanActions } from '../circulation/LoanActions';

@@ -5,10 +5,11 @@
  */
 import { Button, Link, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { Datagrid, DateField, FunctionField, List, NumberField, TextField, useNotify, useRecordContext, useRefresh } from 'react-admin';
+import { DateField, FunctionField, List, NumberField, TextField, useNotify, useRecordContext, useRefresh } from 'react-admin';
 import { Link as RouterLink } from 'react-router-dom';
 
 import { calendarDate } from '../../format';
+import { Datagrid } from '../../layout/ListRows';
 import { session, useLibrary } from '../../library';
 import { explain } from '../../messages';
 import { ReviewButton } from './ReviewDialog';

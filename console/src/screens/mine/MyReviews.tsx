@@ -4,10 +4,11 @@
  */
 import { Box, Link, List as MuiList, ListItem, Rating, Stack, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
-import { Datagrid, DateField, DeleteWithConfirmButton, FunctionField, List, TextField, useNotify, useRecordContext, useRefresh } from 'react-admin';
+import { DateField, DeleteWithConfirmButton, FunctionField, List, TextField, useNotify, useRecordContext, useRefresh } from 'react-admin';
 import { Link as RouterLink } from 'react-router-dom';
 
 import type { Page } from '../../api/client';
+import { Datagrid } from '../../layout/ListRows';
 import { api, session } from '../../library';
 import { ReviewButton } from './ReviewDialog';
 
