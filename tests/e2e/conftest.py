@@ -50,9 +50,13 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def chromium_executable() -> str:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = chromium_executable()
     if not Path(executable).exists():
         _missing("no Chromium (apt-get install chromium)")
     if not BUILT_INDEX.exists() or not AXE_SOURCE.exists():
