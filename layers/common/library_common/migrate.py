@@ -14,20 +14,29 @@ from sqlalchemy import Connection, Engine, text
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions. A unit test compares it with Alembic's own reading of that
 # folder, so a new revision that forgets to move it fails the tests.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
+# Two processes starting at once (e.g. parallel test runs) must not both create the schema.
+_MIGRATING_LOCK = 72616573
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Each revision commits on its own (env.py), and one may commit within itself (0004 validates its keys
+    outside a transaction), so the lock is the session's, held until every revision has run."""
     from alembic import command
     from alembic.config import Config
 
-    with engine.begin() as connection:
-        # Two processes starting at once (e.g. parallel test runs) must not both create the schema.
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(72616573)")
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATING_LOCK})")
+        connection.commit()
+        try:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATING_LOCK})")
+            connection.commit()
 
 
 def current_revision(connection: Connection) -> str | None:
