@@ -15,7 +15,7 @@ from library_common.domain import statuses
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import Role as RoleName
 from library_common.domain.statuses import values
-from library_common.envelope import Money, Schema
+from library_common.envelope import Money, Schema, trimmed
 from library_common.passwords import MIN_LENGTH
 
 ROLE_SYNONYMS = {"user": RoleName.MEMBER.value}
@@ -36,19 +36,17 @@ RoleInput = Annotated[
 # PostgreSQL text cannot hold NUL, and no name or code needs a control character: both are refused (422).
 NO_CONTROL_CHARACTERS = stored_text.SINGLE_LINE_PATTERN
 NO_NUL = r"^[^\x00]*$"
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
-]
+Name = trimmed(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
 Description = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+# Its pattern has no whitespace at all: surrounding spaces are refused as sent (422), as the document states.
 Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        max_length=320,
-        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
-    ),
+    trimmed(max_length=320, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"),
+    AfterValidator(str.lower),
     Field(description="Unique, case-insensitive; stored in lower case"),
+]
+# The email a login or a password reset names: any text that could be one, matched as the stored ones are.
+EmailToMatch = Annotated[
+    trimmed(min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS), AfterValidator(str.lower)
 ]
 NewPassword = Annotated[
     str,
@@ -58,9 +56,7 @@ NewPassword = Annotated[
         description=f"At least {MIN_LENGTH} characters, and not containing your email's local part or your name",
     ),
 ]
-GroupName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)
-]
+GroupName = trimmed(min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)
 GroupRefs = Annotated[
     list[StrictInt | GroupName],
     Field(
@@ -69,8 +65,7 @@ GroupRefs = Annotated[
     ),
 ]
 PermissionCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"),
+    trimmed(max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"),
     Field(description="Dotted lower-case code, e.g. `reports.export`"),
 ]
 
@@ -95,12 +90,7 @@ class Registration(Schema):
 class LoginRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, to_lower=True, min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS
-        ),
-    ]
+    email: EmailToMatch
     password: Annotated[str, Field(min_length=1, max_length=256)]
     cookie: StrictBool = Field(
         default=False,
@@ -126,11 +116,7 @@ class PasswordResetRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, to_lower=True, min_length=1, max_length=320, pattern=NO_CONTROL_CHARACTERS
-        ),
-        Field(description="The account's email; the answer is the same whether it has one or not"),
+        EmailToMatch, Field(description="The account's email; the answer is the same whether it has one or not")
     ]
 
 

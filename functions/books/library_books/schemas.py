@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from library_books import isbn as isbns
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import ImportStatus, values
-from library_common.envelope import CalendarDay, Schema
+from library_common.envelope import CalendarDay, Schema, trimmed
 from library_common.models import Book
 from library_common.models import Review as ReviewRow
 
@@ -28,18 +28,23 @@ TEXT_LIMITS = {
 _REQUIRED: Any = ...
 
 
+# Each text field's limits hold for it as sent, as the document states them; its surrounding whitespace goes after.
+Title = trimmed(min_length=1, max_length=TEXT_LIMITS["title"])
+AuthorName = trimmed(min_length=1, max_length=TEXT_LIMITS["author"])
+Isbn = trimmed()
+Publisher = trimmed(max_length=TEXT_LIMITS["publisher"])
+Publication = trimmed(max_length=TEXT_LIMITS["publication"])
+GenreName = trimmed(max_length=TEXT_LIMITS["genre"])
+Language = trimmed(max_length=TEXT_LIMITS["language"])
+Description = trimmed(max_length=TEXT_LIMITS["description"])
+
+
 def _title(default: Any = _REQUIRED) -> Any:
-    limit = TEXT_LIMITS["title"]
-    return Field(default, min_length=1, max_length=limit, description=f"Title (at most {limit} characters)")
+    return Field(default, description=f"Title (at most {TEXT_LIMITS['title']} characters)")
 
 
 def _author(default: Any = _REQUIRED) -> Any:
-    return Field(
-        default,
-        min_length=1,
-        max_length=TEXT_LIMITS["author"],
-        description="Author, as it should be shown and searched",
-    )
+    return Field(default, description="Author, as it should be shown and searched")
 
 
 def _quantity(default: int | None) -> Any:
@@ -57,13 +62,8 @@ _ISBN = Field(
     "Unique among books in the catalogue (409 `DUPLICATE_ISBN`).",
     examples=["978-0-441-17271-9"],
 )
-_PUBLISHER = Field(default=None, max_length=TEXT_LIMITS["publisher"])
-_PUBLICATION = Field(
-    default=None, max_length=TEXT_LIMITS["publication"], description="Edition, series or imprint details"
-)
-_GENRE = Field(default=None, max_length=TEXT_LIMITS["genre"])
-_LANGUAGE = Field(default=None, max_length=TEXT_LIMITS["language"], examples=["English"])
-_DESCRIPTION = Field(default=None, max_length=TEXT_LIMITS["description"])
+_PUBLICATION = Field(default=None, description="Edition, series or imprint details")
+_LANGUAGE = Field(default=None, examples=["English"])
 OPTIONAL_TEXT = ("isbn", "publisher", "publication", "genre", "language", "description")
 SINGLE_LINE_TEXT = ("title", "author", "isbn", "publisher", "publication", "genre", "language")
 
@@ -110,17 +110,17 @@ class _BookBody(Schema):
     """What a book's bodies share: every field a librarian writes, its limits and its checks (with POST's and
     PUT's defaults; PATCH has none)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    title: str = _title()
-    author: str = _author()
-    isbn: str | None = _ISBN
-    publisher: str | None = _PUBLISHER
-    publication: str | None = _PUBLICATION
+    title: Title = _title()
+    author: AuthorName = _author()
+    isbn: Isbn | None = _ISBN
+    publisher: Publisher | None = None
+    publication: Publication | None = _PUBLICATION
     published_date: CalendarDay | None = None
-    genre: str | None = _GENRE
-    language: str | None = _LANGUAGE
-    description: str | None = _DESCRIPTION
+    genre: GenreName | None = None
+    language: Language | None = _LANGUAGE
+    description: Description | None = None
     quantity: StrictInt = _quantity(1)
 
     @field_validator(*OPTIONAL_TEXT, mode="before")
@@ -157,8 +157,8 @@ class BookPatch(_BookBody):
     """Some fields of a book: the body of PATCH /books/{id}; only the fields sent change."""
 
     # Left out: unchanged. Sent: a value, never null (these fields are required of every book), as documented.
-    title: str = _title(None)
-    author: str = _author(None)
+    title: Title = _title(None)
+    author: AuthorName = _author(None)
     quantity: StrictInt = _quantity(None)
 
 

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from library_common.envelope import Schema
+from library_common.envelope import Schema, trimmed
 
 # A question, not a document: long enough for any real question, short enough to keep matching cheap.
 MAX_MESSAGE_CHARACTERS = 2000
+Message = trimmed(min_length=1, max_length=MAX_MESSAGE_CHARACTERS)
 
 Intent = Literal[
     "availability", "books_by_author", "books_in_genre", "rules", "my_loans", "my_holds", "my_fines", "help"
 ]
 
 
-def _trimmed(message: str) -> str:
-    trimmed = message.strip()
-    if not trimmed:
-        raise ValueError("The message is only whitespace")
-    return trimmed
-
-
 class ChatRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    # The limits are the message's as sent, the ones the document states; its surrounding whitespace goes after.
-    message: Annotated[str, AfterValidator(_trimmed)] = Field(
-        min_length=1,
-        max_length=MAX_MESSAGE_CHARACTERS,
+    message: Message = Field(
         description=f"The member's question in plain language, 1 to {MAX_MESSAGE_CHARACTERS} characters; "
         "surrounding whitespace is removed, and anything longer, empty or only whitespace is a 422.",
         examples=["Is Dune available?"],

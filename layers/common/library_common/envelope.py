@@ -10,7 +10,17 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from library_common.errors import LibraryError
 
@@ -88,6 +98,31 @@ def _iso_day(value: object) -> object:
 # A calendar day written YYYY-MM-DD and nothing else, in a body or a query: pydantic alone would also read `0`,
 # "0" or `1700000000` as a Unix time, a date nobody meant.
 CalendarDay = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _trimmed(value: str) -> str:
+    return value.strip()
+
+
+def _trimmed_not_blank(value: str) -> str:
+    trimmed = value.strip()
+    if not trimmed:
+        raise PydanticCustomError("blank", "must not be empty or only whitespace")
+    return trimmed
+
+
+def trimmed(*, min_length: int | None = None, max_length: int | None = None, pattern: str | None = None) -> Any:
+    """Text whose documented limits hold for it as sent (the OpenAPI document's minLength, maxLength and pattern),
+    then stripped of surrounding whitespace; when it must not be empty (min_length), whitespace alone is a 422 too.
+
+    pydantic's own stripping (StringConstraints(strip_whitespace=True), str_strip_whitespace) strips first and
+    counts after, so a value padded past its maxLength passed; and limits annotated around an AfterValidator count
+    what it returns. Here the limits sit on the str itself, before the stripping, whatever surrounds the type."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern),
+        AfterValidator(_trimmed_not_blank if min_length else _trimmed),
+    ]
 
 
 def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:
