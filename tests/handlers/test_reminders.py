@@ -161,10 +161,10 @@ def test_overdue_loans_produce_exactly_the_expected_emails(ses, users, today):
     assert "Hello Ada," in body(ada_mail)
     ada_due, grace_due = today - timedelta(days=1), today - timedelta(days=8)
     assert f'"Dune" by Frank Herbert was due back on {ada_due} and is now 1 day(s) late.' in body(ada_mail)
-    assert "The late fee so far is 0.25 (0.25 a day, at most 10.00)" in body(ada_mail)
+    assert "The late fee so far is USD 0.25 (USD 0.25 a day, at most USD 10.00)" in body(ada_mail)
     assert "reminder 1 of 4" in body(ada_mail)
     assert f'"Solaris" by Stanisław Lem was due back on {grace_due} and is now 8 day(s) late.' in body(grace_mail)
-    assert "The late fee so far is 2.00" in body(grace_mail) and "reminder 2 of 4" in body(grace_mail)
+    assert "The late fee so far is USD 2.00" in body(grace_mail) and "reminder 2 of 4" in body(grace_mail)
     assert "<strong>Solaris</strong> by Stanisław Lem" in body(grace_mail, "html")
     assert queued_kinds(relaxed) == []
 
@@ -308,10 +308,10 @@ def test_a_late_returns_unpaid_fine_is_announced_once_by_the_next_daily_run(ses,
     assert run_daily()["notices_queued"] == 0
     assert run_delivery()["sent"] == 1
     (message,) = sent_mail()
-    assert (message["To"], message["Subject"]) == ("ada@example.org", 'A late fee of 1.50 for "Dune"')
+    assert (message["To"], message["Subject"]) == ("ada@example.org", 'A late fee of USD 1.50 for "Dune"')
     due = today - timedelta(days=6)
     assert f'"Dune" by Frank Herbert was due back on {due} and returned on {today}.' in body(message)
-    assert "A late fee of 1.50 has been charged to your account." in body(message)
+    assert "A late fee of USD 1.50 has been charged to your account." in body(message)
 
     days_pass(OVERDUE_INTERVAL_DAYS + 1)
     with db.transaction() as session:

@@ -10,6 +10,7 @@ from sqlalchemy import Date, Numeric, String, cast, literal, select
 
 from library_common import db, notices
 from library_common.domain.statuses import NoticeKind, values
+from library_common.settings import get_settings
 
 AWKWARD = 'Ada <Lovelace> & "Bob" O\'Brien $5 \\ 100%'
 
@@ -54,10 +55,46 @@ CONTEXTS = {
 }
 
 
+@pytest.fixture
+def library_currency(monkeypatch):
+    """Sets the library's currency (`LIBRARY_CURRENCY`) for the rest of the test, as a deployment would."""
+
+    def use(code: str) -> None:
+        monkeypatch.setenv("LIBRARY_CURRENCY", code)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "KWD"])
 @pytest.mark.parametrize("kind", sorted(CONTEXTS))
-def test_sql_rendering_matches_python_rendering(database_url, kind):
+def test_sql_rendering_matches_python_rendering(database_url, library_currency, kind, currency):
+    library_currency(currency)
     context = CONTEXTS[kind]
     assert _sql_render(kind, context) == notices.render(kind, context)
+
+
+@pytest.mark.parametrize(
+    ("currency", "written"),
+    [("USD", "USD 1.50"), ("EUR", "EUR 1.50"), ("GBP", "GBP 1.50"), ("JPY", "JPY 2"), ("KWD", "KWD 1.500")],
+)
+def test_a_fine_charged_notice_writes_the_fee_in_the_currency(database_url, library_currency, currency, written):
+    """With the currency's minor unit (ISO 4217): none for the yen (1.50 rounds half up, as PostgreSQL rounds), three
+    for the Kuwaiti dinar. The daily job renders this notice in SQL: both say the same."""
+    library_currency(currency)
+    context = {**CONTEXTS["fine_charged"], "title": "Dune"}
+    subject, text_body, html_body = notices.render("fine_charged", context)
+    assert subject == f'A late fee of {written} for "Dune"'
+    assert f"A late fee of {written} has been charged to your account." in text_body
+    assert f"A late fee of <strong>{written}</strong> has been charged" in html_body
+    assert _sql_render("fine_charged", context) == (subject, text_body, html_body)
+
+
+def test_an_overdue_notice_writes_every_amount_in_the_librarys_currency(database_url, library_currency):
+    library_currency("EUR")
+    _, text_body, _ = notices.render("overdue", CONTEXTS["overdue"])
+    assert "The late fee so far is EUR 2.25 (EUR 0.25 a day, at most EUR 10.00)." in text_body
 
 
 def test_every_notice_kind_has_a_subject_line_and_both_bodies_and_every_template_is_a_kind():

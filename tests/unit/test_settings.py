@@ -40,6 +40,11 @@ def test_aws_settings_take_the_rds_pieces_and_sam_empty_strings_mean_unset():
         ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "Mars/Olympus_Mons"}, "LIBRARY_TIME_ZONE"),
         ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "+02:00"}, "LIBRARY_TIME_ZONE"),
         ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "UTC'; DROP"}, "LIBRARY_TIME_ZONE"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "usd"}, "LIBRARY_CURRENCY must be an ISO 4217"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "EURO"}, "LIBRARY_CURRENCY"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "XYZ"}, "not 'XYZ'"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "US$"}, "LIBRARY_CURRENCY"),
+        ({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "XAU"}, "LIBRARY_CURRENCY"),
     ],
 )
 def test_a_bad_environment_fails_at_cold_start_with_the_variable_named(environ, complaint):
@@ -51,3 +56,9 @@ def test_the_librarys_time_zone_is_utc_unless_set_to_an_iana_zone():
     assert load_settings({"DATABASE_URL": "postgresql://x/y"}).library_time_zone == "UTC"
     chosen = load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_TIME_ZONE": "America/Argentina/Buenos_Aires"})
     assert chosen.library_time_zone == "America/Argentina/Buenos_Aires"
+
+
+def test_the_librarys_currency_is_usd_unless_set_to_an_iso_4217_code():
+    assert load_settings({"DATABASE_URL": "postgresql://x/y"}).library_currency == "USD"
+    assert load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": ""}).library_currency == "USD"
+    assert load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "EUR"}).library_currency == "EUR"

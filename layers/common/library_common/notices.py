@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from string import Template
@@ -35,10 +36,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from library_common import money
 from library_common.caller import Caller
 from library_common.domain.permissions import USERS_VIEW
 from library_common.domain.statuses import NoticeKind
 from library_common.models import Notification, User
+from library_common.settings import get_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Staff holding this may read any member's notices; members read their own.
@@ -80,13 +83,19 @@ def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     import html  # its import loads html.entities' 2,000 names: a cost to every cold start, where few requests notify
 
     template = notice_template(kind)
-    values = {key: str(value) for key, value in context.items()}
+    currency = get_settings().library_currency
+    values = {key: _text(value, currency) for key, value in context.items()}
     escaped = {key: html.escape(value) for key, value in values.items()}
     return (
         _filled(template.subject, values)[:SUBJECT_MAX_LENGTH],
         _filled(template.text, values),
         _filled(template.html, escaped),
     )
+
+
+def _text(value: object, currency: str) -> str:
+    """A value as a notice writes it: an amount (a Decimal) in the library's currency, anything else as str()."""
+    return money.money(value, currency) if isinstance(value, Decimal) else str(value)
 
 
 @cache
@@ -225,8 +234,9 @@ def date_text(value: ColumnElement[Any]) -> ColumnElement[str]:
 
 
 def money_text(value: ColumnElement[Any]) -> ColumnElement[str]:
-    """An amount as `2.50`, the way `str(Decimal)` renders a Numeric(10, 2) value in Python."""
-    return cast(cast(value, Numeric(10, 2)), String)
+    """An amount as `money.money` writes it in Python (`USD 2.50`), in the library's currency."""
+    currency = get_settings().library_currency
+    return func.concat(f"{currency} ", cast(cast(value, Numeric(12, money.minor_digits(currency))), String))
 
 
 # What a member sees of a notice: its text and where its delivery stands.

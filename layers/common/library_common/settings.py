@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from library_common.money import ISO_4217
+
 _EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+")
 _ZONE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
 
@@ -67,6 +69,8 @@ class Settings:
     due_soon_days: int = 2
     # The library's time zone (an IANA name): its days decide overdue loans, fines, due dates and reports.
     library_time_zone: str = "UTC"
+    # The library's currency (an ISO 4217 code): how notices write its fines and fees.
+    library_currency: str = "USD"
     # The first admin a deployment creates (the migrations function), and the secret holding their password.
     admin_email: str | None = None
     admin_password_secret_arn: str | None = None
@@ -85,6 +89,10 @@ class Settings:
         if not 1 <= self.due_soon_days <= 30:
             raise SettingsError("DUE_SOON_DAYS must be between 1 and 30")
         _check_time_zone(self.library_time_zone)
+        if self.library_currency not in ISO_4217:
+            raise SettingsError(
+                f"LIBRARY_CURRENCY must be an ISO 4217 currency code such as USD or EUR, not {self.library_currency!r}"
+            )
         # The shape the template's AdminEmail parameter allows; the real check is the admin logging in.
         if self.admin_email is not None and not _EMAIL_SHAPE.fullmatch(self.admin_email):
             raise SettingsError(f"ADMIN_EMAIL must be an email address, not {self.admin_email!r}")
