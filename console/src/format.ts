@@ -54,3 +54,10 @@ export function parseCalendarDate(text: string, pattern: DayPattern = DAY_PATTER
     if (day.getUTCFullYear() !== value.year || day.getUTCMonth() !== value.month - 1 || day.getUTCDate() !== value.day) return null;
     return day.toISOString().slice(0, 10);
 }
+
+/** An amount (the API's decimal string, "0.75") in the library's currency as notices write it, the ISO code first
+ * (USD 0.75, JPY 1), in the browser's locale; the amount alone until the currency is known. */
+export function money(amount: string | number, currency: string | null | undefined, locale?: string): string {
+    if (!currency) return String(amount);
+    return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' }).format(Number(amount));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { dayPattern, parseCalendarDate } from '../src/format';
+import { dayPattern, money, parseCalendarDate } from '../src/format';
 
 describe('days as the locale writes them', () => {
     const british = dayPattern('en-GB');
@@ -24,5 +24,19 @@ describe('days as the locale writes them', () => {
         for (const typed of ['31/02/2026', '13/13/2026', '03/11/26', '03/11', '', '2026-11-03']) {
             expect(parseCalendarDate(typed, british)).toBeNull();
         }
+    });
+});
+
+describe('money in the library currency', () => {
+    it('writes the ISO code first, with the currency minor unit, as the notices do', () => {
+        const spaced = (text: string) => text.replace(/\u00a0/g, ' ');
+        expect(spaced(money('0.75', 'USD', 'en-GB'))).toBe('USD 0.75');
+        expect(spaced(money('1234.50', 'EUR', 'en-GB'))).toBe('EUR 1,234.50');
+        expect(spaced(money('1.50', 'JPY', 'en-GB'))).toBe('JPY 2');
+        expect(spaced(money('1.50', 'KWD', 'en-GB'))).toBe('KWD 1.500');
+    });
+
+    it('writes the amount alone until the currency is known', () => {
+        expect(money('0.75', undefined)).toBe('0.75');
     });
 });

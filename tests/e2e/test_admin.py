@@ -94,6 +94,8 @@ def test_the_lending_policy_form_saves_refuses_at_the_field_and_is_read_only_wit
     loan_period = page.get_by_label("Loan period")
     expect(loan_period).to_have_value("14")
     page.get_by_text("How long a loan, or a renewal, lasts.").wait_for()
+    # The money rules' unit is the library's currency (GET /policies names it: USD, the default).
+    page.get_by_text("USD per day", exact=True).wait_for()
     console.visit("policy")
     loan_period.fill("21")
     page.get_by_label("Fine per day late").fill("0.5")

@@ -72,9 +72,9 @@ def test_the_dashboard_charts_the_library_and_its_tiles_open_the_lists(console, 
     tile(page, "Titles").filter(has_text=str(catalogue)).wait_for()
     # Nothing is charged yet (no return, no daily job): the fines list is empty, and the fees run up show apart.
     charged = tile(page, "Unpaid fines")
-    expect(charged).to_have_accessible_name("Unpaid fines 0.00 charged so far, as the fines list shows")
+    expect(charged).to_have_accessible_name("Unpaid fines USD 0.00 charged so far, as the fines list shows")
     accruing = page.get_by_role("navigation", name="The library at a glance").get_by_role("button")
-    expect(accruing).to_have_accessible_name("Late fees accruing 10.75 on overdue loans, not charged yet")
+    expect(accruing).to_have_accessible_name("Late fees accruing USD 10.75 on overdue loans, not charged yet")
     tile(page, "Holds waiting").filter(has_text="3").wait_for()
     page.get_by_role("table", name="Hold queues: the figures").wait_for(state="attached")
     for chart in ("Loans per day", "Most borrowed", "Overdue by days late", "Hold queues"):

@@ -113,7 +113,8 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     page.get_by_role("region", name="Borrowing history").get_by_text("still out").wait_for()
     console.visit("member")
 
-    # Three days late: the return charges 3 x 0.25, and the fine is paid at the desk.
+    # Three days late: the return charges 3 x 0.25, and the fine is paid at the desk; amounts are in the library's
+    # currency (GET /policies: USD, the default), as the notices write them.
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -125,13 +126,13 @@ def test_a_librarian_finds_adds_imports_lends_takes_back_late_and_takes_the_fine
     page.reload()
     on_loan.get_by_text("Overdue by 3 days").wait_for()
     page.get_by_role("button", name="Return The Hobbit").click()
-    page.get_by_text("“The Hobbit” is returned. It was late: a fine of 0.75 is charged.").wait_for()
+    page.get_by_text("“The Hobbit” is returned. It was late: a fine of USD 0.75 is charged.").wait_for()
     fines = page.get_by_role("region", name="Fines")
-    fines.get_by_role("cell", name="0.75", exact=True).wait_for()
-    page.get_by_role("region", name="Borrowing history").get_by_text("0.75 (unpaid)").wait_for()
+    fines.get_by_role("cell", name="USD 0.75", exact=True).wait_for()
+    page.get_by_role("region", name="Borrowing history").get_by_text("USD 0.75 (unpaid)").wait_for()
     console.visit("member-fine")
-    fines.get_by_role("button", name="Pay the fine of 0.75 for The Hobbit").click()
-    page.get_by_text("Fine of 0.75 paid.").wait_for()
+    fines.get_by_role("button", name="Pay the fine of USD 0.75 for The Hobbit").click()
+    page.get_by_text("Fine of USD 0.75 paid.").wait_for()
     fines.get_by_role("cell", name="paid", exact=True).wait_for()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT status FROM fines")).scalar() == "paid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from library_common.envelope import MAX_ID
+from library_common.settings import get_settings
 from library_loans.app import lambda_handler
 from tests.conftest import api_event
 from tests.test_books_support import add_book
@@ -58,6 +59,16 @@ def test_patch_books_refuses_null_for_a_required_field(users, field):
         body={field: None},
     )
     assert status == 422 and body["errors"][0]["field"] == field
+
+
+def test_the_policy_names_the_deployments_currency(monkeypatch, clean_db, lambda_context):
+    monkeypatch.setenv("LIBRARY_CURRENCY", "EUR")
+    get_settings.cache_clear()
+    try:
+        status, body = loans("get_policies", lambda_context)
+    finally:
+        get_settings.cache_clear()
+    assert status == 200 and body["data"]["currency"] == "EUR"
 
 
 def test_patch_policies_refuses_null(users, engine, lambda_context):

@@ -19,6 +19,8 @@ DEFAULTS = {
     "fine_cap": "10.00",
     "hold_pickup_days": 3,
     "block_threshold": "5.00",
+    # Not a policy figure: the deployment's LIBRARY_CURRENCY, which the PATCH cannot change.
+    "currency": "USD",
 }
 
 
@@ -67,6 +69,7 @@ def test_changing_the_policy_needs_policies_manage(local_api, users):
         ({"hold_pickup_days": 61}, "hold_pickup_days"),
         ({"block_threshold": None}, "block_threshold"),
         ({"max_renewals": 2, "grace_days": 1}, "grace_days"),
+        ({"currency": "EUR"}, "currency"),
         ({}, "body"),
     ],
 )

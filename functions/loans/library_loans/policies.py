@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from library_common import db
 from library_common.domain.policy import THE_POLICY, current_policy
 from library_common.models import Policy
+from library_common.settings import get_settings
 
 FIELDS = (
     "loan_period_days",
@@ -23,7 +24,7 @@ FIELDS = (
 
 
 def _view(policy: Policy) -> dict[str, Any]:
-    return {name: getattr(policy, name) for name in FIELDS}
+    return {**{name: getattr(policy, name) for name in FIELDS}, "currency": get_settings().library_currency}
 
 
 def read_policy(session: Session) -> dict[str, Any]:

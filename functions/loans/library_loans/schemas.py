@@ -130,6 +130,11 @@ class Policy(Schema):
     fine_cap: Money = Field(description="The most one loan's late fee can reach")
     hold_pickup_days: int = Field(description="Days a copy waits on the hold shelf for its member")
     block_threshold: Money = Field(description="Unpaid fines at or over this amount block borrowing (0: any)")
+    currency: str = Field(
+        description="The library's currency, an ISO 4217 code (the deployment's `LibraryCurrency`, not changed "
+        "here): every amount of the API is in it, fines, fees and these figures alike",
+        examples=["USD"],
+    )
 
 
 class PolicyChange(Schema):

@@ -11,17 +11,18 @@ import { explain } from '../../messages';
 import { canAccess, whyNot } from '../../permissions';
 import { asHttpError } from '../../providers/dataProvider';
 
-export type Policy = Record<PolicyField, number | string>;
+// `currency` is the deployment's, not a policy figure: the money rules' unit.
+export type Policy = Record<PolicyField, number | string> & { currency?: string };
 type PolicyField = 'loan_period_days' | 'max_loans' | 'max_renewals' | 'fine_per_day' | 'fine_cap' | 'hold_pickup_days' | 'block_threshold';
 
 export const POLICY_FIELDS: { name: PolicyField; label: string; unit: string; meaning: string; money?: boolean }[] = [
     { name: 'loan_period_days', label: 'Loan period', unit: 'days', meaning: 'How long a loan, or a renewal, lasts.' },
     { name: 'max_loans', label: 'Loans at once', unit: 'loans', meaning: 'Open loans a member may have at the same time.' },
     { name: 'max_renewals', label: 'Renewals', unit: 'per loan', meaning: 'How many times one loan may be renewed (never while someone is waiting).' },
-    { name: 'fine_per_day', label: 'Fine per day late', unit: 'money per day', meaning: 'Charged for each day past the due date.', money: true },
-    { name: 'fine_cap', label: 'Fine cap', unit: 'money per loan', meaning: "The most one loan's late fee can reach.", money: true },
+    { name: 'fine_per_day', label: 'Fine per day late', unit: 'per day', meaning: 'Charged for each day past the due date.', money: true },
+    { name: 'fine_cap', label: 'Fine cap', unit: 'per loan', meaning: "The most one loan's late fee can reach.", money: true },
     { name: 'hold_pickup_days', label: 'Hold shelf time', unit: 'days', meaning: 'How long a copy waits on the hold shelf for the member it is kept for.' },
-    { name: 'block_threshold', label: 'Borrowing blocked at', unit: 'money unpaid', meaning: 'Unpaid fines at or over this amount stop the member borrowing (0: any unpaid fine).', money: true },
+    { name: 'block_threshold', label: 'Borrowing blocked at', unit: 'unpaid', meaning: 'Unpaid fines at or over this amount stop the member borrowing (0: any unpaid fine).', money: true },
 ];
 
 function changes(draft: Policy, saved: Policy): Partial<Policy> {
@@ -78,7 +79,7 @@ export function PolicyForm() {
                                     disabled={!mayChange}
                                     error={Boolean(errors[field.name])}
                                     helperText={errors[field.name] ?? field.meaning}
-                                    slotProps={{ htmlInput: { step: field.money ? '0.01' : '1', min: 0 }, input: { endAdornment: <InputAdornment position="end">{field.unit}</InputAdornment> } }}
+                                    slotProps={{ htmlInput: { step: field.money ? '0.01' : '1', min: 0 }, input: { endAdornment: <InputAdornment position="end">{field.money ? `${saved.currency ?? 'money'} ${field.unit}` : field.unit}</InputAdornment> } }}
                                 />
                             ))}
                         </Stack>

@@ -9,6 +9,7 @@ import { useSearchParams } from 'react-router-dom';
 
 import { calendarDate } from '../../format';
 import { Datagrid } from '../../layout/ListRows';
+import { MoneyField } from '../../layout/Money';
 import { useLibrary } from '../../library';
 import { codeOf, explain } from '../../messages';
 import { FineActions, LoanActions } from './LoanActions';
@@ -118,7 +119,7 @@ function MemberDesk({ member }: { member: Option }) {
             <ListBase resource="fines" filter={{ user_id: member.id, status: 'unpaid' }} perPage={50} disableSyncWithLocation>
                 <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No unpaid fines.</Typography>}>
                     <TextField source="title" label="Title" />
-                    <TextField source="amount" label="Amount" />
+                    <MoneyField source="amount" label="Amount" />
                     <DateField source="created_on" label="Charged" />
                     <FineActions />
                 </Datagrid>

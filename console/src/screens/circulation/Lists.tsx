@@ -3,6 +3,7 @@
 import { DateField, FunctionField, List, NumberField, ReferenceField, SelectInput, TextField } from 'react-admin';
 
 import { Datagrid } from '../../layout/ListRows';
+import { MoneyField } from '../../layout/Money';
 import { FineActions, HoldActions, LoanActions } from './LoanActions';
 
 const choices = (...ids: string[]) => ids.map(id => ({ id, name: id.charAt(0).toUpperCase() + id.slice(1) }));
@@ -44,7 +45,7 @@ export function FineList() {
             <Datagrid bulkActionButtons={false} rowClick={false}>
                 <TextField source="title" label="Title" sortable={false} />
                 <ReferenceField source="user_id" reference="users" label="Member" link="show" sortable={false} />
-                <TextField source="amount" label="Amount" sortable={false} />
+                <MoneyField source="amount" label="Amount" sortable={false} />
                 <FunctionField label="Status" render={(fine: { status: string; accruing: boolean }) => (fine.accruing ? 'unpaid, still growing (book out)' : fine.status)} />
                 <DateField source="created_on" label="Charged" sortable={false} />
                 <FineActions />

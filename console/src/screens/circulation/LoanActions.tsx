@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useNotify, useRecordContext, useRefresh } from 'react-admin';
 
 import { calendarDate } from '../../format';
+import { useMoney, useMoneyOnceKnown } from '../../layout/Money';
 import { useLibrary } from '../../library';
 import { explain } from '../../messages';
 
@@ -33,8 +34,8 @@ interface LoanRow {
     renewals_left: number;
 }
 
-export function returnedMessage(loan: { title: string; days_overdue?: number; fine_amount: string | null; copy_destination?: string }) {
-    const fine = loan.fine_amount ? ` It was late: a fine of ${loan.fine_amount} is charged.` : '';
+export function returnedMessage(loan: { title: string; days_overdue?: number; fine_amount: string | null; copy_destination?: string }, written: (amount: string) => string) {
+    const fine = loan.fine_amount ? ` It was late: a fine of ${written(loan.fine_amount)} is charged.` : '';
     const shelf = loan.copy_destination === 'hold_shelf' ? ' Put the copy on the hold shelf: a member is waiting for it.' : '';
     return `“${loan.title}” is returned.${fine}${shelf}`;
 }
@@ -43,11 +44,12 @@ export function LoanActions() {
     const loan = useRecordContext<LoanRow>();
     const library = useLibrary();
     const { busy, run } = useDeskAction();
+    const moneyWriter = useMoneyOnceKnown();
     if (!loan || loan.returned_on) return null;
     return (
         <Stack direction="row" spacing={1}>
             <Button size="small" variant="outlined" disabled={busy} aria-label={`Return ${loan.title}`}
-                onClick={() => run(async () => returnedMessage((await library.returnLoan(loan.id)) as never))}>
+                onClick={() => run(async () => returnedMessage((await library.returnLoan(loan.id)) as never, await moneyWriter()))}>
                 Return
             </Button>
             <Button size="small" disabled={busy} aria-label={`Renew ${loan.title}`}
@@ -75,15 +77,17 @@ export function FineActions() {
     const fine = useRecordContext<{ id: number; title: string; amount: string; status: string }>();
     const library = useLibrary();
     const { busy, run } = useDeskAction();
+    const written = useMoney();
     if (!fine || fine.status !== 'unpaid') return null;
+    const amount = written(fine.amount);
     return (
         <Stack direction="row" spacing={1}>
-            <Button size="small" variant="outlined" disabled={busy} aria-label={`Pay the fine of ${fine.amount} for ${fine.title}`}
-                onClick={() => run(async () => (await library.payFine(fine.id), `Fine of ${fine.amount} paid.`))}>
+            <Button size="small" variant="outlined" disabled={busy} aria-label={`Pay the fine of ${amount} for ${fine.title}`}
+                onClick={() => run(async () => (await library.payFine(fine.id), `Fine of ${amount} paid.`))}>
                 Pay
             </Button>
-            <Button size="small" disabled={busy} aria-label={`Waive the fine of ${fine.amount} for ${fine.title}`}
-                onClick={() => run(async () => (await library.waiveFine(fine.id), `Fine of ${fine.amount} waived.`))}>
+            <Button size="small" disabled={busy} aria-label={`Waive the fine of ${amount} for ${fine.title}`}
+                onClick={() => run(async () => (await library.waiveFine(fine.id), `Fine of ${amount} waived.`))}>
                 Waive
             </Button>
         </Stack>

@@ -10,6 +10,7 @@ import { Link } from 'react-router-dom';
 
 import { calendarDate } from '../../format';
 import { DayField } from '../../layout/DayFields';
+import { useMoney } from '../../layout/Money';
 import { HoldQueuesChart, LoansPerDayChart, MostBorrowedChart, OverdueByDaysLateChart } from './Charts';
 import { OverdueReport } from './OverdueReport';
 import { type BorrowCount, type DayCount, type DaysLateCount, daysAgo, type HoldQueue, type Summary } from './figures';
@@ -25,6 +26,8 @@ interface Tile {
     section?: string;
     /** What the figure counts, where its label alone could mislead. */
     note?: string;
+    /** The figure is an amount, in the library's currency. */
+    money?: boolean;
 }
 
 const TILES: Tile[] = [
@@ -34,18 +37,19 @@ const TILES: Tile[] = [
     { key: 'overdue', label: 'Overdue', to: filtered('/loans', { status: 'overdue' }) },
     { key: 'holds_waiting', label: 'Holds waiting', to: filtered('/holds', { status: 'waiting' }) },
     { key: 'active_members', label: 'Active members', to: filtered('/users', { role: 'member', is_active: 'true' }) },
-    { key: 'fines_outstanding', label: 'Unpaid fines', to: filtered('/fines', { status: 'unpaid' }), note: 'charged so far, as the fines list shows' },
-    { key: 'fines_accruing', label: 'Late fees accruing', section: 'overdue-heading', note: 'on overdue loans, not charged yet' },
+    { key: 'fines_outstanding', label: 'Unpaid fines', to: filtered('/fines', { status: 'unpaid' }), note: 'charged so far, as the fines list shows', money: true },
+    { key: 'fines_accruing', label: 'Late fees accruing', section: 'overdue-heading', note: 'on overdue loans, not charged yet', money: true },
 ];
 
 function TileFigure({ tile, summary }: { tile: Tile; summary: Summary }) {
+    const written = useMoney();
     return (
         <>
             <Typography variant="body2" color="text.secondary">
                 {tile.label}
             </Typography>
             <Typography variant="h4" component="p">
-                {summary[tile.key]}
+                {tile.money ? written(summary[tile.key]) : summary[tile.key]}
             </Typography>
             {tile.note && (
                 <Typography variant="caption" color="text.secondary" component="p">

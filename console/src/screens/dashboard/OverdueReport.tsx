@@ -10,6 +10,7 @@ import { Link as RouterLink } from 'react-router-dom';
 
 import type { Page } from '../../api/client';
 import { calendarDate } from '../../format';
+import { useMoney } from '../../layout/Money';
 import { explain } from '../../messages';
 import { type Column, type OverdueLoan, overdueOrdering } from './figures';
 import { useReport } from './reports';
@@ -24,6 +25,7 @@ const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
 ];
 
 export function OverdueReport() {
+    const written = useMoney();
     const [page, setPage] = useState(0);
     const [pageSize, setPageSize] = useState(20);
     const [sort, setSort] = useState<{ column: Column; direction: 'asc' | 'desc' }>({ column: 'days_late', direction: 'desc' });
@@ -73,7 +75,7 @@ export function OverdueReport() {
                                         </TableCell>
                                         <TableCell>{calendarDate(loan.due_date)}</TableCell>
                                         <TableCell align="right">{loan.days_late}</TableCell>
-                                        <TableCell align="right">{loan.fine_so_far}</TableCell>
+                                        <TableCell align="right">{written(loan.fine_so_far)}</TableCell>
                                     </TableRow>
                                 ))}
                             </TableBody>

@@ -22,6 +22,7 @@ import {
 import { Link } from 'react-router-dom';
 
 import { Datagrid } from '../../layout/ListRows';
+import { MoneyField, useMoney } from '../../layout/Money';
 import { GatedSection } from '../../layout/Section';
 import { explain } from '../../messages';
 import { FineActions, HoldActions, LoanActions } from '../circulation/LoanActions';
@@ -101,6 +102,12 @@ function Header() {
     );
 }
 
+function HistoryFine({ label: _label }: { label: string }) {
+    const loan = useRecordContext<{ fine: { amount: string; status: string } | null }>();
+    const written = useMoney();
+    return <>{loan?.fine ? `${written(loan.fine.amount)} (${loan.fine.status})` : '-'}</>;
+}
+
 export function MemberShow() {
     return (
         <Show actions={<Actions />} title={<MemberTitle />}>
@@ -133,7 +140,7 @@ export function MemberShow() {
                     <ReferenceManyField reference="fines" target="user_id" perPage={20}>
                         <Datagrid bulkActionButtons={false} rowClick={false} empty={<Typography>No fines.</Typography>}>
                             <TextField source="title" label="Title" />
-                            <TextField source="amount" label="Amount" />
+                            <MoneyField source="amount" label="Amount" />
                             <FunctionField label="Status" render={(fine: { status: string; accruing: boolean }) => (fine.accruing ? 'unpaid, still growing (book out)' : fine.status)} />
                             <DateField source="created_on" label="Charged" />
                             <FineActions />
@@ -147,7 +154,7 @@ export function MemberShow() {
                             <DateField source="borrowed_on" label="Borrowed" />
                             <DateField source="due_date" label="Due" />
                             <DateField source="returned_on" label="Returned" emptyText="still out" />
-                            <FunctionField label="Fine" render={(loan: { fine: { amount: string; status: string } | null }) => (loan.fine ? `${loan.fine.amount} (${loan.fine.status})` : '-')} />
+                            <HistoryFine label="Fine" />
                         </Datagrid>
                     </ReferenceManyField>
                 </GatedSection>

@@ -10,6 +10,7 @@ import { Link as RouterLink } from 'react-router-dom';
 
 import { calendarDate } from '../../format';
 import { Datagrid } from '../../layout/ListRows';
+import { MoneyField, useMoney } from '../../layout/Money';
 import { session, useLibrary } from '../../library';
 import { explain } from '../../messages';
 import { ReviewButton } from './ReviewDialog';
@@ -149,7 +150,7 @@ export function MyFines() {
     return (
         <MyList resource="my-fines" title="My fines" empty="You have no fines.">
             <BookTitle label="Title" />
-            <TextField source="amount" label="Amount" sortable={false} />
+            <MoneyField source="amount" label="Amount" sortable={false} />
             <FunctionField label="Status" render={(fine: { status: string; accruing: boolean }) => (fine.accruing ? 'unpaid, still growing until the book is back' : fine.status)} />
             <DateField source="created_on" label="Charged" sortable={false} />
         </MyList>
@@ -167,13 +168,19 @@ export function MyNotices() {
     );
 }
 
+function LateFee({ label: _label }: { label: string }) {
+    const loan = useRecordContext<{ fine_amount: string | null; fine_status: string | null }>();
+    const written = useMoney();
+    return <>{loan?.fine_amount ? `${written(loan.fine_amount)} (${loan.fine_status})` : '-'}</>;
+}
+
 export function MyHistory() {
     return (
         <MyList resource="my-history" title="My borrowing history" empty="You have not borrowed anything yet.">
             <BookTitle label="Title" />
             <DateField source="borrowed_on" label="Borrowed" sortable={false} />
             <DateField source="returned_on" label="Returned" emptyText="still out" sortable={false} />
-            <FunctionField label="Late fee" render={(loan: { fine_amount: string | null; fine_status: string | null }) => (loan.fine_amount ? `${loan.fine_amount} (${loan.fine_status})` : '-')} />
+            <LateFee label="Late fee" />
             <FunctionField label="Review" render={(loan: MyLoan) => <ReviewButton bookId={loan.book_id} title={loan.title} />} />
         </MyList>
     );
