@@ -139,3 +139,34 @@ def test_more_than_100_header_fields_are_refused_with_431(local_api):
     fields = "".join(f"X-Field-{number}: {number}\r\n" for number in range(101))
     request = f"GET /health HTTP/1.1\r\nHost: local\r\n{fields}\r\n".encode()
     assert b"".join(_exchange(local_api, request)).startswith(b"HTTP/1.1 431")
+
+
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        "X-Trace-Id abc123",
+        " folded onto the field above",
+        "\tfolded onto the field above",
+        "X-Trace-Id : abc123",
+        ": abc123",
+    ],
+    ids=["no colon", "folded with a space", "folded with a tab", "space before the colon", "no name"],
+)
+def test_a_malformed_header_line_is_a_400_envelope_and_the_connection_closes(local_api, bad_line):
+    """RFC 9112 5 and 5.2: such a request cannot be read as its sender meant it, so neither it nor anything sent
+    after it on the connection is served."""
+    request = f"GET /health HTTP/1.1\r\nHost: local\r\nX-Before: 1\r\n{bad_line}\r\n\r\n"
+    then = "GET /health HTTP/1.1\r\nHost: local\r\n\r\n"
+    answer = b"".join(_exchange(local_api, (request + then).encode()))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"\r\nConnection: close" in head
+    assert json.loads(body) == json.loads(template.load().gateway_responses["DEFAULT_4XX"].body)
+    assert answer.count(b"HTTP/1.1 ") == 1, "the request sent after it is not served"
+
+
+def test_well_formed_fields_however_spaced_are_served(local_api):
+    # No space after a colon, tabs around a value: fields all the same, and the connection serves the next request.
+    first = b"GET /health HTTP/1.1\r\nHost:local\r\nX-Note: \t two  words \t\r\nAccept:*/*\r\n\r\n"
+    last = b"GET /health HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n"
+    answers = b"".join(_exchange(local_api, first + last))
+    assert answers.count(b"HTTP/1.1 200 OK\r\n") == 2, answers
