@@ -6,8 +6,8 @@ import json
 import logging
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame, Route
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame, Route, _registered_api_adapter
+from aws_lambda_powertools.event_handler.openapi.params import Body, Cookie, Header
 from aws_lambda_powertools.event_handler.request import Request
 
 from library_common import api
@@ -40,6 +40,21 @@ def note(x_note: Annotated[str | None, Header(alias="X-Note", max_length=5)] = N
 @app.get("/injected", middlewares=[reads_the_request])
 def injected():
     return ok(None)
+
+
+@app.get("/session")
+def session(session_id: Annotated[str | None, Cookie(alias="session", max_length=8)] = None):
+    return ok({"session": session_id})
+
+
+@app.get("/plain")
+def plain():
+    return ok(None)
+
+
+@app.get("/path-of/<name>")
+def path_of(name: str, request: Request):
+    return ok({"name": name, "path": request.path_parameters})
 
 
 def _event(path, headers=None, request_id="request-1"):
@@ -119,6 +134,8 @@ def _middlewares(stack) -> list:
     while isinstance(stack, MiddlewareFrame | api._DirectFrame):
         found.append(stack.current_middleware if isinstance(stack, MiddlewareFrame) else stack.middleware)
         stack = stack.next_middleware
+    if isinstance(stack, api._RouteCall):  # in the place of Powertools' adapter, calling the route's function
+        return [*found, _registered_api_adapter, stack.route_function]
     return [*found, stack]
 
 
@@ -168,3 +185,27 @@ def test_a_body_field_that_is_a_sequence_stays_one_and_a_scalar_sent_as_a_list_i
         event.update(httpMethod="POST", body=json.dumps({"counts": [1, 2], "label": ["first"]}))
         answer = app.resolve(event, None)
         assert json.loads(answer["body"])["data"] == {"counts": [1, 2], "label": "first"}
+
+
+def test_a_declared_cookie_is_read_and_validated_and_a_route_declaring_none_ignores_headers_and_cookies():
+    answer = app.resolve(_event("/session", {"Cookie": "theme=dark; session=abc"}), None)
+    assert json.loads(answer["body"])["data"] == {"session": "abc"}
+    refused = app.resolve(_event("/session", {"cookie": "session=far-too-long"}), None)
+    assert (refused["statusCode"], json.loads(refused["body"])["errors"][0]["field"]) == (422, "session")
+    assert (
+        app.resolve(_event("/plain", {"Cookie": "session=far-too-long", "X-Note": "too long"}), None)["statusCode"]
+        == 200
+    )
+
+
+def test_a_route_that_asks_for_the_request_keeps_powertools_adapter_which_injects_it():
+    event = _event("/path-of/shelf")
+    event.update(resource="/path-of/{name}", pathParameters={"name": "shelf"})
+    answer = app.resolve(event, None)
+    assert json.loads(answer["body"])["data"] == {"name": "shelf", "path": {"name": "shelf"}}
+    (route,) = [route for route in app._dynamic_routes if route.func is path_of]
+    frames, stack = [], route._middleware_stack
+    while isinstance(stack, api._DirectFrame | MiddlewareFrame):
+        frames.append(stack)
+        stack = stack.next_middleware
+    assert stack is path_of and getattr(frames[-1], "middleware", None) is _registered_api_adapter

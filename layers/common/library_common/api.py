@@ -18,8 +18,21 @@ from typing import Any
 import orjson
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame, Route
+from aws_lambda_powertools.event_handler.api_gateway import (
+    MiddlewareFrame,
+    Route,
+    _find_request_param_name,
+    _registered_api_adapter,
+)
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+    _get_multi_value_query_params,
+    _normalize_errors,
+    _normalize_multi_params,
+    _request_body_to_args,
+    _request_params_to_args,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -370,22 +383,97 @@ def _asks_for_injection(middleware: Callable[..., Any]) -> bool:
     return len(inspect.signature(middleware).parameters) > 2  # more than (app, next_middleware)
 
 
-def _direct_calls(stack: Callable[..., Any]) -> Callable[..., Any]:
+def _direct_calls(stack: Callable[..., Any], route: Route) -> Callable[..., Any]:
     """The middleware stack Powertools built for a route, in the same order, its frames direct calls; a middleware
     that takes more than (app, next_middleware) keeps Powertools' frame, which injects its arguments."""
     if not isinstance(stack, MiddlewareFrame):
         return stack  # the route's own function, at the bottom of the stack
-    inner = _direct_calls(stack.next_middleware)
+    inner = _direct_calls(stack.next_middleware, route)
+    if stack.current_middleware is _registered_api_adapter and _calls_plainly(route):
+        return _RouteCall(inner)
     if _asks_for_injection(stack.current_middleware):
         stack.next_middleware = inner
         return stack
     return _DirectFrame(stack.current_middleware, inner)
 
 
+def _calls_plainly(route: Route) -> bool:
+    """The route's function takes only its validated arguments: no `Request` parameter, no `Depends`."""
+    return not route.has_dependencies and _find_request_param_name(route.func) is None
+
+
+class _RouteCall:
+    """The bottom of a route's stack: its function called with the validated arguments and its answer made a
+    Response, as Powertools' `_registered_api_adapter` does for a function without `Request` or `Depends`, but
+    without that adapter's debug line, whose f-string formats every argument (a request body's model repr)
+    whether debug logging is on or not: ~30,000 instructions a borrow."""
+
+    __slots__ = ("route_function",)
+
+    def __init__(self, route_function: Callable[..., Any]):
+        self.route_function = route_function
+
+    def __call__(self, app: APIGatewayRestResolver) -> Any:
+        return app._to_response(self.route_function(**app.context.get("_route_args", {})))
+
+
+class _RequestValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, the same steps in the same order and the same answers, except that a route
+    declaring no header (no cookie) parameter skips reading the headers (cookies): Powertools builds a
+    case-insensitive copy of every multi-value header (a Python loop over ~20 names) and parses the Cookie header
+    for every request, only to find nothing asked for. The multi-value headers come lowered from the event
+    (`_RequestEvent`), as the copy Powertools would make."""
+
+    def handler(self, app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+        dependant = app.context["_route"].dependant
+        event = app.current_event
+        path_values, path_errors = _request_params_to_args(dependant.path_params, app.context["_route_args"])
+        query_string = _normalize_multi_params(
+            event.resolved_query_string_parameters,
+            dependant.query_params,
+            multi_value_params=_get_multi_value_query_params(event),
+        )
+        query_values, query_errors = _request_params_to_args(dependant.query_params, query_string)
+        declared_values, declared_errors = _headers_and_cookies(dependant, event)
+        values = {**path_values, **query_values, **declared_values}
+        errors = path_errors + query_errors + declared_errors
+        if dependant.body_params:
+            body_values, body_errors = _request_body_to_args(dependant.body_params, self._get_body(app))
+            values.update(body_values)
+            errors.extend(body_errors)
+        if errors:
+            raise RequestValidationError(_normalize_errors(errors))
+        app.context["_route_args"] = values
+        return next_middleware(app)
+
+
+def _headers_and_cookies(dependant: Any, event: _RequestEvent) -> tuple[dict[str, Any], list[Any]]:
+    """The route's header and cookie values (in that order) and errors, each read only when the route declares any."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    if dependant.header_params:
+        headers = _normalize_multi_params(
+            event.resolved_headers_field, dependant.header_params, multi_value_params=event.multi_value_headers
+        )
+        values, errors = _request_params_to_args(dependant.header_params, headers)
+    if dependant.cookie_params:
+        cookie_values, cookie_errors = _request_params_to_args(dependant.cookie_params, event.resolved_cookies_field)
+        values = {**values, **cookie_values}
+        errors = errors + cookie_errors
+    return values, errors
+
+
 class LibraryResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver with two costs of its fixed path per request taken out: the headers copied into a
-    new case-insensitive dict on every read (`_RequestEvent`), and the middleware frames' per-call debug and
-    injection work (`_DirectFrame`). Routing, validation, middleware order and exception handling are its own."""
+    """Powertools' REST resolver with costs of its fixed path per request taken out: the headers copied into a new
+    case-insensitive dict on every read (`_RequestEvent`), the middleware frames' and the route adapter's per-call
+    debug and injection work (`_DirectFrame`, `_RouteCall`), and request validation reading headers and cookies a
+    route does not declare (`_RequestValidation`). Routing, validation, middleware order and exception handling
+    are its own."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        if hasattr(self, "_request_validation_middleware"):
+            self._request_validation_middleware = _RequestValidation()
 
     def _to_proxy_event(self, event: dict) -> _RequestEvent:
         return _RequestEvent(event, self._json_body_deserializer)
@@ -394,7 +482,7 @@ class LibraryResolver(APIGatewayRestResolver):
         # Debug mode keeps Powertools' frames: they are what it prints.
         if not route._middleware_stack_built and not self._debug:
             route._build_middleware_stack(router_middlewares=self._router_middlewares, app=self)
-            route._middleware_stack = _direct_calls(route._middleware_stack)
+            route._middleware_stack = _direct_calls(route._middleware_stack, route)
         return super()._call_route(route, route_arguments)
 
 
