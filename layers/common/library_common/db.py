@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import count
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import Compiled
@@ -209,6 +209,87 @@ class CompiledStatements:
         self._by_identity[id(key[1])] = (key, compiled)
 
 
+class _ParameterPlan(NamedTuple):
+    """What a compiled statement's bound values are made of, worked out once: the values its constants carry (a
+    status compared with, a literal) and the names of the values each execution must bring."""
+
+    own_binds: Any  # the compiled statement's cache key binds, the ones its constants' values were read from
+    constants: dict[str, Any]
+    computed: tuple[tuple[str, Any], ...]  # (name, bind) of values a callable gives at each execution
+    constant_names: frozenset[str]  # a value passed under one of these overrides the bind's own: not planned
+    asked: tuple[tuple[str, str], ...]  # (the bind's key, its name in the statement)
+
+
+class _PlannedParameters:
+    """A compiler whose statements build their bound values from a plan made once per compiled statement.
+
+    SQLAlchemy's construct_params works out, for every bind of a statement on each execution, where its value
+    comes from, constants included (each status and literal of a statement's conditions): ~0.15 M instructions of
+    every borrow (30 binds in three statements). A statement run again (its compiled form found for the same
+    statement object, whose cache key binds are then the very ones it was compiled from) gets the same dictionary
+    from the plan: the constants' values copied, a callable bind's value asked of it (the library's time zone),
+    the values passed looked up under the bind's key, then its name, as SQLAlchemy does. Any other case (a
+    statement built anew, a value missing or overriding a bind's own, escaped names, post-compile rendering) is
+    SQLAlchemy's own construct_params."""
+
+    _parameter_plan: _ParameterPlan | None
+
+    def construct_params(self, params=None, extracted_parameters=None, escape_names=True, _check=True, **rest):
+        plan = self.__dict__.get("_parameter_plan", _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._parameter_plan = _parameter_plan(self)
+        if (
+            plan is None
+            or not params
+            or extracted_parameters is not plan.own_binds
+            or not _check
+            or rest.get("_collected_params") is not None
+            or (escape_names and self.escaped_bind_names)
+            or not plan.constant_names.isdisjoint(params)
+        ):
+            return super().construct_params(params, extracted_parameters, escape_names, _check=_check, **rest)
+        values = dict(plan.constants)
+        for name, bind in plan.computed:
+            values[name] = bind.effective_value
+        for key, name in plan.asked:
+            if key in params:
+                values[name] = params[key]
+            elif name in params:
+                values[name] = params[name]
+            else:  # SQLAlchemy's own error
+                return super().construct_params(params, extracted_parameters, escape_names, _check=_check, **rest)
+        return values
+
+
+_UNPLANNED = object()
+
+
+def _parameter_plan(compiled: Any) -> _ParameterPlan | None:
+    if compiled.cache_key is None or compiled._collect_params or compiled._render_postcompile:
+        return None
+    matched, _by_key = compiled._cache_key_bind_match
+    own_values = {bind: original for original in compiled.cache_key[1] for bind in matched[original]}
+    constants: dict[str, Any] = {}
+    computed = []
+    constant_names: set[str] = set()
+    asked = []
+    for bind, name in compiled.bind_names.items():
+        if bind.required:
+            asked.append((bind.key, name))
+            continue
+        if bind.callable:
+            computed.append((name, own_values.get(bind, bind)))
+        else:
+            constants[name] = own_values.get(bind, bind).value
+        constant_names.update((bind.key, name))
+    return _ParameterPlan(compiled.cache_key[1], constants, tuple(computed), frozenset(constant_names), tuple(asked))
+
+
+@cache
+def _planned(compiler: type) -> type:
+    return type(f"Planned{compiler.__name__}", (_PlannedParameters, compiler), {})
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     _remember_statement_conversions()
@@ -233,6 +314,7 @@ def get_engine() -> Engine:
         **pool,
     )
     event.listen(engine, "connect", configure_connection)
+    engine.dialect.statement_compiler = _planned(type(engine.dialect).statement_compiler)
     return engine
 
 
