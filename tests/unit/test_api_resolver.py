@@ -209,3 +209,17 @@ def test_a_route_that_asks_for_the_request_keeps_powertools_adapter_which_inject
         frames.append(stack)
         stack = stack.next_middleware
     assert stack is path_of and getattr(frames[-1], "middleware", None) is _registered_api_adapter
+
+
+def test_the_headers_lowered_once_a_request_are_that_requests_own(lambda_context):
+    handler = lambda_handler_for(app)
+    event = _event("/tally", {"CONTENT-TYPE": "application/json"})
+    event.update(httpMethod="POST", body=json.dumps({"counts": [1], "label": "one"}))
+    assert handler(event, lambda_context)["statusCode"] == 200
+    # The same dict, changed before the next request (as a test or a retry might): read afresh.
+    event["headers"]["CONTENT-TYPE"] = "text/plain"
+    event["multiValueHeaders"]["CONTENT-TYPE"] = ["text/plain"]
+    assert handler(event, lambda_context)["statusCode"] == 415
+    event["headers"]["CONTENT-TYPE"] = "multipart/form-data"
+    event["multiValueHeaders"]["CONTENT-TYPE"] = ["multipart/form-data"]
+    assert json.loads(handler(event, lambda_context)["body"])["code"] == "UNSUPPORTED_MEDIA_TYPE"

@@ -117,6 +117,17 @@ def _lowered_names(headers: dict[str, Any] | None) -> dict[str, Any]:
     return dict(zip(map(str.lower, headers), headers.values(), strict=True))
 
 
+# The request's headers by lower-cased name, lowered once by its handler for each reader (the body check, the caller
+# on a public route, the event Powertools reads): (the event's headers dict, its lowered copy).
+_request_headers: ContextVar[tuple[Any, dict[str, Any]] | None] = ContextVar("request_headers", default=None)
+
+
+def _lowered_once(headers: dict[str, Any] | None) -> dict[str, Any]:
+    """`_lowered_names(headers)`, the request's own copy when these are the request's headers."""
+    lowered = _request_headers.get()
+    return lowered[1] if lowered is not None and lowered[0] is headers else _lowered_names(headers)
+
+
 def _resolve_caller(event: dict[str, Any]) -> Caller:
     context = (event.get("requestContext") or {}).get("authorizer") or {}
     authorised = from_authorizer_context(context)
@@ -126,7 +137,7 @@ def _resolve_caller(event: dict[str, Any]) -> Caller:
             raise Unauthorized("The access token has expired", code="TOKEN_EXPIRED")
         return authorised
     # Public routes run without the authorizer; a token sent there is still honoured (e.g. an admin registering).
-    headers = _lowered_names(event.get("headers"))
+    headers = _lowered_once(event.get("headers"))
     if not headers.get("authorization"):
         return ANONYMOUS
     from library_common import tokens  # pyjwt and cryptography cost ~60 ms of cold start; most requests never need them
@@ -147,7 +158,7 @@ UNSUPPORTED_MEDIA_TYPE = "Unsupported Content-Type for this route; send applicat
 def _unreadable_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     """The proxy answer for a body no route can read, given before the resolver (whose request validation runs
     first and would fail with a bare exception): a form body (415), or bytes that are not UTF-8 text (400)."""
-    headers = _lowered_names(event.get("headers"))
+    headers = _lowered_once(event.get("headers"))
     if (headers.get("content-type") or "").strip().lower().startswith(FORM_CONTENT_TYPES):
         return _proxy_error(415, "UNSUPPORTED_MEDIA_TYPE", UNSUPPORTED_MEDIA_TYPE)
     if event.get("isBase64Encoded") and event.get("body"):
@@ -356,7 +367,7 @@ class _RequestEvent(APIGatewayProxyEvent):
     def _fresh_copy(self, field: str) -> CaseInsensitiveDict:
         lowered = self._lowered.get(field)
         if lowered is None:
-            lowered = self._lowered[field] = _lowered_names(self.get(field))
+            lowered = self._lowered[field] = _lowered_once(self.get(field))
         copy = CaseInsensitiveDict.__new__(CaseInsensitiveDict)  # its __init__ lowers names by a Python generator
         dict.update(copy, lowered)
         return copy
@@ -552,6 +563,11 @@ def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any],
     @metrics.flushed
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _bind_log_context(event, context)
-        return _unreadable_body_refusal(event) or _resolve(app, event, context)
+        headers = event.get("headers")
+        lowered = _request_headers.set((headers, _lowered_names(headers)))
+        try:
+            return _unreadable_body_refusal(event) or _resolve(app, event, context)
+        finally:
+            _request_headers.reset(lowered)
 
     return lambda_handler
