@@ -12,15 +12,18 @@ A return is two statements of one transaction, built once (the convention of `bo
    row the UPDATE returns, which a renewal committed meanwhile has already moved.
 2. Serve the title's hold queue with the copy (`holds.serving_rows`) and read the returned loan back, in one
    statement; the first one locked the book row, so this one's snapshot sees the title's counters as they are.
+
+A renewal runs on a `db.writing()` connection too: lock the open loan, read the member's standing and the title's
+queue, move the due date, read the loan back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam, exists, func, select, true, update
-from sqlalchemy.orm import Session
 
 from library_common import db, metrics, token_version
 from library_common.caller import Caller
@@ -65,13 +68,15 @@ def _loan_rows() -> Select:
     )
 
 
-# Built once and run on the session's connection (see borrowing.py); parameter names avoid the column names
-# of the tables the statements update.
+# Built once and run on a `db.writing()` or `db.reading()` connection (see borrowing.py); parameter names avoid
+# the column names of the tables the statements update.
 LOAN = bindparam("the_loan", type_=BigInteger)
 LOAN_ROWS = _loan_rows()
 LOAN_VIEW = LOAN_ROWS.where(LOANS.c.id == LOAN)
 LOCK_LOAN = (
-    select(Loan).where(Loan.id == LOAN).with_for_update(key_share=True).execution_options(populate_existing=True)
+    select(LOANS.c.user_id, LOANS.c.book_id, LOANS.c.returned_on, LOANS.c.renewals)
+    .where(LOANS.c.id == LOAN)
+    .with_for_update(key_share=True)
 )
 
 
@@ -126,20 +131,19 @@ RENEW = (
 )
 
 
-def _view(row: Any) -> dict[str, Any]:
-    """A loan's answer from a row of LOAN_ROWS (a Row, or a dict of its values)."""
-    shown = row if isinstance(row, dict) else row._asdict()
-    shown.pop("total", None)  # a list page's count, not the loan's
-    return loan_view(**shown)
+def _view(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A loan's answer from the LOAN_ROWS columns of a row (its mapping, or a dict of its values); what rides beside
+    them (a list page's count, the hold a return served) is not the loan's."""
+    return loan_view(**{column: values[column] for column in LOAN_COLUMNS})
 
 
-def _read(session: Session, loan_id: int) -> dict[str, Any]:
-    return _view(session.connection().execute(LOAN_VIEW, {"the_loan": loan_id}).one())
+def _read(connection: Connection, loan_id: int) -> dict[str, Any]:
+    return _view(connection.execute(LOAN_VIEW, {"the_loan": loan_id}).one()._mapping)
 
 
-def _not_open(work: Session | Connection, loan_id: int, who: Caller) -> Exception:
+def _not_open(connection: Connection, loan_id: int, who: Caller) -> Exception:
     """Why a loan could not be locked as open: unknown, not the caller's, or already returned."""
-    owner = work.scalar(select(LOANS.c.user_id).where(LOANS.c.id == loan_id))
+    owner = connection.scalar(select(LOANS.c.user_id).where(LOANS.c.id == loan_id))
     if owner is None:
         return NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(owner, LOANS_MANAGE)
@@ -167,18 +171,16 @@ def return_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, 
     rows = connection.execute(read_back, served_parameters).all()
     served = holds.announce_ready(connection, [row for row in rows if row.hold_id is not None])
     metrics.count_on_commit(connection, metrics.LOANS_RETURNED)
-    returned = rows[0]._mapping
-    view = loan_view(**{column: returned[column] for column in LOAN_COLUMNS})
-    return {**view, "copy_destination": "hold_shelf" if served else "shelf"}
+    return {**_view(rows[0]._mapping), "copy_destination": "hold_shelf" if served else "shelf"}
 
 
-def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
+def renew(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
     """Extends the due date by one loan period, counted from the current due date."""
-    loan = session.execute(LOCK_LOAN, {"the_loan": loan_id}).scalar_one_or_none()
+    loan = connection.execute(LOCK_LOAN, {"the_loan": loan_id}).one_or_none()
     if loan is None or loan.returned_on is not None:
-        raise _not_open(session, loan_id, who)
+        raise _not_open(connection, loan_id, who)
     who.require_self_or(loan.user_id, LOANS_MANAGE)
-    facts = session.connection().execute(RENEWAL_FACTS, {"borrower": loan.user_id, "wanted_book": loan.book_id}).one()
+    facts = connection.execute(RENEWAL_FACTS, {"borrower": loan.user_id, "wanted_book": loan.book_id}).one()
     reason = standing.blocked_because(facts)
     if reason:
         raise Forbidden(f"Renewing is blocked: {reason}", code="BORROWING_BLOCKED")
@@ -186,9 +188,9 @@ def renew(session: Session, loan_id: int, who: Caller) -> dict[str, Any]:
         raise Conflict(f"All {facts.max_renewals} renewals are used", code="RENEWAL_LIMIT_REACHED")
     if facts.someone_waiting:
         raise Conflict("Another member is waiting for this title", code="HOLDS_WAITING")
-    session.connection().execute(RENEW, {"the_loan": loan_id, "actor": db.current_actor.get()})
-    metrics.count_on_commit(session, metrics.LOANS_RENEWED)
-    return _read(session, loan_id)
+    connection.execute(RENEW, {"the_loan": loan_id, "actor": db.current_actor.get()})
+    metrics.count_on_commit(connection, metrics.LOANS_RENEWED)
+    return _read(connection, loan_id)
 
 
 def read_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
@@ -196,7 +198,7 @@ def read_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, An
     if row is None:
         raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(row.user_id, LOANS_VIEW_ALL)
-    return _view(row)
+    return _view(row._mapping)
 
 
 def list_loans(

@@ -98,8 +98,8 @@ def return_loan(loan_id: LoanId) -> Response[Envelope[ReturnedLoan]]:
     security=SECURED,
 )
 def renew(loan_id: LoanId) -> Response[Envelope[Loan]]:
-    with db.transaction() as session:
-        return ok(loans.renew(session, loan_id, caller()), "Loan renewed")
+    with db.writing() as connection:
+        return ok(loans.renew(connection, loan_id, caller()), "Loan renewed")
 
 
 @router.get(
