@@ -9,19 +9,18 @@ from pydantic import ConfigDict, Field, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from library_books import isbn as isbns
+from library_common import models
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import ImportStatus, values
 from library_common.envelope import CalendarDay, Schema, trimmed
-from library_common.models import Book
-from library_common.models import Review as ReviewRow
 
 MAX_QUANTITY = 100_000
 MAX_DESCRIPTION = 20_000
 # The longest text each field takes: the column's length (the description is unbounded text in the database,
 # so its limit is the API's). The CSV import checks the same limits.
 TEXT_LIMITS = {
-    **{name: Book.__table__.c[name].type.length for name in ("title", "author", "publisher", "publication", "genre")},
-    "language": Book.__table__.c.language.type.length,
+    **{name: models.books.c[name].type.length for name in ("title", "author", "publisher", "publication", "genre")},
+    "language": models.books.c.language.type.length,
     "description": MAX_DESCRIPTION,
 }
 
@@ -221,7 +220,7 @@ class ReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     rating: StrictInt = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
-    comment: str | None = Field(default=None, max_length=ReviewRow.__table__.c.comment.type.length)
+    comment: str | None = Field(default=None, max_length=models.reviews.c.comment.type.length)
 
     @field_validator("comment")
     @classmethod

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from library_chat import librarian
 from library_chat.schemas import ChatAnswer
 from library_common import metrics
 from library_common.api import logger
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def bedrock_model_id() -> str | None:
@@ -18,7 +20,7 @@ def bedrock_model_id() -> str | None:
     return os.environ.get("BEDROCK_MODEL_ID") or None
 
 
-def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
+def answer(connection: Connection, user_id: int, message: str) -> ChatAnswer:
     """Answers the caller's question; account questions only ever read `user_id`'s own rows."""
     started = time.perf_counter()
     engine = "rules"
@@ -27,13 +29,13 @@ def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
         from library_chat import assistant  # boto3 only for deployments that use Bedrock
 
         try:
-            result = assistant.answer(session, user_id, message, model_id)
+            result = assistant.answer(connection, user_id, message, model_id)
             engine = "bedrock"
         except assistant.AssistantUnavailable as error:
             logger.warning("Bedrock did not answer; the rule-based librarian does", extra={"reason": str(error)})
-            result = librarian.answer(session, user_id, message)
+            result = librarian.answer(connection, user_id, message)
     else:
-        result = librarian.answer(session, user_id, message)
+        result = librarian.answer(connection, user_id, message)
     metrics.count_chat_question(result.intent)
     # The question itself is not logged: members may write personal details into it.
     logger.info(

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from library_chat import queries
 from library_chat.queries import BookStatus
 from library_chat.schemas import ChatAnswer, ChatBook, Intent
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 MAX_TOOL_ROUNDS = 4
 # Keeps the whole exchange inside the function's 15-second timeout, with room for the fallback answer.
@@ -141,8 +142,8 @@ def _jsonable(value: Any) -> Any:
 class _Tools:
     """The tools of one question, bound to the caller; remembers the books they returned and the first intent."""
 
-    def __init__(self, session: Session, user_id: int):
-        self.session = session
+    def __init__(self, connection: Connection, user_id: int):
+        self.connection = connection
         self.user_id = user_id
         self.books: dict[int, ChatBook] = {}
         self.intent: Intent | None = None
@@ -151,10 +152,10 @@ class _Tools:
         handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "search_catalogue": self._search,
             "book_availability": self._availability,
-            "lending_rules": lambda _: queries.lending_rules(self.session),
-            "my_loans": lambda _: {"loans": self._remember(queries.my_loans(self.session, self.user_id))},
-            "my_holds": lambda _: {"holds": self._remember(queries.my_holds(self.session, self.user_id))},
-            "my_fines": lambda _: {"fines": self._remember(queries.my_fines(self.session, self.user_id))},
+            "lending_rules": lambda _: queries.lending_rules(self.connection),
+            "my_loans": lambda _: {"loans": self._remember(queries.my_loans(self.connection, self.user_id))},
+            "my_holds": lambda _: {"holds": self._remember(queries.my_holds(self.connection, self.user_id))},
+            "my_fines": lambda _: {"fines": self._remember(queries.my_fines(self.connection, self.user_id))},
         }
         if name not in handlers:
             raise ValueError(f"no tool named {name!r}")
@@ -176,7 +177,7 @@ class _Tools:
         by = arguments.get("by")
         order = "best_rated" if arguments.get("order") == "best_rated" else "newest"
         if by == "title":
-            return {"books": self._remember([book for book, _ in queries.find_titles(self.session, words)])}
+            return {"books": self._remember([book for book, _ in queries.find_titles(self.connection, words)])}
         if by not in ("author", "genre"):
             raise ValueError("`by` must be title, author or genre")
         finder, lister = (
@@ -184,15 +185,15 @@ class _Tools:
             if by == "author"
             else (queries.find_genre, queries.books_in_genre)
         )
-        match = finder(self.session, words)
+        match = finder(self.connection, words)
         if match is None:
             return {"matched": None, "total": 0, "books": []}
-        listing = lister(self.session, match.name, order, LIST_LENGTH)
+        listing = lister(self.connection, match.name, order, LIST_LENGTH)
         return {"matched": listing.name, "total": listing.total, "books": self._remember(listing.books)}
 
     def _availability(self, arguments: dict[str, Any]) -> dict[str, Any]:
         title = _text_argument(arguments, "title")
-        return {"books": self._remember([book for book, _ in queries.find_titles(self.session, title)])}
+        return {"books": self._remember([book for book, _ in queries.find_titles(self.connection, title)])}
 
 
 def _text_argument(arguments: dict[str, Any], name: str) -> str:
@@ -217,8 +218,8 @@ def _converse(model_id: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
         raise AssistantUnavailable(f"Bedrock call failed: {error}") from error
 
 
-def answer(session: Session, user_id: int, message: str, model_id: str) -> ChatAnswer:
-    tools = _Tools(session, user_id)
+def answer(connection: Connection, user_id: int, message: str, model_id: str) -> ChatAnswer:
+    tools = _Tools(connection, user_id)
     messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": message}]}]
     started = time.monotonic()
     for _ in range(MAX_TOOL_ROUNDS + 1):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from library_chat import queries
 from library_chat.queries import BookStatus, Listing, Match, MyFine, MyHold, MyLoan, Rules
 from library_chat.schemas import ChatAnswer, ChatBook, Intent
 from library_chat.understanding import Question, RuleTopic, understand
 from library_common.domain.statuses import HoldStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # A personal question naming a title ("when is dune due?") keeps only the rows whose title fits this well.
 OWN_TITLE_THRESHOLD = 0.6
@@ -33,18 +35,18 @@ HELP = (
 )
 
 
-def answer(session: Session, user_id: int, message: str) -> ChatAnswer:
+def answer(connection: Connection, user_id: int, message: str) -> ChatAnswer:
     question = understand(message)
     if question.kind == "rules":
-        return _reply("rules", _rules_text(queries.lending_rules(session), question.topics))
+        return _reply("rules", _rules_text(queries.lending_rules(connection), question.topics))
     if question.kind == "my_loans":
-        return _my_loans(queries.my_loans(session, user_id, question.subject), question.subject)
+        return _my_loans(queries.my_loans(connection, user_id, question.subject), question.subject)
     if question.kind == "my_holds":
-        return _my_holds(queries.my_holds(session, user_id, question.subject), question.subject)
+        return _my_holds(queries.my_holds(connection, user_id, question.subject), question.subject)
     if question.kind == "my_fines":
-        return _my_fines(queries.my_fines(session, user_id), queries.borrowing_block(session, user_id))
+        return _my_fines(queries.my_fines(connection, user_id), queries.borrowing_block(connection, user_id))
     if question.kind == "catalogue" and question.subject:
-        return _catalogue(session, question, question.subject)
+        return _catalogue(connection, question, question.subject)
     return _reply("help", f"Hello! {HELP}")
 
 
@@ -79,21 +81,21 @@ def _joined(parts: list[str]) -> str:
 # Catalogue: availability, an author's books, a genre's books.
 
 
-def _catalogue(session: Session, question: Question, subject: str) -> ChatAnswer:
+def _catalogue(connection: Connection, question: Question, subject: str) -> ChatAnswer:
     if "author" in question.cues:
-        author = queries.find_author(session, subject)
+        author = queries.find_author(connection, subject)
         if author is None:
             return _reply("books_by_author", f"I couldn't find an author matching {_quoted(subject)} in the catalogue.")
-        return _author_books(session, author, question)
+        return _author_books(connection, author, question)
 
-    genre = queries.find_genre(session, subject)
+    genre = queries.find_genre(connection, subject)
     if genre is not None and "genre" in question.cues:
-        return _genre_books(session, genre, question)
+        return _genre_books(connection, genre, question)
     # A lookup tolerant of typos cannot beat a match of every word, so it only runs while none is known.
     exact = genre is not None and genre.word_similarity == 1
-    titles = queries.find_titles(session, subject, limit=LIST_LENGTH, fuzzy=not exact)
+    titles = queries.find_titles(connection, subject, limit=LIST_LENGTH, fuzzy=not exact)
     exact = exact or bool(titles and titles[0][1].word_similarity == 1)
-    author = queries.find_author(session, subject, fuzzy=not exact)
+    author = queries.find_author(connection, subject, fuzzy=not exact)
     candidates: list[tuple[tuple[float, float], int, str]] = []
     if titles:
         candidates.append((titles[0][1].strength, 3, "title"))
@@ -111,9 +113,9 @@ def _catalogue(session: Session, question: Question, subject: str) -> ChatAnswer
         return _reply("help", f"I couldn't find {_quoted(subject)} in the catalogue. {HELP}")
     _, _, best = max(candidates)
     if best == "genre" and genre is not None:
-        return _genre_books(session, genre, question)
+        return _genre_books(connection, genre, question)
     if best == "author" and author is not None:
-        return _author_books(session, author, question)
+        return _author_books(connection, author, question)
     return _availability(titles)
 
 
@@ -162,13 +164,13 @@ def _listing_text(listing: Listing, what: str, order: str) -> str:
     return f"We have {_plural(listing.total, 'book')} {what}. The {len(listing.books)} {ranking}: {lines}."
 
 
-def _author_books(session: Session, author: Match, question: Question) -> ChatAnswer:
-    listing = queries.books_by_author(session, author.name, question.order, LIST_LENGTH)
+def _author_books(connection: Connection, author: Match, question: Question) -> ChatAnswer:
+    listing = queries.books_by_author(connection, author.name, question.order, LIST_LENGTH)
     return _reply("books_by_author", _listing_text(listing, f"by {listing.name}", question.order), listing.books)
 
 
-def _genre_books(session: Session, genre: Match, question: Question) -> ChatAnswer:
-    listing = queries.books_in_genre(session, genre.name, question.order, LIST_LENGTH)
+def _genre_books(connection: Connection, genre: Match, question: Question) -> ChatAnswer:
+    listing = queries.books_in_genre(connection, genre.name, question.order, LIST_LENGTH)
     return _reply("books_in_genre", _listing_text(listing, f"in {listing.name}", question.order), listing.books)
 
 

@@ -12,23 +12,25 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Float, cast, func, literal, select, text
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from library_common import models
 from library_common.domain import catalogue, holds, loans, standing
 from library_common.domain.availability import copies_free
 from library_common.domain.policy import current_policy
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus
-from library_common.models import Book, Fine, Hold, Loan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # Over the tables, not the mapped classes: a question about books (the chat's usual first) then never has the ORM
 # configure every mapper of the layer, ~80 M instructions of a cold start's first answer. A member's holds keep
 # `Hold`, whose queue expressions (`domain.holds`) are written over the mapped class.
-BOOKS_TABLE, LOANS_TABLE = Book.__table__, Loan.__table__
-BOOK, LOAN, FINE = BOOKS_TABLE.c, LOANS_TABLE.c, Fine.__table__.c
+BOOKS_TABLE, LOANS_TABLE = models.books, models.loans
+BOOK, LOAN, FINE = BOOKS_TABLE.c, LOANS_TABLE.c, models.fines.c
 
 Order = Literal["newest", "best_rated"]
 
@@ -166,11 +168,11 @@ def _status_columns() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def _statuses(session: Session, ranked_ids: list[int]) -> list[BookStatus]:
+def _statuses(connection: Connection, ranked_ids: list[int]) -> list[BookStatus]:
     """Availability facts of the given books, in the given order: copies, hold queue, earliest return."""
     if not ranked_ids:
         return []
-    rows = session.execute(select(*_status_columns()).where(BOOK.id.in_(ranked_ids))).all()
+    rows = connection.execute(select(*_status_columns()).where(BOOK.id.in_(ranked_ids))).all()
     by_id = {
         row.id: BookStatus(
             id=row.id,
@@ -193,7 +195,7 @@ def _statuses(session: Session, ranked_ids: list[int]) -> list[BookStatus]:
 
 
 def _best_matches(
-    session: Session, column, phrase: str, weight: str, limit: int, fuzzy: bool
+    connection: Connection, column, phrase: str, weight: str, limit: int, fuzzy: bool
 ) -> list[tuple[int, Match]]:
     """(book id, match) of the live books whose `column` best fits the phrase: exact words, else (if `fuzzy`)
     trigrams."""
@@ -208,31 +210,35 @@ def _best_matches(
     word_query = _word_query(phrase, weight)
     rows = []
     if word_query:
-        rows = session.execute(ranked.where(BOOK.search_vector.op("@@")(func.to_tsquery("simple", word_query)))).all()
+        rows = connection.execute(
+            ranked.where(BOOK.search_vector.op("@@")(func.to_tsquery("simple", word_query)))
+        ).all()
     if not rows and fuzzy:
         # `<%` is pg_trgm's word-similarity operator, served by the trigram index; its threshold is a setting
         # (for this transaction only), and its percent sign is doubled for the driver's format paramstyle.
-        session.execute(
+        connection.execute(
             select(func.set_config("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY_THRESHOLD), True))
         )
-        rows = session.execute(ranked.where(literal(phrase).op("<%%")(column))).all()
+        rows = connection.execute(ranked.where(literal(phrase).op("<%%")(column))).all()
     return [(row.id, Match(row.name, row.ws, row.s)) for row in rows if row.ws >= WORD_SIMILARITY_THRESHOLD]
 
 
-def find_titles(session: Session, phrase: str, limit: int = 5, fuzzy: bool = True) -> list[tuple[BookStatus, Match]]:
+def find_titles(
+    connection: Connection, phrase: str, limit: int = 5, fuzzy: bool = True
+) -> list[tuple[BookStatus, Match]]:
     """The live books whose title best fits the phrase, best first, with their availability.
 
     `fuzzy=False` skips the typo-tolerant step: for when a match of every word is already known elsewhere.
     """
-    matches = _best_matches(session, BOOK.title, phrase, "A", limit, fuzzy)
-    statuses = _statuses(session, [book_id for book_id, _ in matches])
+    matches = _best_matches(connection, BOOK.title, phrase, "A", limit, fuzzy)
+    statuses = _statuses(connection, [book_id for book_id, _ in matches])
     strength = dict(matches)
     return [(status, strength[status.id]) for status in statuses]
 
 
-def find_author(session: Session, phrase: str, fuzzy: bool = True) -> Match | None:
+def find_author(connection: Connection, phrase: str, fuzzy: bool = True) -> Match | None:
     """The author name in the catalogue that best fits the phrase (`fuzzy` as for `find_titles`)."""
-    matches = _best_matches(session, BOOK.author, phrase, "B", limit=20, fuzzy=fuzzy)
+    matches = _best_matches(connection, BOOK.author, phrase, "B", limit=20, fuzzy=fuzzy)
     return max((match for _, match in matches), key=lambda match: match.strength, default=None)
 
 
@@ -255,38 +261,38 @@ _BEST_GENRE = text(
 )
 
 
-def find_genre(session: Session, phrase: str) -> Match | None:
+def find_genre(connection: Connection, phrase: str) -> Match | None:
     """The genre of the live catalogue that best fits the phrase."""
-    row = session.execute(_BEST_GENRE, {"phrase": phrase, "threshold": WORD_SIMILARITY_THRESHOLD}).first()
+    row = connection.execute(_BEST_GENRE, {"phrase": phrase, "threshold": WORD_SIMILARITY_THRESHOLD}).first()
     return Match(row.name, row.ws, row.s) if row else None
 
 
-def _listing(session: Session, name: str, where: list[ColumnElement[bool]], order: Order, limit: int) -> Listing:
+def _listing(connection: Connection, name: str, where: list[ColumnElement[bool]], order: Order, limit: int) -> Listing:
     conditions = [catalogue.is_live(BOOK), *where]
-    total = session.execute(select(func.count()).select_from(BOOKS_TABLE).where(*conditions)).scalar_one()
+    total = connection.execute(select(func.count()).select_from(BOOKS_TABLE).where(*conditions)).scalar_one()
     if order == "best_rated":
         ordering = [_average_rating().desc().nulls_last(), BOOK.review_count.desc(), BOOK.id]
     else:
         ordering = [BOOK.published_date.desc().nulls_last(), BOOK.id.desc()]
-    ids = list(session.execute(select(BOOK.id).where(*conditions).order_by(*ordering).limit(limit)).scalars())
-    return Listing(name, total, _statuses(session, ids))
+    ids = list(connection.execute(select(BOOK.id).where(*conditions).order_by(*ordering).limit(limit)).scalars())
+    return Listing(name, total, _statuses(connection, ids))
 
 
-def books_by_author(session: Session, author: str, order: Order = "newest", limit: int = 5) -> Listing:
+def books_by_author(connection: Connection, author: str, order: Order = "newest", limit: int = 5) -> Listing:
     where = [BOOK.author == author]
     word_query = _word_query(author, "B")
     if word_query:
         # Narrows through the full-text index before the exact comparison.
         where.append(BOOK.search_vector.op("@@")(func.to_tsquery("simple", word_query)))
-    return _listing(session, author, where, order, limit)
+    return _listing(connection, author, where, order, limit)
 
 
-def books_in_genre(session: Session, genre: str, order: Order = "newest", limit: int = 5) -> Listing:
-    return _listing(session, genre, [BOOK.genre == genre], order, limit)
+def books_in_genre(connection: Connection, genre: str, order: Order = "newest", limit: int = 5) -> Listing:
+    return _listing(connection, genre, [BOOK.genre == genre], order, limit)
 
 
-def lending_rules(session: Session) -> Rules:
-    policy = current_policy(session)
+def lending_rules(connection: Connection) -> Rules:
+    policy = current_policy(connection)
     return Rules(
         loan_period_days=policy.loan_period_days,
         max_loans=policy.max_loans,
@@ -302,9 +308,9 @@ def _title_match(phrase: str | None) -> ColumnElement[float]:
     return func.word_similarity(phrase, BOOK.title) if phrase else literal(0.0, Float)
 
 
-def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[MyLoan]:
+def my_loans(connection: Connection, user_id: int, phrase: str | None = None) -> list[MyLoan]:
     """The caller's open loans, soonest due first; `title_match` says how well each title fits `phrase`."""
-    rows = session.execute(
+    rows = connection.execute(
         select(
             LOAN.id,
             LOAN.book_id,
@@ -323,32 +329,32 @@ def my_loans(session: Session, user_id: int, phrase: str | None = None) -> list[
     return [MyLoan(*row) for row in rows]
 
 
-def my_holds(session: Session, user_id: int, phrase: str | None = None) -> list[MyHold]:
+def my_holds(connection: Connection, user_id: int, phrase: str | None = None) -> list[MyHold]:
     """The caller's active holds with their place in each queue (first come, first served by queued_on)."""
-    queue_length = holds.waiting_count(Hold.book_id)
-    rows = session.execute(
+    queue_length = holds.waiting_count(models.Hold.book_id)
+    rows = connection.execute(
         select(
-            Hold.id,
-            Hold.book_id,
+            models.Hold.id,
+            models.Hold.book_id,
             BOOK.title,
             BOOK.author,
             _copies_available().label("copies_available"),
-            Hold.status,
+            models.Hold.status,
             holds.queue_position().label("position"),
             queue_length.label("queue_length"),
-            holds.pickup_by_text(Hold.expires_on).label("pickup_by"),
+            holds.pickup_by_text(models.Hold.expires_on).label("pickup_by"),
             _title_match(phrase).label("title_match"),
         )
-        .join(BOOKS_TABLE, BOOK.id == Hold.book_id)
-        .where(Hold.user_id == user_id, Hold.status.in_(ACTIVE_HOLD_STATUSES))
+        .join(BOOKS_TABLE, BOOK.id == models.Hold.book_id)
+        .where(models.Hold.user_id == user_id, models.Hold.status.in_(ACTIVE_HOLD_STATUSES))
         .order_by(*holds.waiting_order())
     ).all()
     return [MyHold(*row) for row in rows]
 
 
-def my_fines(session: Session, user_id: int) -> list[MyFine]:
+def my_fines(connection: Connection, user_id: int) -> list[MyFine]:
     """The caller's unpaid fines, oldest loan first."""
-    rows = session.execute(
+    rows = connection.execute(
         select(
             FINE.id,
             LOAN.book_id,
@@ -366,6 +372,6 @@ def my_fines(session: Session, user_id: int) -> list[MyFine]:
     return [MyFine(*row) for row in rows]
 
 
-def borrowing_block(session: Session, user_id: int) -> str | None:
+def borrowing_block(connection: Connection, user_id: int) -> str | None:
     """Why the caller may not borrow now (the circulation rule itself), or None."""
-    return standing.member_block_reason(session, user_id)
+    return standing.member_block_reason(connection, user_id)

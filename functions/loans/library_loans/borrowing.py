@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 
-from library_common import db, metrics, notices, token_version
+from library_common import db, metrics, models, notices, token_version
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import catalogue, loans, standing
@@ -56,7 +56,6 @@ from library_common.domain.fines import ACTOR
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import HoldStatus, NoticeKind
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from library_common.models import Book, Hold, IdempotencyRecord, Loan, Notification, Policy, User
 from library_loans import schemas
 from library_loans.loan_view import loan_view
 
@@ -69,47 +68,52 @@ NEW_LOAN = bindparam("new_loan", type_=BigInteger)
 
 LOCK_MEMBER = (
     select(
-        User.name,
-        User.email,
-        User.is_active,
+        models.users.c.name,
+        models.users.c.email,
+        models.users.c.is_active,
         func.now().label("now"),
         TODAY.label("today"),
-        Policy.loan_period_days,
-        Policy.max_loans,
-        Policy.max_renewals,
-        Policy.block_threshold,
+        models.policies.c.loan_period_days,
+        models.policies.c.max_loans,
+        models.policies.c.max_renewals,
+        models.policies.c.block_threshold,
         token_version.VERSION_NOW.scalar_subquery().label("caller_token_version"),
     )
-    .join_from(User, Policy, THE_POLICY)
-    .where(User.id == MEMBER)
-    .with_for_update(of=User, key_share=True)
+    .join_from(models.users, models.policies, THE_POLICY)
+    .where(models.users.c.id == MEMBER)
+    .with_for_update(of=models.users, key_share=True)
 )
-_MEMBERS_OPEN_LOANS = (Loan.user_id == MEMBER, loans.is_open())
+_MEMBERS_OPEN_LOANS = (models.loans.c.user_id == MEMBER, loans.is_open(models.loans.c))
 FACTS = (
     select(
-        Book.title,
-        Book.author,
-        catalogue.is_live(Book).label("live"),
+        models.books.c.title,
+        models.books.c.author,
+        catalogue.is_live(models.books.c).label("live"),
         select(func.count()).where(*_MEMBERS_OPEN_LOANS).scalar_subquery().label("open_loans"),
-        exists().where(*_MEMBERS_OPEN_LOANS, Loan.book_id == BOOK).label("has_title"),
+        exists().where(*_MEMBERS_OPEN_LOANS, models.loans.c.book_id == BOOK).label("has_title"),
         standing.overdue_loan_exists(MEMBER).label("has_overdue"),
         standing.unpaid_fines_total(MEMBER).label("unpaid"),
-        select(Hold.id)
-        .where(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.READY)
+        select(models.holds.c.id)
+        .where(
+            models.holds.c.user_id == MEMBER, models.holds.c.book_id == BOOK, models.holds.c.status == HoldStatus.READY
+        )
         .scalar_subquery()
         .label("ready_hold_id"),
-        IdempotencyRecord.request_hash,
-        IdempotencyRecord.status_code,
-        IdempotencyRecord.response,
+        models.idempotency_records.c.request_hash,
+        models.idempotency_records.c.status_code,
+        models.idempotency_records.c.response,
         # Allocated up front so the loan, its receipt and the stored answer are written in one statement.
-        func.nextval(func.pg_get_serial_sequence(Loan.__table__.name, Loan.id.key)).label("loan_id"),
+        func.nextval(func.pg_get_serial_sequence(models.loans.name, models.loans.c.id.key)).label("loan_id"),
     )
     # Without a key, `key = NULL` matches no record.
     .outerjoin(
-        IdempotencyRecord,
-        and_(IdempotencyRecord.user_id == CALLER, IdempotencyRecord.key == bindparam("idempotency_key")),
+        models.idempotency_records,
+        and_(
+            models.idempotency_records.c.user_id == CALLER,
+            models.idempotency_records.c.key == bindparam("idempotency_key"),
+        ),
     )
-    .where(Book.id == BOOK)
+    .where(models.books.c.id == BOOK)
 )
 NOTICE_COLUMNS = ("user_id", "kind", "dedupe_key", "recipient", "subject", "body_text", "body_html")
 ANSWER_PARAMETERS = ("caller", "idempotency_key", "request_hash", "response")
@@ -241,21 +245,25 @@ def _copy_taken(from_hold_shelf: bool):
     the member's ready hold; from the shelf, while a copy is free, their waiting hold if they had queued (they
     leave the queue with this loan)."""
     if from_hold_shelf:
-        copy_kept = Book.copies_on_hold_shelf > 0
+        copy_kept = models.Book.copies_on_hold_shelf > 0
         counters = {
-            Book.copies_on_loan: Book.copies_on_loan + 1,
-            Book.copies_on_hold_shelf: Book.copies_on_hold_shelf - 1,
+            models.Book.copies_on_loan: models.Book.copies_on_loan + 1,
+            models.Book.copies_on_hold_shelf: models.Book.copies_on_hold_shelf - 1,
         }
-        hold_to_fulfil = and_(Hold.id == bindparam("ready_hold", type_=BigInteger), Hold.status == HoldStatus.READY)
+        hold_to_fulfil = and_(
+            models.Hold.id == bindparam("ready_hold", type_=BigInteger), models.Hold.status == HoldStatus.READY
+        )
     else:
-        copy_kept = copies_free(Book) > 0
-        counters = {Book.copies_on_loan: Book.copies_on_loan + 1}
-        hold_to_fulfil = and_(Hold.user_id == MEMBER, Hold.book_id == BOOK, Hold.status == HoldStatus.WAITING)
+        copy_kept = copies_free(models.Book) > 0
+        counters = {models.Book.copies_on_loan: models.Book.copies_on_loan + 1}
+        hold_to_fulfil = and_(
+            models.Hold.user_id == MEMBER, models.Hold.book_id == BOOK, models.Hold.status == HoldStatus.WAITING
+        )
     taken = (
-        update(Book)
-        .where(Book.id == BOOK, catalogue.is_live(Book), copy_kept)
+        update(models.Book)
+        .where(models.Book.id == BOOK, catalogue.is_live(models.Book), copy_kept)
         .values(counters)
-        .returning(Book.id)
+        .returning(models.Book.id)
         .cte("taken")
     )
     return taken, hold_to_fulfil
@@ -271,7 +279,7 @@ def _stored_answer(copy_taken):
         bindparam("response", type_=JSONB),
     ).where(copy_taken)
     columns = ["user_id", "key", "request_hash", "status_code", "response"]
-    return insert(IdempotencyRecord).from_select(columns, answer).cte("stored_answer")
+    return insert(models.IdempotencyRecord).from_select(columns, answer).cte("stored_answer")
 
 
 @cache
@@ -279,22 +287,22 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     """Step 3: one statement per combination, built on first use; every write depends on the copy being taken."""
     taken, hold_to_fulfil = _copy_taken(from_hold_shelf)
     copy_taken = exists(select(taken.c.id))
-    new_loan = insert(Loan).from_select(
+    new_loan = insert(models.Loan).from_select(
         ["id", "user_id", "book_id", "due_date", "created_by", "updated_by"],
         select(NEW_LOAN, MEMBER, taken.c.id, bindparam("due_date", type_=Date), ACTOR, ACTOR),
     )
     fulfilled = (
-        update(Hold)
+        update(models.Hold)
         .where(hold_to_fulfil, copy_taken)
         .values(status=HoldStatus.FULFILLED.value, loan_id=NEW_LOAN, updated_by=ACTOR)
-        .returning(Hold.id)
+        .returning(models.Hold.id)
         .cte("fulfilled")
     )
     notice_values = (bindparam(name, type_=String) for name in NOTICE_COLUMNS[2:])
     receipt = (
-        insert(Notification)
+        insert(models.Notification)
         .from_select(list(NOTICE_COLUMNS), select(MEMBER, literal(RECEIPT), *notice_values).where(copy_taken))
-        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
+        .on_conflict_do_nothing(index_elements=[models.Notification.dedupe_key])
     )
     writes = [new_loan.cte("new_loan"), receipt.cte("receipt")]
     if store_answer:

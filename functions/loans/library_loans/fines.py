@@ -6,18 +6,20 @@ at any time, including whatever it would still have grown by.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
+from library_common import models
 from library_common.caller import Caller
 from library_common.domain import loans
 from library_common.domain.permissions import FINES_MANAGE
 from library_common.domain.statuses import FineStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound
-from library_common.models import Book, Fine, Loan
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MANAGE = FINES_MANAGE
 
@@ -25,24 +27,24 @@ MANAGE = FINES_MANAGE
 def _fine_rows() -> Select:
     return (
         select(
-            Fine.id,
-            Fine.loan_id,
-            Fine.user_id,
-            Loan.book_id,
-            Book.title,
-            Fine.amount,
-            Fine.status,
+            models.Fine.id,
+            models.Fine.loan_id,
+            models.Fine.user_id,
+            models.Loan.book_id,
+            models.Book.title,
+            models.Fine.amount,
+            models.Fine.status,
             loans.is_open().label("accruing"),
-            Fine.created_on,
-            Fine.settled_on,
+            models.Fine.created_on,
+            models.Fine.settled_on,
         )
-        .join(Loan, Loan.id == Fine.loan_id)
-        .join(Book, Book.id == Loan.book_id)
+        .join(models.Loan, models.Loan.id == models.Fine.loan_id)
+        .join(models.Book, models.Book.id == models.Loan.book_id)
     )
 
 
 def _read(session: Session, fine_id: int) -> dict[str, Any]:
-    return dict(session.execute(_fine_rows().where(Fine.id == fine_id)).one()._mapping)
+    return dict(session.execute(_fine_rows().where(models.Fine.id == fine_id)).one()._mapping)
 
 
 def list_fines(
@@ -52,14 +54,14 @@ def list_fines(
     user_id = who.listing_scope(user_id, MANAGE, "fines")
     conditions = []
     if user_id is not None:
-        conditions.append(Fine.user_id == user_id)
+        conditions.append(models.Fine.user_id == user_id)
     if status is not None:
-        conditions.append(Fine.status == status)
-    total = session.scalar(select(func.count()).select_from(Fine).where(*conditions))
+        conditions.append(models.Fine.status == status)
+    total = session.scalar(select(func.count()).select_from(models.Fine).where(*conditions))
     rows = session.execute(
         _fine_rows()
         .where(*conditions)
-        .order_by(Fine.created_on.desc(), Fine.id.desc())
+        .order_by(models.Fine.created_on.desc(), models.Fine.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -69,10 +71,10 @@ def list_fines(
 def settle(session: Session, fine_id: int, outcome: FineStatus) -> dict[str, Any]:
     """Marks an unpaid fine `paid` or `waived`; 409 when it is already settled (or, to pay, still growing)."""
     found = session.execute(
-        select(Fine, Loan.returned_on)
-        .join(Loan, Loan.id == Fine.loan_id)
-        .where(Fine.id == fine_id)
-        .with_for_update(of=Fine)
+        select(models.Fine, models.Loan.returned_on)
+        .join(models.Loan, models.Loan.id == models.Fine.loan_id)
+        .where(models.Fine.id == fine_id)
+        .with_for_update(of=models.Fine)
         .execution_options(populate_existing=True)
     ).one_or_none()
     if found is None:

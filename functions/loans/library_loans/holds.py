@@ -7,14 +7,13 @@ library_common.domain), which also orders the queue by `queued_on`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from library_common import db, metrics
+from library_common import db, metrics, models
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import catalogue, holds, loans, standing
@@ -24,29 +23,31 @@ from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
-from library_common.models import Book, Hold, Loan, Policy, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ALREADY_QUEUED = "This member already holds a place in this title's queue"
 
 
 def _hold_rows() -> Select:
     return select(
-        Hold.id,
-        Hold.user_id,
-        Hold.book_id,
-        Book.title,
-        Book.author,
-        Hold.status,
+        models.Hold.id,
+        models.Hold.user_id,
+        models.Hold.book_id,
+        models.Book.title,
+        models.Book.author,
+        models.Hold.status,
         holds.queue_position().label("position"),
-        Hold.queued_on,
-        Hold.ready_on,
-        Hold.expires_on.label("pickup_by"),
-        Hold.loan_id,
-    ).join(Book, Book.id == Hold.book_id)
+        models.Hold.queued_on,
+        models.Hold.ready_on,
+        models.Hold.expires_on.label("pickup_by"),
+        models.Hold.loan_id,
+    ).join(models.Book, models.Book.id == models.Hold.book_id)
 
 
 def _read(session: Session, hold_id: int) -> dict[str, Any]:
-    return dict(session.execute(_hold_rows().where(Hold.id == hold_id)).one()._mapping)
+    return dict(session.execute(_hold_rows().where(models.Hold.id == hold_id)).one()._mapping)
 
 
 def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, Any]:
@@ -60,17 +61,23 @@ def place_hold(session: Session, *, member_id: int, book_id: int) -> dict[str, A
     return _read(session, hold_id)
 
 
-def _check_may_queue(session: Session, member_id: int, book: Book) -> None:
+def _check_may_queue(session: Session, member_id: int, book: models.Book) -> None:
     facts = session.execute(
         select(
             *standing.standing_columns(member_id),
-            exists().where(Loan.user_id == member_id, Loan.book_id == book.id, loans.is_open()).label("has_title"),
             exists()
-            .where(Hold.user_id == member_id, Hold.book_id == book.id, Hold.status.in_(ACTIVE_HOLD_STATUSES))
+            .where(models.Loan.user_id == member_id, models.Loan.book_id == book.id, loans.is_open())
+            .label("has_title"),
+            exists()
+            .where(
+                models.Hold.user_id == member_id,
+                models.Hold.book_id == book.id,
+                models.Hold.status.in_(ACTIVE_HOLD_STATUSES),
+            )
             .label("queued"),
         )
-        .join_from(User, Policy, THE_POLICY)
-        .where(User.id == member_id)
+        .join_from(models.User, models.Policy, THE_POLICY)
+        .where(models.User.id == member_id)
     ).one_or_none()
     if facts is None:
         raise NotFound("Member not found", code="USER_NOT_FOUND")
@@ -90,7 +97,7 @@ def _join_queue(session: Session, member_id: int, book_id: int) -> int:
     actor = db.current_actor.get()
     try:
         return session.execute(
-            insert(Hold)
+            insert(models.Hold)
             .values(
                 user_id=member_id,
                 book_id=book_id,
@@ -100,7 +107,7 @@ def _join_queue(session: Session, member_id: int, book_id: int) -> int:
                 created_by=actor,
                 updated_by=actor,
             )
-            .returning(Hold.id)
+            .returning(models.Hold.id)
         ).scalar_one()
     except IntegrityError as error:
         if violated_constraint(error) == "uq_holds_active_user_book":
@@ -122,17 +129,17 @@ def list_holds(
     user_id = who.listing_scope(user_id, LOANS_VIEW_ALL, "holds")
     conditions = []
     if user_id is not None:
-        conditions.append(Hold.user_id == user_id)
+        conditions.append(models.Hold.user_id == user_id)
     if book_id is not None:
-        conditions.append(Hold.book_id == book_id)
+        conditions.append(models.Hold.book_id == book_id)
     if status is not None:
-        conditions.append(Hold.status == status)
-    total = session.scalar(select(func.count()).select_from(Hold).where(*conditions))
-    active_first = case((Hold.status.in_(ACTIVE_HOLD_STATUSES), 0), else_=1)
+        conditions.append(models.Hold.status == status)
+    total = session.scalar(select(func.count()).select_from(models.Hold).where(*conditions))
+    active_first = case((models.Hold.status.in_(ACTIVE_HOLD_STATUSES), 0), else_=1)
     rows = session.execute(
         _hold_rows()
         .where(*conditions)
-        .order_by(active_first, Hold.queued_on.desc(), Hold.id.desc())
+        .order_by(active_first, models.Hold.queued_on.desc(), models.Hold.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -141,7 +148,7 @@ def list_holds(
 
 def cancel(session: Session, hold_id: int, who: Caller) -> dict[str, Any]:
     """Leaves the queue; cancelling a ready hold passes its copy to the next in line (or the shelf)."""
-    owner = session.scalar(select(Hold.user_id).where(Hold.id == hold_id))
+    owner = session.scalar(select(models.Hold.user_id).where(models.Hold.id == hold_id))
     if owner is None:
         raise NotFound("Hold not found", code="HOLD_NOT_FOUND")
     who.require_self_or(owner, LOANS_MANAGE)

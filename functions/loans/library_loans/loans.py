@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam, exists, func, select, true, update
 
-from library_common import db, metrics, token_version
+from library_common import db, metrics, models, token_version
 from library_common.caller import Caller
 from library_common.domain import holds, loans, standing
 from library_common.domain.days import TODAY
@@ -35,14 +35,13 @@ from library_common.domain.policy import POLICIES, THE_POLICY, policy_value
 from library_common.domain.statuses import HoldStatus, LoanStatus
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound
-from library_common.models import Book, Fine, Hold, Loan, Policy, User
 from library_loans.loan_view import loan_view
 
 # The tables themselves (SQLAlchemy Core): reading loans needs no mapped class, so the function's first request does
 # not configure every mapper of the layer (tens of millions of instructions) only to read rows.
-LOANS = Loan.__table__
-BOOKS = Book.__table__
-FINES = Fine.__table__
+LOANS = models.loans
+BOOKS = models.books
+FINES = models.fines
 
 
 def _loan_rows() -> Select:
@@ -112,19 +111,22 @@ RENEWAL_FACTS = (
     select(
         *standing.standing_columns(BORROWER),
         exists()
-        .where(Hold.book_id == bindparam("wanted_book", type_=BigInteger), Hold.status == HoldStatus.WAITING)
+        .where(
+            models.holds.c.book_id == bindparam("wanted_book", type_=BigInteger),
+            models.holds.c.status == HoldStatus.WAITING,
+        )
         .label("someone_waiting"),
-        Policy.max_renewals,
-        Policy.loan_period_days,
+        models.policies.c.max_renewals,
+        models.policies.c.loan_period_days,
     )
-    .join_from(User, Policy, THE_POLICY)
-    .where(User.id == BORROWER)
+    .join_from(models.users, models.policies, THE_POLICY)
+    .where(models.users.c.id == BORROWER)
 )
 RENEW = (
     update(LOANS)
     .where(LOANS.c.id == LOAN)
     .values(
-        due_date=LOANS.c.due_date + policy_value(Policy.loan_period_days),
+        due_date=LOANS.c.due_date + policy_value(models.policies.c.loan_period_days),
         renewals=LOANS.c.renewals + 1,
         updated_by=ACTOR,
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from library_common import db
+from library_common import db, models
 from library_common.domain.policy import THE_POLICY, current_policy
-from library_common.models import Policy
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 FIELDS = (
     "loan_period_days",
@@ -23,7 +24,7 @@ FIELDS = (
 )
 
 
-def _view(policy: Policy) -> dict[str, Any]:
+def _view(policy: models.Policy) -> dict[str, Any]:
     return {**{name: getattr(policy, name) for name in FIELDS}, "currency": get_settings().library_currency}
 
 
@@ -34,7 +35,7 @@ def read_policy(session: Session) -> dict[str, Any]:
 def change_policy(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
     """Applies the given fields; new values govern loans, renewals and fines from now on."""
     session.execute(
-        update(Policy)
+        update(models.Policy)
         .where(THE_POLICY)
         .values(**changes, updated_by=db.current_actor.get())
         .execution_options(synchronize_session=False)

@@ -4,20 +4,21 @@ late), hold queues, and the library at a glance."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Date, Select, cast, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
 
+from library_common import models
 from library_common.domain import catalogue, fines, loans
 from library_common.domain.days import TODAY, day_of, start_of
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus, Role
 from library_common.envelope import page_of
 from library_common.errors import ValidationFailed
-from library_common.models import Book, Fine, Hold, Loan, Policy, User
-from library_common.models.circulation import LoanCount
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # A year and a day: any calendar year fits, and the answer stays a few kilobytes.
 MAX_RANGE_DAYS = 366
@@ -34,20 +35,20 @@ def _loans_between(first: date | None, stop: date | None) -> Select:
     """Loans begun from day `first` up to (not including) day `stop`, counted per title one by one."""
     conditions = []
     if first is not None:
-        conditions.append(Loan.borrowed_on >= start_of(first))
+        conditions.append(models.Loan.borrowed_on >= start_of(first))
     if stop is not None:
-        conditions.append(Loan.borrowed_on < start_of(stop))
-    return select(Loan.book_id, func.count().label("loans")).where(*conditions).group_by(Loan.book_id)
+        conditions.append(models.Loan.borrowed_on < start_of(stop))
+    return select(models.Loan.book_id, func.count().label("loans")).where(*conditions).group_by(models.Loan.book_id)
 
 
 def _months_between(first: date | None, stop: date | None) -> Select:
     """Loans begun in the whole months from `first` up to (not including) `stop`, from the monthly counts."""
     conditions = []
     if first is not None:
-        conditions.append(LoanCount.month >= first)
+        conditions.append(models.LoanCount.month >= first)
     if stop is not None:
-        conditions.append(LoanCount.month < stop)
-    return select(LoanCount.book_id, LoanCount.loans).where(*conditions)
+        conditions.append(models.LoanCount.month < stop)
+    return select(models.LoanCount.book_id, models.LoanCount.loans).where(*conditions)
 
 
 def most_borrowed(session: Session, *, start: date | None, end: date | None, limit: int) -> list[dict[str, Any]]:
@@ -80,8 +81,8 @@ def most_borrowed(session: Session, *, start: date | None, end: date | None, lim
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.book_id, Book.title, Book.author, ranked.c.loans)
-        .join(Book, Book.id == ranked.c.book_id)
+        select(ranked.c.book_id, models.Book.title, models.Book.author, ranked.c.loans)
+        .join(models.Book, models.Book.id == ranked.c.book_id)
         .order_by(ranked.c.loans.desc(), ranked.c.book_id)
     )
     return [dict(row._mapping) for row in rows]
@@ -108,10 +109,10 @@ def _overdue_sort_keys(days_late: ColumnElement[Any]) -> dict[str, ColumnElement
     """What each ordering of the overdue report sorts by; names and titles whatever their case."""
     return {
         "days_late": days_late,
-        "due_date": Loan.due_date,
-        "title": func.lower(Book.title),
-        "member_name": func.lower(User.name),
-        "member_email": func.lower(User.email),
+        "due_date": models.Loan.due_date,
+        "title": func.lower(models.Book.title),
+        "member_name": func.lower(models.User.name),
+        "member_email": func.lower(models.User.email),
         "fine_so_far": fines.fine_amount(days_late),
     }
 
@@ -122,27 +123,27 @@ def overdue(
     """Loans still out past their due date with the member's contact and the fee so far, in `ordering` (a column,
     `-` for descending; the longest overdue first by default), ties by loan."""
     late = loans.is_overdue()
-    days_late = fines.late_days(TODAY, Loan.due_date)
+    days_late = fines.late_days(TODAY, models.Loan.due_date)
     key = _overdue_sort_keys(days_late)[ordering.lstrip("-")]
-    total = session.scalar(select(func.count()).select_from(Loan).where(late))
+    total = session.scalar(select(func.count()).select_from(models.Loan).where(late))
     rows = session.execute(
         select(
-            Loan.id.label("loan_id"),
-            Loan.book_id,
-            Book.title,
-            Loan.user_id,
-            User.name.label("member_name"),
-            User.email.label("member_email"),
-            Loan.borrowed_on,
-            Loan.due_date,
+            models.Loan.id.label("loan_id"),
+            models.Loan.book_id,
+            models.Book.title,
+            models.Loan.user_id,
+            models.User.name.label("member_name"),
+            models.User.email.label("member_email"),
+            models.Loan.borrowed_on,
+            models.Loan.due_date,
             days_late.label("days_late"),
             fines.fine_amount(days_late).label("fine_so_far"),
         )
-        .join(Book, Book.id == Loan.book_id)
-        .join(User, User.id == Loan.user_id)
-        .join(Policy, THE_POLICY)
+        .join(models.Book, models.Book.id == models.Loan.book_id)
+        .join(models.User, models.User.id == models.Loan.user_id)
+        .join(models.Policy, THE_POLICY)
         .where(late)
-        .order_by(key.desc() if ordering.startswith("-") else key, Loan.id)
+        .order_by(key.desc() if ordering.startswith("-") else key, models.Loan.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -150,21 +151,26 @@ def overdue(
 
 
 def summary(session: Session) -> dict[str, Any]:
-    live = catalogue.is_live(Book)
+    live = catalogue.is_live(models.Book)
     counts = session.execute(
         select(
             select(func.count()).where(live).scalar_subquery().label("titles"),
-            select(func.coalesce(func.sum(Book.quantity), 0)).where(live).scalar_subquery().label("copies"),
-            select(func.coalesce(func.sum(Book.copies_on_loan), 0)).scalar_subquery().label("on_loan"),
-            select(func.coalesce(func.sum(Book.copies_on_hold_shelf), 0)).scalar_subquery().label("on_hold_shelf"),
+            select(func.coalesce(func.sum(models.Book.quantity), 0)).where(live).scalar_subquery().label("copies"),
+            select(func.coalesce(func.sum(models.Book.copies_on_loan), 0)).scalar_subquery().label("on_loan"),
+            select(func.coalesce(func.sum(models.Book.copies_on_hold_shelf), 0))
+            .scalar_subquery()
+            .label("on_hold_shelf"),
             select(func.count()).where(loans.is_overdue()).scalar_subquery().label("overdue"),
-            select(func.count()).where(Hold.status == HoldStatus.WAITING).scalar_subquery().label("holds_waiting"),
             select(func.count())
-            .where(User.role == Role.MEMBER, User.is_active.is_(True))
+            .where(models.Hold.status == HoldStatus.WAITING)
+            .scalar_subquery()
+            .label("holds_waiting"),
+            select(func.count())
+            .where(models.User.role == Role.MEMBER, models.User.is_active.is_(True))
             .scalar_subquery()
             .label("active_members"),
-            select(func.coalesce(func.sum(Fine.amount), 0))
-            .where(Fine.status == FineStatus.UNPAID)
+            select(func.coalesce(func.sum(models.Fine.amount), 0))
+            .where(models.Fine.status == FineStatus.UNPAID)
             .scalar_subquery()
             .label("fines_outstanding"),
             _fines_accruing().label("fines_accruing"),
@@ -176,14 +182,14 @@ def summary(session: Session) -> dict[str, Any]:
 def _fines_accruing() -> ColumnElement[Any]:
     """What loans still out past their due date owe today beyond their fine as charged so far (at the last daily
     job; nothing before it). A waived fine owes nothing more."""
-    owed = fines.fine_amount(fines.late_days(TODAY, Loan.due_date))
-    beyond_charged = func.greatest(owed - func.coalesce(Fine.amount, 0), 0)
+    owed = fines.fine_amount(fines.late_days(TODAY, models.Loan.due_date))
+    beyond_charged = func.greatest(owed - func.coalesce(models.Fine.amount, 0), 0)
     return (
         select(func.coalesce(func.sum(beyond_charged), 0))
-        .select_from(Loan)
-        .join(Policy, THE_POLICY)
-        .outerjoin(Fine, Fine.loan_id == Loan.id)
-        .where(loans.is_overdue(), or_(Fine.id.is_(None), Fine.status == FineStatus.UNPAID))
+        .select_from(models.Loan)
+        .join(models.Policy, THE_POLICY)
+        .outerjoin(models.Fine, models.Fine.loan_id == models.Loan.id)
+        .where(loans.is_overdue(), or_(models.Fine.id.is_(None), models.Fine.status == FineStatus.UNPAID))
         .scalar_subquery()
     )
 
@@ -206,8 +212,8 @@ def loans_per_day(session: Session, *, start: date | None, end: date | None) -> 
     # Grouped over a subquery's column: the zone is a bound parameter, and PostgreSQL would not see a GROUP BY
     # expression with its own parameter as the selected one.
     begun = (
-        select(day_of(Loan.borrowed_on).label("day"))
-        .where(Loan.borrowed_on >= start_of(start), Loan.borrowed_on < start_of(end + timedelta(days=1)))
+        select(day_of(models.Loan.borrowed_on).label("day"))
+        .where(models.Loan.borrowed_on >= start_of(start), models.Loan.borrowed_on < start_of(end + timedelta(days=1)))
         .subquery()
     )
     counted = select(begun.c.day, func.count().label("loans")).group_by(begun.c.day).subquery()
@@ -228,7 +234,7 @@ DAYS_LATE_BINS: tuple[tuple[int, int | None], ...] = ((1, 7), (8, 14), (15, 30),
 
 def overdue_by_days_late(session: Session) -> list[dict[str, Any]]:
     """Loans still out past their due date, counted per bin of days late (every bin, empty ones as 0)."""
-    days_late = fines.late_days(TODAY, Loan.due_date)
+    days_late = fines.late_days(TODAY, models.Loan.due_date)
     in_bin = [days_late >= first if last is None else days_late.between(first, last) for first, last in DAYS_LATE_BINS]
     counts = session.execute(
         select(*(func.count().filter(condition) for condition in in_bin)).where(loans.is_overdue())
@@ -243,16 +249,16 @@ def hold_queues(session: Session, *, limit: int) -> list[dict[str, Any]]:
     """Titles by the number of members waiting for them (the longest queues first)."""
     waiting = func.count().label("waiting")
     queues = (
-        select(Hold.book_id, waiting)
-        .where(Hold.status == HoldStatus.WAITING)
-        .group_by(Hold.book_id)
-        .order_by(waiting.desc(), Hold.book_id)
+        select(models.Hold.book_id, waiting)
+        .where(models.Hold.status == HoldStatus.WAITING)
+        .group_by(models.Hold.book_id)
+        .order_by(waiting.desc(), models.Hold.book_id)
         .limit(limit)
         .subquery()
     )
     rows = session.execute(
-        select(queues.c.book_id, Book.title, Book.author, queues.c.waiting)
-        .join(Book, Book.id == queues.c.book_id)
+        select(queues.c.book_id, models.Book.title, models.Book.author, queues.c.waiting)
+        .join(models.Book, models.Book.id == queues.c.book_id)
         .order_by(queues.c.waiting.desc(), queues.c.book_id)
     )
     return [dict(row._mapping) for row in rows]

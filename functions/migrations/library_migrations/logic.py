@@ -9,26 +9,29 @@ member registered with that address) whose password the deployer never chose. `m
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
+from library_common import models
 from library_common.domain.days import TODAY
 from library_common.domain.statuses import Role
-from library_common.models import User
 from library_common.passwords import hash_password
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ADMIN_NAME = "Administrator"
 
 
 def user_with_email(session: Session, email: str) -> int | None:
     # Emails are unique case-insensitively (uq_users_email_lower), as logins match them.
-    return session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
+    return session.scalar(select(models.User.id).where(func.lower(models.User.email) == email.lower()))
 
 
 def create_admin(session: Session, email: str, password: str, *, generated: bool) -> int:
     """A generated password travelled through a secret or a terminal: the admin must replace it at first login."""
-    statement = insert(User).values(
+    statement = insert(models.User).values(
         name=ADMIN_NAME,
         email=email,
         password_hash=hash_password(password),
@@ -37,7 +40,7 @@ def create_admin(session: Session, email: str, password: str, *, generated: bool
         is_active=True,
         must_change_password=generated,
     )
-    return session.execute(statement.returning(User.id)).scalar_one()
+    return session.execute(statement.returning(models.User.id)).scalar_one()
 
 
 def ensure_first_admin(session: Session, email: str, password: Callable[[], str]) -> bool:

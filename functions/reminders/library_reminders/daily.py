@@ -30,36 +30,24 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, String, case, cast, delete, func, literal, select, update
 
-from library_common import db, metrics, notices
+from library_common import db, metrics, models, notices
 from library_common.domain import fines as fine_rules
 from library_common.domain import loans as loan_rules
 from library_common.domain.days import TODAY, day_of
 from library_common.domain.holds import past_pickup, pickup_by_text, serve_queues
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus, HoldStatus, NoticeKind
-from library_common.models import (
-    Book,
-    Fine,
-    Hold,
-    IdempotencyRecord,
-    Loan,
-    LoginAttempt,
-    Notification,
-    PasswordResetToken,
-    Policy,
-    RefreshToken,
-)
 
 OVERDUE_INTERVAL_DAYS = 7
 OVERDUE_REMINDERS = 4
 KEPT_FOR = func.make_interval(0, 0, 0, 1)  # one day: see "housekeeping" above
 
 loans, books, holds, fines, policies = (
-    Loan.__table__,
-    Book.__table__,
-    Hold.__table__,
-    Fine.__table__,
-    Policy.__table__,
+    models.loans,
+    models.books,
+    models.holds,
+    models.fines,
+    models.policies,
 )
 
 
@@ -100,17 +88,17 @@ def run(*, due_soon_days: int) -> DailyReport:
         report.notices_queued += queued.rowcount
     with db.transaction() as session:
         report.idempotency_records_removed = session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_on < func.now() - KEPT_FOR)
+            delete(models.IdempotencyRecord).where(models.IdempotencyRecord.created_on < func.now() - KEPT_FOR)
         ).rowcount
         report.login_attempts_removed = session.execute(
-            delete(LoginAttempt).where(LoginAttempt.attempted_on < func.now() - KEPT_FOR)
+            delete(models.LoginAttempt).where(models.LoginAttempt.attempted_on < func.now() - KEPT_FOR)
         ).rowcount
         # Until it expires a rotated token must stay, so that its reuse is recognised (and its family revoked).
         report.refresh_tokens_removed = session.execute(
-            delete(RefreshToken).where(RefreshToken.expires_at < func.now())
+            delete(models.RefreshToken).where(models.RefreshToken.expires_at < func.now())
         ).rowcount
         report.reset_tokens_removed = session.execute(
-            delete(PasswordResetToken).where(PasswordResetToken.expires_at < func.now())
+            delete(models.PasswordResetToken).where(models.PasswordResetToken.expires_at < func.now())
         ).rowcount
     return report
 
@@ -223,7 +211,7 @@ def _expire_holds():
             notices.notice_rows(NoticeKind.HOLD_READY, _hold_rows(promoted)),
         )
         .add_cte(shelved)
-        .returning(Notification.kind)
+        .returning(models.Notification.kind)
     )
 
 

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import os
 import time
+import typing
 from collections.abc import Callable
-from functools import partial, wraps
+from functools import cache, partial, wraps
 from typing import Any
 
 import orjson
 from aws_lambda_powertools import single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from sqlalchemy import Connection, event
-from sqlalchemy.orm import Session, SessionTransaction
 
 from library_common import db
+
+# typing.TYPE_CHECKING, not the bare name: this module's public upper-case names are the metrics' names.
+if typing.TYPE_CHECKING:
+    from sqlalchemy.orm import Session, SessionTransaction
 
 # The template sets both per function; the defaults keep local runs and tests in the shape the dashboard reads.
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Library"
@@ -104,6 +108,7 @@ def count_on_commit(work: Session | Connection, name: str, value: int = 1) -> No
     if isinstance(work, Connection):
         db.after_commit(work, partial(count, name, value))
         return
+    _listen_to_sessions()
     transaction = work.get_nested_transaction() or work.get_transaction()
     work.info.setdefault(_PENDING, []).append((transaction, name, value))
 
@@ -120,13 +125,21 @@ def count_chat_question(intent: str) -> None:
         metric.add_dimension(name="intent", value=intent)
 
 
-@event.listens_for(Session, "after_commit")
+@cache
+def _listen_to_sessions() -> None:
+    """Publishing and forgetting a session's counts, set on the Session class by the first count a session makes:
+    SQLAlchemy's ORM is imported by the requests that use it (a session's count needs one), not at cold start."""
+    from sqlalchemy.orm import Session
+
+    event.listen(Session, "after_commit", _publish)
+    event.listen(Session, "after_soft_rollback", _forget)
+
+
 def _publish(session: Session) -> None:
     for _transaction, name, value in session.info.pop(_PENDING, []):
         count(name, value)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
     pending = session.info.get(_PENDING)
     if pending:

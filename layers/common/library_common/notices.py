@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -34,14 +34,15 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
-from library_common import money
+from library_common import models, money
 from library_common.caller import Caller
 from library_common.domain.permissions import USERS_VIEW
 from library_common.domain.statuses import NoticeKind
-from library_common.models import Notification, User
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Staff holding this may read any member's notices; members read their own.
@@ -50,7 +51,7 @@ VIEW_OTHERS = USERS_VIEW
 # staff and a stolen access token can read, shows them without it.
 CONFIDENTIAL_KINDS = (NoticeKind.PASSWORD_RESET,)
 CONFIDENTIAL_BODY = "(sent by email only)"
-SUBJECT_MAX_LENGTH = Notification.__table__.c.subject.type.length
+SUBJECT_MAX_LENGTH = models.notifications.c.subject.type.length
 # Characters html.escape(quote=True) replaces, in the order it replaces them (& first).
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 # The columns a notice row is inserted with, in the order `notice_rows` selects them.
@@ -179,10 +180,10 @@ def queue_notice(
 ) -> None:
     """Queues one notice to a member, in the transaction of `work` (a session, or a `db.writing()` connection);
     `subject` names what it is about (e.g. `loan:17`)."""
-    member = work.execute(select(User.email, User.name).where(User.id == user_id)).one()
+    member = work.execute(select(models.User.email, models.User.name).where(models.User.id == user_id)).one()
     title, text_body, html_body = render(kind, {"name": member.name, **context})
     statement = (
-        insert(Notification)
+        insert(models.Notification)
         .values(
             user_id=user_id,
             kind=kind,
@@ -204,7 +205,7 @@ def notice_rows(kind: str, rows: Select) -> Select:
     `occurrence`, and one text column per template placeholder other than `name`, which comes from the member.
     """
     source = rows.subquery(f"{kind}_rows")
-    users = User.__table__
+    users = models.users
     values = {name: source.c[name] for name in notice_template(kind).placeholders - {"name"}}
     subject, text_body, html_body = render_sql(kind, {**values, "name": users.c.name})
     return select(
@@ -222,7 +223,7 @@ def insert_notices(*selects: Select) -> Insert:
     """One INSERT queueing every notice the `notice_rows` selects produce; duplicates of queued ones are skipped."""
     rows = selects[0] if len(selects) == 1 else union_all(*selects)
     return (
-        insert(Notification)
+        insert(models.Notification)
         .from_select(list(NOTICE_COLUMNS), rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
@@ -239,22 +240,24 @@ def money_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     return func.concat(f"{currency} ", cast(cast(value, Numeric(12, money.minor_digits(currency))), String))
 
 
-# What a member sees of a notice: its text and where its delivery stands.
-LISTED_COLUMNS = (
-    Notification.id,
-    Notification.user_id,
-    Notification.kind,
-    Notification.recipient,
-    Notification.subject,
-    case(
-        (Notification.kind.in_(CONFIDENTIAL_KINDS), literal(CONFIDENTIAL_BODY, String)),
-        else_=Notification.body_text,
-    ).label("body_text"),
-    Notification.status,
-    Notification.attempts,
-    Notification.created_on,
-    Notification.sent_on,
-)
+@cache  # built by the first listing (it loads the ORM), then the same objects a process
+def _listed_columns() -> tuple[ColumnElement[Any], ...]:
+    """What a member sees of a notice: its text and where its delivery stands."""
+    return (
+        models.Notification.id,
+        models.Notification.user_id,
+        models.Notification.kind,
+        models.Notification.recipient,
+        models.Notification.subject,
+        case(
+            (models.Notification.kind.in_(CONFIDENTIAL_KINDS), literal(CONFIDENTIAL_BODY, String)),
+            else_=models.Notification.body_text,
+        ).label("body_text"),
+        models.Notification.status,
+        models.Notification.attempts,
+        models.Notification.created_on,
+        models.Notification.sent_on,
+    )
 
 
 def list_notices(
@@ -274,16 +277,16 @@ def list_notices(
     user_id = who.listing_scope(user_id, VIEW_OTHERS, "notices")
     conditions = []
     if user_id is not None:
-        conditions.append(Notification.user_id == user_id)
+        conditions.append(models.Notification.user_id == user_id)
     if status is not None:
-        conditions.append(Notification.status == status)
+        conditions.append(models.Notification.status == status)
     if kind is not None:
-        conditions.append(Notification.kind == kind)
-    total = session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+        conditions.append(models.Notification.kind == kind)
+    total = session.scalar(select(func.count()).select_from(models.Notification).where(*conditions))
     rows = session.execute(
-        select(*LISTED_COLUMNS)
+        select(*_listed_columns())
         .where(*conditions)
-        .order_by(Notification.created_on.desc(), Notification.id.desc())
+        .order_by(models.Notification.created_on.desc(), models.Notification.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )

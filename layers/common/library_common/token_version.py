@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, Integer, bindparam, select
 
+from library_common import models
 from library_common.errors import Unauthorized
-from library_common.models.identity import User
 
 TOKEN_HOLDER = bindparam("token_holder", type_=BigInteger)
-USERS = User.__table__
+USERS = models.users
 # The caller's token version as the account has it now; None once the account is gone. As a scalar subquery
 # (`VERSION_NOW.scalar_subquery()`) it rides along in a statement a route runs anyway. Over the table, not the
 # mapped class: a request that reads only rows then never has the ORM configure every mapper of the layer.

@@ -8,40 +8,34 @@ which they join when they become librarians.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Connection, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
+from library_common import models
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import grants
 from library_common.domain.statuses import Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, NotFound, ValidationFailed
-from library_common.models import (
-    Audited,
-    Permission,
-    PermissionGroup,
-    RefreshToken,
-    User,
-    group_permissions,
-    user_groups,
-)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 LIBRARIANS = "librarians"
 # Over the tables, not the mapped classes: a read that only needs rows (GET /auth) then never has the ORM configure
 # every mapper of the layer, ~70 M instructions of a cold start's first answer.
-PERMISSIONS = Permission.__table__
+PERMISSIONS = models.permissions
 EVERY_CODE = select(PERMISSIONS.c.code).order_by(PERMISSIONS.c.code)
 # The permission codes of one user's groups, with repeats (the rule below makes the set).
 GROUP_CODES = (
     select(PERMISSIONS.c.code)
-    .join(group_permissions, group_permissions.c.permission_id == PERMISSIONS.c.id)
-    .join(user_groups, user_groups.c.group_id == group_permissions.c.group_id)
-    .where(user_groups.c.user_id == bindparam("user_id", type_=BigInteger))
+    .join(models.group_permissions, models.group_permissions.c.permission_id == PERMISSIONS.c.id)
+    .join(models.user_groups, models.user_groups.c.group_id == models.group_permissions.c.group_id)
+    .where(models.user_groups.c.user_id == bindparam("user_id", type_=BigInteger))
 )
 
 
@@ -65,7 +59,7 @@ class PermissionCatalogue:
             self._codes = list(self._session.scalars(EVERY_CODE))
         return self._codes
 
-    def effective_permissions(self, user: User) -> list[str]:
+    def effective_permissions(self, user: models.User) -> list[str]:
         codes = (permission.code for group in user.groups for permission in group.permissions)
         return effective_codes(user.role, self.every_code, codes)
 
@@ -76,7 +70,7 @@ def effective_permissions_of(connection: Connection, user_id: int, role: str) ->
     return effective_codes(role, lambda: list(connection.scalars(EVERY_CODE)), codes)
 
 
-def effective_permissions(session: Session, user: User) -> list[str]:
+def effective_permissions(session: Session, user: models.User) -> list[str]:
     return PermissionCatalogue(session).effective_permissions(user)
 
 
@@ -85,23 +79,25 @@ def end_sessions(session: Session, user_ids: Select | list[int]) -> None:
     version bumped, so every access token they hold is refused by the functions at once and by the gateway's
     cached authorizer answer within 60 s. For a change of permissions, role, activation or password."""
     session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
+        update(models.RefreshToken)
+        .where(models.RefreshToken.user_id.in_(user_ids), models.RefreshToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
-    session.execute(update(User).where(User.id.in_(user_ids)).values(token_version=User.token_version + 1))
+    session.execute(
+        update(models.User).where(models.User.id.in_(user_ids)).values(token_version=models.User.token_version + 1)
+    )
 
 
 def _end_members_sessions(session: Session, group_id: int) -> None:
-    end_sessions(session, select(user_groups.c.user_id).where(user_groups.c.group_id == group_id))
+    end_sessions(session, select(models.user_groups.c.user_id).where(models.user_groups.c.group_id == group_id))
 
 
-def touch(row: Audited) -> None:
+def touch(row: models.Audited) -> None:
     """Marks a row as updated when only its many-to-many links changed, so the audit columns move too."""
     row.updated_on = func.now()
 
 
-def _audit(row: Permission | PermissionGroup) -> dict[str, Any]:
+def _audit(row: models.Permission | models.PermissionGroup) -> dict[str, Any]:
     return {
         "created_by": row.created_by,
         "updated_by": row.updated_by,
@@ -113,7 +109,7 @@ def _audit(row: Permission | PermissionGroup) -> dict[str, Any]:
 # --- permissions ---------------------------------------------------------------------------------------
 
 
-def permission_view(permission: Permission) -> dict[str, Any]:
+def permission_view(permission: models.Permission) -> dict[str, Any]:
     return {
         "id": permission.id,
         "code": permission.code,
@@ -125,13 +121,15 @@ def permission_view(permission: Permission) -> dict[str, Any]:
 
 
 def list_permissions(session: Session, page: int, page_size: int) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(Permission))
-    rows = session.scalars(select(Permission).order_by(Permission.code).offset((page - 1) * page_size).limit(page_size))
+    total = session.scalar(select(func.count()).select_from(models.Permission))
+    rows = session.scalars(
+        select(models.Permission).order_by(models.Permission.code).offset((page - 1) * page_size).limit(page_size)
+    )
     return page_of([permission_view(p) for p in rows], page, page_size, total)
 
 
 def create_permission(session: Session, request: PermissionCreate) -> dict[str, Any]:
-    permission = Permission(code=request.code, name=request.name, description=request.description)
+    permission = models.Permission(code=request.code, name=request.name, description=request.description)
     session.add(permission)
     try:
         session.flush()
@@ -143,10 +141,14 @@ def create_permission(session: Session, request: PermissionCreate) -> dict[str, 
     return permission_view(permission)
 
 
-def permissions_by_code(session: Session, codes: Iterable[str]) -> list[Permission]:
+def permissions_by_code(session: Session, codes: Iterable[str]) -> list[models.Permission]:
     """The permissions named; any unknown code fails validation (422) naming it."""
     wanted = set(codes)
-    found = list(session.scalars(select(Permission).where(Permission.code.in_(wanted)).order_by(Permission.code)))
+    found = list(
+        session.scalars(
+            select(models.Permission).where(models.Permission.code.in_(wanted)).order_by(models.Permission.code)
+        )
+    )
     unknown = sorted(wanted - {permission.code for permission in found})
     if unknown:
         raise ValidationFailed(
@@ -160,7 +162,7 @@ def permissions_by_code(session: Session, codes: Iterable[str]) -> list[Permissi
 # --- groups --------------------------------------------------------------------------------------------
 
 
-def group_view(group: PermissionGroup, member_count: int) -> dict[str, Any]:
+def group_view(group: models.PermissionGroup, member_count: int) -> dict[str, Any]:
     return {
         "id": group.id,
         "name": group.name,
@@ -174,30 +176,33 @@ def group_view(group: PermissionGroup, member_count: int) -> dict[str, Any]:
 
 def _member_counts(session: Session, group_ids: Sequence[int]) -> dict[int, int]:
     rows = session.execute(
-        select(user_groups.c.group_id, func.count())
-        .where(user_groups.c.group_id.in_(group_ids))
-        .group_by(user_groups.c.group_id)
+        select(models.user_groups.c.group_id, func.count())
+        .where(models.user_groups.c.group_id.in_(group_ids))
+        .group_by(models.user_groups.c.group_id)
     )
     return dict(rows.all())
 
 
-def _group_or_404(session: Session, group_id: int, *, lock: bool = False) -> PermissionGroup:
-    statement = select(PermissionGroup).where(PermissionGroup.id == group_id)
+def _group_or_404(session: Session, group_id: int, *, lock: bool = False) -> models.PermissionGroup:
+    statement = select(models.PermissionGroup).where(models.PermissionGroup.id == group_id)
     group = session.scalar(statement.with_for_update() if lock else statement)
     if group is None:
         raise NotFound("Group not found", code="GROUP_NOT_FOUND")
     return group
 
 
-def _viewed(session: Session, group: PermissionGroup) -> dict[str, Any]:
+def _viewed(session: Session, group: models.PermissionGroup) -> dict[str, Any]:
     return group_view(group, _member_counts(session, [group.id]).get(group.id, 0))
 
 
 def list_groups(session: Session, page: int, page_size: int) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(PermissionGroup))
+    total = session.scalar(select(func.count()).select_from(models.PermissionGroup))
     groups = list(
         session.scalars(
-            select(PermissionGroup).order_by(PermissionGroup.name).offset((page - 1) * page_size).limit(page_size)
+            select(models.PermissionGroup)
+            .order_by(models.PermissionGroup.name)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
         )
     )
     counts = _member_counts(session, [group.id for group in groups])
@@ -219,7 +224,7 @@ def _flush_group(session: Session, name: str) -> None:
 
 def create_group(session: Session, caller: Caller, request: GroupCreate) -> dict[str, Any]:
     grants.ensure_can_grant(caller, request.permissions)
-    group = PermissionGroup(
+    group = models.PermissionGroup(
         name=request.name,
         description=request.description,
         permissions=permissions_by_code(session, request.permissions),
@@ -262,12 +267,16 @@ def delete_group(session: Session, group_id: int) -> None:
 # --- membership ----------------------------------------------------------------------------------------
 
 
-def groups_by_reference(session: Session, references: Sequence[int | str]) -> list[PermissionGroup]:
+def groups_by_reference(session: Session, references: Sequence[int | str]) -> list[models.PermissionGroup]:
     """Groups named by id (number) or name (string); any unknown one fails validation (422) naming it."""
     ids = {ref for ref in references if isinstance(ref, int)}
     names = {ref for ref in references if isinstance(ref, str)}
     found = list(
-        session.scalars(select(PermissionGroup).where(PermissionGroup.id.in_(ids) | PermissionGroup.name.in_(names)))
+        session.scalars(
+            select(models.PermissionGroup).where(
+                models.PermissionGroup.id.in_(ids) | models.PermissionGroup.name.in_(names)
+            )
+        )
     )
     unknown = sorted(map(str, (ids - {g.id for g in found}) | (names - {g.name for g in found})))
     if unknown:
@@ -279,13 +288,17 @@ def groups_by_reference(session: Session, references: Sequence[int | str]) -> li
     return sorted(found, key=lambda group: group.name)
 
 
-def librarians_group(session: Session) -> PermissionGroup:
+def librarians_group(session: Session) -> models.PermissionGroup:
     return session.scalars(
-        select(PermissionGroup).where(PermissionGroup.name == LIBRARIANS, PermissionGroup.is_builtin)
+        select(models.PermissionGroup).where(
+            models.PermissionGroup.name == LIBRARIANS, models.PermissionGroup.is_builtin
+        )
     ).one()
 
 
-def groups_for_role_change(session: Session, user: User, old_role: str | None, new_role: str) -> list[PermissionGroup]:
+def groups_for_role_change(
+    session: Session, user: models.User, old_role: str | None, new_role: str
+) -> list[models.PermissionGroup]:
     """Becoming a librarian joins the built-in `librarians` group; leaving the role leaves it."""
     groups = list(user.groups)
     staff = librarians_group(session)

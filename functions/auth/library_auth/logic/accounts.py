@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Connection, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library_auth.logic import access
 from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
-from library_common import passwords
+from library_common import models, passwords
 from library_common.caller import Caller
 from library_common.db import violated_constraint
 from library_common.domain import grants, loans
@@ -28,16 +27,18 @@ from library_common.domain.days import TODAY
 from library_common.domain.statuses import FineStatus, NoticeKind, Role
 from library_common.envelope import page_of
 from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from library_common.models import Book, Fine, Loan, PasswordResetToken, PermissionGroup, User, user_groups
 from library_common.notices import queue_notice
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STAFF_FIELDS = frozenset({"role", "is_active", "permission_groups"})
 # Pieces of an email or name shorter than this are too common to forbid inside a password.
 SHORTEST_FORBIDDEN_PIECE = 3
 # Serialises changes to the set of active admins (transaction-scoped advisory lock key).
 ADMIN_SET_LOCK = 0x61646D6E
-USERS, GROUPS = User.__table__, PermissionGroup.__table__
+USERS, GROUPS = models.users, models.permission_groups
 # What an account shows of its user row, and its groups: over the tables (see `profile`).
 ACCOUNT = select(
     *(
@@ -59,15 +60,15 @@ ACCOUNT = select(
 ).where(USERS.c.id == bindparam("user_id", type_=BigInteger))
 ACCOUNT_GROUPS = (
     select(GROUPS.c.id, GROUPS.c.name)
-    .join(user_groups, user_groups.c.group_id == GROUPS.c.id)
-    .where(user_groups.c.user_id == bindparam("user_id", type_=BigInteger))
+    .join(models.user_groups, models.user_groups.c.group_id == GROUPS.c.id)
+    .where(models.user_groups.c.user_id == bindparam("user_id", type_=BigInteger))
 )
 
 
 # --- views ---------------------------------------------------------------------------------------------
 
 
-def account_view(user: User, catalogue: access.PermissionCatalogue) -> dict[str, Any]:
+def account_view(user: models.User, catalogue: access.PermissionCatalogue) -> dict[str, Any]:
     """The one shape in which an account leaves the API: never a password hash."""
     groups = ((group.id, group.name) for group in user.groups)
     return _account(user, groups, catalogue.effective_permissions(user))
@@ -93,14 +94,14 @@ def _account(fields: Any, groups: Iterable[tuple[int, str]], permissions: list[s
     }
 
 
-def _fresh_view(session: Session, user: User) -> dict[str, Any]:
+def _fresh_view(session: Session, user: models.User) -> dict[str, Any]:
     session.flush()
     session.refresh(user)
     return account_view(user, access.PermissionCatalogue(session))
 
 
-def _user_or_404(session: Session, user_id: int, *, lock: bool = False) -> User:
-    statement = select(User).where(User.id == user_id)
+def _user_or_404(session: Session, user_id: int, *, lock: bool = False) -> models.User:
+    statement = select(models.User).where(models.User.id == user_id)
     user = session.scalar(statement.with_for_update() if lock else statement)
     if user is None:
         raise NotFound("User not found", code="USER_NOT_FOUND")
@@ -134,14 +135,14 @@ def list_accounts(
     conditions = []
     if search:
         pattern = _like_pattern(search.strip())
-        conditions.append(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+        conditions.append(models.User.name.ilike(pattern, escape="\\") | models.User.email.ilike(pattern, escape="\\"))
     if role is not None:
-        conditions.append(User.role == role)
+        conditions.append(models.User.role == role)
     if is_active is not None:
-        conditions.append(User.is_active.is_(is_active))
-    total = session.scalar(select(func.count()).select_from(User).where(*conditions))
+        conditions.append(models.User.is_active.is_(is_active))
+    total = session.scalar(select(func.count()).select_from(models.User).where(*conditions))
     users = session.scalars(
-        select(User).where(*conditions).order_by(User.id).offset((page - 1) * page_size).limit(page_size)
+        select(models.User).where(*conditions).order_by(models.User.id).offset((page - 1) * page_size).limit(page_size)
     )
     catalogue = access.PermissionCatalogue(session)
     return page_of([account_view(user, catalogue) for user in users], page, page_size, total)
@@ -172,13 +173,13 @@ def check_password(password: str, *, email: str, name: str) -> None:
         )
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: models.User, password: str) -> None:
     """A new password ends every session of the account and spends any reset code it had."""
     check_password(password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = False
     access.end_sessions(session, [user.id])
-    session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    session.execute(delete(models.PasswordResetToken).where(models.PasswordResetToken.user_id == user.id))
 
 
 # --- creating accounts ---------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def _flush_account(session: Session, email: str) -> None:
         raise
 
 
-def _notify_activated(session: Session, user: User) -> None:
+def _notify_activated(session: Session, user: models.User) -> None:
     queue_notice(
         session,
         user_id=user.id,
@@ -218,7 +219,7 @@ def _create(
     check_password(password, email=email, name=name)
     password_hash = passwords.hash_password(password)
     # Joined on the library's day, not the column default's `current_date` (the database session's day).
-    user = User(name=name, email=email, password_hash=password_hash, role=role, is_active=is_active)
+    user = models.User(name=name, email=email, password_hash=password_hash, role=role, is_active=is_active)
     user.membership_date = TODAY
     if groups is not None:
         user.groups = access.groups_by_reference(session, list(groups))
@@ -271,29 +272,35 @@ def create_account(session: Session, caller: Caller, request: AccountCreate) -> 
 # --- changing accounts ---------------------------------------------------------------------------------
 
 
-def _keep_an_active_admin(session: Session, user: User) -> None:
+def _keep_an_active_admin(session: Session, user: models.User) -> None:
     """Refuses to demote or deactivate the last active admin; serialised so two admins cannot both leave."""
     if not (user.role == Role.ADMIN and user.is_active):
         return
     session.execute(select(func.pg_advisory_xact_lock(ADMIN_SET_LOCK)))
     others = session.scalar(
-        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active, User.id != user.id)
+        select(func.count())
+        .select_from(models.User)
+        .where(models.User.role == Role.ADMIN, models.User.is_active, models.User.id != user.id)
     )
     if not others:
         raise Conflict("The last active admin cannot be demoted or deactivated", code="LAST_ADMIN")
 
 
 def _open_loans(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Loan).where(Loan.user_id == user_id, loans.is_open()))
+    return session.scalar(
+        select(func.count()).select_from(models.Loan).where(models.Loan.user_id == user_id, loans.is_open())
+    )
 
 
 def _unpaid_fines(session: Session, user_id: int) -> int:
     return session.scalar(
-        select(func.count()).select_from(Fine).where(Fine.user_id == user_id, Fine.status == FineStatus.UNPAID)
+        select(func.count())
+        .select_from(models.Fine)
+        .where(models.Fine.user_id == user_id, models.Fine.status == FineStatus.UNPAID)
     )
 
 
-def _deactivate(session: Session, user: User, *, unpaid_fines_block: bool) -> None:
+def _deactivate(session: Session, user: models.User, *, unpaid_fines_block: bool) -> None:
     """History is kept; the account just cannot sign in, and every refresh token stops working."""
     if not user.is_active:
         return
@@ -306,7 +313,7 @@ def _deactivate(session: Session, user: User, *, unpaid_fines_block: bool) -> No
     access.end_sessions(session, [user.id])
 
 
-def _apply(session: Session, user: User, changes: dict[str, Any]) -> None:
+def _apply(session: Session, user: models.User, changes: dict[str, Any]) -> None:
     """Applies already-authorised changes; the fields absent from `changes` stay as they are."""
     if "name" in changes:
         user.name = changes["name"]
@@ -339,7 +346,7 @@ def _sent(request: ProfileUpdate | AccountUpdate) -> dict[str, Any]:
     return {key: value for key, value in request.model_dump(exclude_unset=True).items() if value is not None}
 
 
-def _confirm_own_credentials_change(user: User, changes: dict[str, Any], current_password: str | None) -> None:
+def _confirm_own_credentials_change(user: models.User, changes: dict[str, Any], current_password: str | None) -> None:
     """A new password or email of one's own account needs the current password, whatever the route: a stolen
     access token must not become the account for good."""
     changing = [name for name in ("email", "password") if name in changes]
@@ -414,16 +421,16 @@ def borrowing_history(
     _user_or_404(session, user_id)
     # The status every route shows: in the library's day, never the database session's (current_date).
     loan_status = loans.status_sql()
-    conditions = [Loan.user_id == user_id]
+    conditions = [models.Loan.user_id == user_id]
     if status is not None:
         conditions.append(loan_status == status)
-    total = session.scalar(select(func.count()).select_from(Loan).where(*conditions))
+    total = session.scalar(select(func.count()).select_from(models.Loan).where(*conditions))
     rows = session.execute(
-        select(Loan, Book, Fine, loan_status.label("status"))
-        .join(Book, Book.id == Loan.book_id)
-        .outerjoin(Fine, Fine.loan_id == Loan.id)
+        select(models.Loan, models.Book, models.Fine, loan_status.label("status"))
+        .join(models.Book, models.Book.id == models.Loan.book_id)
+        .outerjoin(models.Fine, models.Fine.loan_id == models.Loan.id)
         .where(*conditions)
-        .order_by(Loan.borrowed_on.desc(), Loan.id.desc())
+        .order_by(models.Loan.borrowed_on.desc(), models.Loan.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )

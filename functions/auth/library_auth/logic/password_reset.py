@@ -16,15 +16,18 @@ import hashlib
 import math
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, delete, func, insert, literal, select
-from sqlalchemy.orm import Session
 
 from library_auth.logic import accounts
+from library_common import models
 from library_common.domain.statuses import NoticeKind
 from library_common.errors import TooManyRequests, Unauthorized
-from library_common.models import PasswordResetRequest, PasswordResetToken, User
 from library_common.notices import insert_notices, notice_rows, queue_notice
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 REQUEST_WINDOW = timedelta(minutes=15)
@@ -40,36 +43,42 @@ def digest(raw: str) -> str:
 
 
 def _recent_requests(session: Session, email: str, address: str) -> tuple[int, int]:
-    session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.requested_on < func.now() - REQUEST_WINDOW))
-    recent = PasswordResetRequest.requested_on >= func.now() - REQUEST_WINDOW
+    session.execute(
+        delete(models.PasswordResetRequest).where(
+            models.PasswordResetRequest.requested_on < func.now() - REQUEST_WINDOW
+        )
+    )
+    recent = models.PasswordResetRequest.requested_on >= func.now() - REQUEST_WINDOW
     for_email, from_address = session.execute(
         select(
-            func.count().filter(PasswordResetRequest.email == email),
-            func.count().filter(PasswordResetRequest.client_address == address),
+            func.count().filter(models.PasswordResetRequest.email == email),
+            func.count().filter(models.PasswordResetRequest.client_address == address),
         ).where(recent)
     ).one()
     return for_email, from_address
 
 
 def _active_account(email: str):
-    return select(User.id).where(func.lower(User.email) == email, User.is_active)
+    return select(models.User.id).where(func.lower(models.User.email) == email, models.User.is_active)
 
 
 def _send_code(session: Session, email: str) -> None:
     """Replaces the account's code with a new one and queues its notice; touches no row for an unknown email."""
     raw = secrets.token_urlsafe(32)
-    session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id.in_(_active_account(email))))
+    session.execute(
+        delete(models.PasswordResetToken).where(models.PasswordResetToken.user_id.in_(_active_account(email)))
+    )
     expires_at = func.now() + func.make_interval(0, 0, 0, 0, 0, int(RESET_TOKEN_LIFETIME.total_seconds() // 60))
     account = _active_account(email).add_columns(literal(digest(raw), String), expires_at)
-    session.execute(insert(PasswordResetToken).from_select(["user_id", "token_hash", "expires_at"], account))
+    session.execute(insert(models.PasswordResetToken).from_select(["user_id", "token_hash", "expires_at"], account))
     minutes = str(int(RESET_TOKEN_LIFETIME.total_seconds() // 60))
     rows = select(
-        User.id.label("user_id"),
-        func.concat("user:", User.id).label("subject"),
+        models.User.id.label("user_id"),
+        func.concat("user:", models.User.id).label("subject"),
         literal(digest(raw)[:16], String).label("occurrence"),
         literal(raw, String).label("token"),
         literal(minutes, String).label("minutes"),
-    ).where(func.lower(User.email) == email, User.is_active)
+    ).where(func.lower(models.User.email) == email, models.User.is_active)
     session.execute(insert_notices(notice_rows(NoticeKind.PASSWORD_RESET, rows)))
 
 
@@ -83,7 +92,7 @@ def request_reset(session: Session, email: str, address: str) -> None:
             code="TOO_MANY_RESET_REQUESTS",
             retry_after_seconds=int(REQUEST_WINDOW.total_seconds()),
         )
-    session.add(PasswordResetRequest(email=email, client_address=address))
+    session.add(models.PasswordResetRequest(email=email, client_address=address))
     if for_email < MAX_REQUESTS_PER_EMAIL:
         _send_code(session, email)
 
@@ -91,11 +100,13 @@ def request_reset(session: Session, email: str, address: str) -> None:
 def confirm_reset(session: Session, raw_token: str, password: str) -> None:
     """Sets the password of the code's account; the code is spent (deleted with every other of the account)."""
     user_id = session.scalar(
-        select(PasswordResetToken.user_id)
-        .where(PasswordResetToken.token_hash == digest(raw_token), PasswordResetToken.expires_at > func.now())
+        select(models.PasswordResetToken.user_id)
+        .where(
+            models.PasswordResetToken.token_hash == digest(raw_token), models.PasswordResetToken.expires_at > func.now()
+        )
         .with_for_update()
     )
-    user = session.get(User, user_id, with_for_update=True) if user_id is not None else None
+    user = session.get(models.User, user_id, with_for_update=True) if user_id is not None else None
     if user is None or not user.is_active:
         raise Unauthorized("This reset code is unknown, used or expired; ask for a new one", code="INVALID_RESET_TOKEN")
     accounts.set_password(session, user, password)

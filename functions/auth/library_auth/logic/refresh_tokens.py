@@ -11,12 +11,15 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from library_common.models import RefreshToken
+from library_common import models
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def digest(raw: str) -> str:
@@ -28,7 +31,7 @@ def issue(session: Session, user_id: int, family_id: uuid.UUID | None = None) ->
     raw = secrets.token_urlsafe(32)
     lifetime = timedelta(days=get_settings().refresh_token_ttl_days)
     session.add(
-        RefreshToken(
+        models.RefreshToken(
             user_id=user_id,
             family_id=family_id or uuid.uuid4(),
             token_hash=digest(raw),
@@ -38,20 +41,24 @@ def issue(session: Session, user_id: int, family_id: uuid.UUID | None = None) ->
     return raw
 
 
-def locked(session: Session, raw: str) -> RefreshToken | None:
+def locked(session: Session, raw: str) -> models.RefreshToken | None:
     """The stored token, row-locked: two refreshes of one token are serialised here, so only one can rotate it."""
-    return session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(raw)).with_for_update())
+    return session.scalar(
+        select(models.RefreshToken).where(models.RefreshToken.token_hash == digest(raw)).with_for_update()
+    )
 
 
 def revoke_family(session: Session, family_id: uuid.UUID) -> None:
     session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        update(models.RefreshToken)
+        .where(models.RefreshToken.family_id == family_id, models.RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 
 
 def family_of(session: Session, raw: str, user_id: int) -> uuid.UUID | None:
     return session.scalar(
-        select(RefreshToken.family_id).where(RefreshToken.token_hash == digest(raw), RefreshToken.user_id == user_id)
+        select(models.RefreshToken.family_id).where(
+            models.RefreshToken.token_hash == digest(raw), models.RefreshToken.user_id == user_id
+        )
     )

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from library_auth.logic import access, accounts, refresh_tokens
-from library_common import db, metrics, passwords, tokens
+from library_common import db, metrics, models, passwords, tokens
 from library_common.domain.statuses import NoticeKind
 from library_common.errors import Forbidden, LibraryError, TooManyRequests, Unauthorized
-from library_common.models import LoginAttempt, User
 from library_common.notices import queue_notice
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Failed logins from one client address for one email, within the window, before that address is refused (429).
 MAX_FAILED_LOGINS = 5
@@ -49,17 +50,19 @@ def _refused_until(oldest: datetime, now: datetime, reason: str) -> TooManyReque
 def _window(session: Session, email: str, address: str):
     """(failures from this address, its oldest, failures from all addresses, their oldest, now) for the email."""
     session.execute(
-        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.attempted_on < func.now() - LOCKOUT_WINDOW)
+        delete(models.LoginAttempt).where(
+            models.LoginAttempt.email == email, models.LoginAttempt.attempted_on < func.now() - LOCKOUT_WINDOW
+        )
     )
-    from_here = LoginAttempt.client_address == address
+    from_here = models.LoginAttempt.client_address == address
     return session.execute(
         select(
             func.count().filter(from_here),
-            func.min(LoginAttempt.attempted_on).filter(from_here),
+            func.min(models.LoginAttempt.attempted_on).filter(from_here),
             func.count(),
-            func.min(LoginAttempt.attempted_on),
+            func.min(models.LoginAttempt.attempted_on),
             func.now(),
-        ).where(LoginAttempt.email == email)
+        ).where(models.LoginAttempt.email == email)
     ).one()
 
 
@@ -72,14 +75,14 @@ def _reserve_attempt(session: Session, email: str, address: str) -> None:
         raise _refused_until(oldest_here, now, "Too many failed logins for this email from your address")
     if everywhere >= MAX_FAILED_LOGINS_PER_EMAIL and from_here:
         raise _refused_until(oldest, now, "Too many failed logins for this email")
-    session.add(LoginAttempt(email=email, client_address=address))
+    session.add(models.LoginAttempt(email=email, client_address=address))
     if everywhere + 1 == MAX_FAILED_LOGINS_PER_EMAIL:
         _warn_owner(session, email, now)
 
 
 def _warn_owner(session: Session, email: str, now: datetime) -> None:
     """Tells the account's owner, once per window, that someone is guessing their password."""
-    owner = session.scalar(select(User.id).where(func.lower(User.email) == email))
+    owner = session.scalar(select(models.User.id).where(func.lower(models.User.email) == email))
     if owner is None:
         return
     window_number = int(now.timestamp() // LOCKOUT_WINDOW.total_seconds())
@@ -93,7 +96,7 @@ def _warn_owner(session: Session, email: str, now: datetime) -> None:
     )
 
 
-def token_pair(session: Session, user: User, family_id=None) -> dict[str, Any]:
+def token_pair(session: Session, user: models.User, family_id=None) -> dict[str, Any]:
     catalogue = access.PermissionCatalogue(session)
     access_token = tokens.issue_access_token(
         user.id,
@@ -130,7 +133,9 @@ def _login(email: str, password: str, client_address: str) -> dict[str, Any]:
     """The same 401, after the same Argon2 work, whether the email is unknown or the password wrong."""
     with db.transaction() as session:
         _reserve_attempt(session, email, client_address)
-        found = session.execute(select(User.id, User.password_hash).where(func.lower(User.email) == email)).first()
+        found = session.execute(
+            select(models.User.id, models.User.password_hash).where(func.lower(models.User.email) == email)
+        ).first()
     if found is None:
         passwords.verify_password(passwords.dummy_hash(), password)
         raise _invalid_credentials()
@@ -142,9 +147,11 @@ def _login(email: str, password: str, client_address: str) -> dict[str, Any]:
         # A success wipes this address's failures for the email, this attempt's reservation among them; other
         # addresses' stay counted, so an attacker gains nothing from the owner signing in.
         session.execute(
-            delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.client_address == client_address)
+            delete(models.LoginAttempt).where(
+                models.LoginAttempt.email == email, models.LoginAttempt.client_address == client_address
+            )
         )
-        user = session.get(User, user_id)
+        user = session.get(models.User, user_id)
         if not user.is_active:
             pair = None
         else:
@@ -173,7 +180,7 @@ def refresh(raw_token: str) -> dict[str, Any]:
         elif stored.expires_at <= datetime.now(UTC):
             refusal = Unauthorized("This refresh token has expired", code="REFRESH_TOKEN_EXPIRED")
         else:
-            user = session.get(User, stored.user_id)
+            user = session.get(models.User, stored.user_id)
             stored.rotated_at = datetime.now(UTC)
             if user.is_active:
                 pair = token_pair(session, user, stored.family_id)

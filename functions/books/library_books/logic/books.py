@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
 from library_books.logic import covers
+from library_common import models
 from library_common.db import violated_constraint
 from library_common.domain import catalogue, holds
 from library_common.domain.availability import copies_free, copies_out
 from library_common.domain.catalogue import book_not_found
 from library_common.errors import Conflict
-from library_common.models import Book, Hold, Loan
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ISBN_INDEX = "uq_books_isbn_live"
 
@@ -31,7 +33,7 @@ class _Copies(NamedTuple):
 
 
 # Reads go through the tables themselves (SQLAlchemy Core): a list page skips the ORM's row loading.
-BOOKS = Book.__table__
+BOOKS = models.books
 _HOLDS_WAITING = holds.waiting_count(BOOKS.c.id).correlate(BOOKS).label("holds_waiting")
 # What a librarian writes of a book: a body's fields, an import file's columns.
 WRITTEN_COLUMNS = (
@@ -69,7 +71,7 @@ SHOWN_COLUMNS = (
 
 
 def require_live_book(session: Session, book_id: int) -> None:
-    if not session.scalar(select(exists().where(Book.id == book_id, catalogue.is_live(Book)))):
+    if not session.scalar(select(exists().where(models.Book.id == book_id, catalogue.is_live(models.Book)))):
         raise book_not_found()
 
 
@@ -111,17 +113,17 @@ def _isbn_stays_unique() -> Iterator[None]:
 
 
 def create_book(session: Session, fields: dict[str, Any]) -> dict[str, Any]:
-    book = Book(**fields)
+    book = models.Book(**fields)
     session.add(book)
     with _isbn_stays_unique():
         session.flush()
     return get_book(session, book.id)
 
 
-def _live_book_locked(session: Session, book_id: int) -> Book:
+def _live_book_locked(session: Session, book_id: int) -> models.Book:
     # The lock orders this change after any loan, return or hold that is moving a copy of the book right now.
     book = session.scalars(
-        select(Book).where(Book.id == book_id, catalogue.is_live(Book)).with_for_update()
+        select(models.Book).where(models.Book.id == book_id, catalogue.is_live(models.Book)).with_for_update()
     ).one_or_none()
     if book is None:
         raise book_not_found()
@@ -161,7 +163,7 @@ def remove_book(session: Session, book_id: int) -> dict[str, Any]:
     if waiting:
         raise Conflict(f"{waiting} members are waiting for this book; cancel their holds first", code="HOLDS_WAITING")
     has_history = session.scalar(
-        select(exists().where(Loan.book_id == book_id) | exists().where(Hold.book_id == book_id))
+        select(exists().where(models.Loan.book_id == book_id) | exists().where(models.Hold.book_id == book_id))
     )
     if has_history:
         book.archived_on = func.now()

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
 
 from library_books import storage
+from library_common import models
 from library_common.domain import catalogue
-from library_common.models import Book
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_COVER_BYTES = 5 * 1024 * 1024
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -34,7 +36,7 @@ def cover_url(key: str | None) -> str | None:
 def cover_upload(session: Session, book_id: int, content_type: str) -> dict[str, Any]:
     bucket = storage.require_bucket(get_settings().covers_bucket)
     # (Not `books.require_live_book`: the books module imports this one for `cover_url`.)
-    if not session.scalar(select(exists().where(Book.id == book_id, catalogue.is_live(Book)))):
+    if not session.scalar(select(exists().where(models.Book.id == book_id, catalogue.is_live(models.Book)))):
         raise catalogue.book_not_found()
     # A fresh key per upload: a cached URL of the old cover never shows the new image, and vice versa.
     key = f"covers/{book_id}/{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
@@ -48,8 +50,8 @@ def attach_uploaded_cover(session: Session, key: str) -> bool:
     if found is None:
         return False
     result = session.execute(
-        update(Book)
-        .where(Book.id == int(found["book_id"]), catalogue.is_live(Book))
+        update(models.Book)
+        .where(models.Book.id == int(found["book_id"]), catalogue.is_live(models.Book))
         .values(cover_key=key)
         .execution_options(synchronize_session=False)
     )

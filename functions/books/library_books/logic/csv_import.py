@@ -26,24 +26,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice, repeat
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX, WRITTEN_COLUMNS
 from library_books.schemas import MAX_QUANTITY, TEXT_LIMITS
-from library_common import db, metrics
+from library_common import db, metrics, models
 from library_common.db import violated_constraint
 from library_common.domain import catalogue, holds
 from library_common.domain import text as stored_text
 from library_common.domain.availability import copies_out
 from library_common.domain.statuses import HoldStatus
 from library_common.errors import ValidationFailed
-from library_common.models import Book
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 COLUMNS = WRITTEN_COLUMNS
 REQUIRED_COLUMNS = ("title", "author")
@@ -216,7 +217,7 @@ _STAGING = """
 # not change is left alone (no new row version, no index entries), so re-importing a file costs what it
 # changes; it still counts as updated. The copies rule is checked again on the row as it is when locked.
 # The domain's rules, written into the set-based SQL below as SQLAlchemy compiles them (`b` is the books table).
-COPIES_OUT_OF_B = str(copies_out(Book.__table__.alias("b").c).compile(dialect=postgresql.dialect()))
+COPIES_OUT_OF_B = str(copies_out(models.books.alias("b").c).compile(dialect=postgresql.dialect()))
 WAITING = HoldStatus.WAITING.value
 LIVE_B = catalogue.live_sql("b")
 _UPDATE_EXISTING = f"""

@@ -10,18 +10,19 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import Session
 
 from library_books import storage
 from library_books.logic import csv_import
-from library_common import db
+from library_common import db, models
 from library_common.domain.statuses import ImportStatus
 from library_common.errors import NotFound, ValidationFailed
-from library_common.models import ImportJob
 from library_common.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_IMPORT_BYTES = 100 * 1024 * 1024
 IMPORT_CONTENT_TYPE = "text/csv"
@@ -31,7 +32,7 @@ STALLED_AFTER = timedelta(minutes=16)
 STALLED = "The import stopped (the uploads function's time or memory limit was reached); nothing was saved"
 
 
-def _shown(job: ImportJob) -> dict[str, Any]:
+def _shown(job: models.ImportJob) -> dict[str, Any]:
     return {
         "id": job.id,
         "status": job.status,
@@ -51,7 +52,7 @@ def _shown(job: ImportJob) -> dict[str, Any]:
 
 def start_import(session: Session, *, dry_run: bool, atomic: bool) -> dict[str, Any]:
     bucket = storage.require_bucket(get_settings().imports_bucket)
-    job = ImportJob(object_key=f"imports/{uuid.uuid4().hex}.csv", dry_run=dry_run, atomic=atomic)
+    job = models.ImportJob(object_key=f"imports/{uuid.uuid4().hex}.csv", dry_run=dry_run, atomic=atomic)
     session.add(job)
     session.flush()
     session.refresh(job)
@@ -61,7 +62,7 @@ def start_import(session: Session, *, dry_run: bool, atomic: bool) -> dict[str, 
 
 def read_job(session: Session, job_id: int) -> dict[str, Any]:
     _fail_if_stalled(session, job_id)
-    job = session.get(ImportJob, job_id)
+    job = session.get(models.ImportJob, job_id)
     if job is None:
         raise NotFound("Import job not found", code="IMPORT_NOT_FOUND")
     return _shown(job)
@@ -70,11 +71,11 @@ def read_job(session: Session, job_id: int) -> dict[str, Any]:
 def _fail_if_stalled(session: Session, job_id: int) -> None:
     """A job whose function was killed would show `running` forever; its import's transaction rolled back."""
     session.execute(
-        update(ImportJob)
+        update(models.ImportJob)
         .where(
-            ImportJob.id == job_id,
-            ImportJob.status == ImportStatus.RUNNING,
-            ImportJob.updated_on < func.now() - STALLED_AFTER,
+            models.ImportJob.id == job_id,
+            models.ImportJob.status == ImportStatus.RUNNING,
+            models.ImportJob.updated_on < func.now() - STALLED_AFTER,
         )
         .values(status=ImportStatus.FAILED.value, message=STALLED, finished_on=func.now())
         .execution_options(synchronize_session=False)
@@ -84,7 +85,7 @@ def _fail_if_stalled(session: Session, job_id: int) -> None:
 def _record(job_id: int, **values: Any) -> None:
     # Its own short transaction: progress must be visible while the import's transaction is still open.
     with db.transaction() as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        session.execute(update(models.ImportJob).where(models.ImportJob.id == job_id).values(**values))
 
 
 def _finish(job_id: int, status: str, message: str | None, report: dict[str, Any] | None = None) -> None:
@@ -98,10 +99,12 @@ def run_uploaded_import(bucket: str, key: str) -> dict[str, Any] | None:
     """Runs the job whose file was just stored at `key`; None when no pending job waits for that key."""
     with db.transaction() as session:
         claimed = session.execute(
-            update(ImportJob)
-            .where(ImportJob.object_key == key, ImportJob.status == ImportStatus.PENDING)
+            update(models.ImportJob)
+            .where(models.ImportJob.object_key == key, models.ImportJob.status == ImportStatus.PENDING)
             .values(status=ImportStatus.RUNNING.value)
-            .returning(ImportJob.id, ImportJob.dry_run, ImportJob.atomic, ImportJob.created_by)
+            .returning(
+                models.ImportJob.id, models.ImportJob.dry_run, models.ImportJob.atomic, models.ImportJob.created_by
+            )
         ).one_or_none()
     if claimed is None:
         return None

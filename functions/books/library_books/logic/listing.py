@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,15 +33,16 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
+from library_common import models
 from library_common.domain import catalogue
 from library_common.domain.availability import copies_free
 from library_common.envelope import page_of
 from library_common.errors import ValidationFailed
-from library_common.models import Book
-from library_common.models.catalogue import CatalogueCount
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 Ordering = Literal[
     "title",
@@ -300,7 +301,7 @@ def _counted_by(filters: Filters, searching: bool, text_filters: tuple[str, ...]
     return "window" if searching or text_filters else "count"
 
 
-_LIVE_BOOKS = select(CatalogueCount.__table__.c.live_books)
+_LIVE_BOOKS = select(models.catalogue_counts.c.live_books)
 # The columns an ordering other than relevance may sort by (see _SORT_KEYS).
 _SORTED_BY = ("title", "author", "published_date", "rating_total", "review_count", "created_on")
 
@@ -352,24 +353,24 @@ def _statements(shape: _Shape) -> tuple[Select, Select]:
 
 def genres(session: Session, page: int, page_size: int) -> dict[str, Any]:
     counted = (
-        select(Book.genre.label("name"), func.count().label("book_count"))
-        .where(catalogue.is_live(Book), Book.genre.is_not(None))
-        .group_by(Book.genre)
+        select(models.Book.genre.label("name"), func.count().label("book_count"))
+        .where(catalogue.is_live(models.Book), models.Book.genre.is_not(None))
+        .group_by(models.Book.genre)
     )
-    return _grouped_page(session, counted, [func.lower(Book.genre), Book.genre], page, page_size)
+    return _grouped_page(session, counted, [func.lower(models.Book.genre), models.Book.genre], page, page_size)
 
 
 def authors(
     session: Session, search: str | None, ordering: AuthorOrdering, page: int, page_size: int
 ) -> dict[str, Any]:
     counted = (
-        select(Book.author.label("name"), func.count().label("book_count"))
-        .where(catalogue.is_live(Book))
-        .group_by(Book.author)
+        select(models.Book.author.label("name"), func.count().label("book_count"))
+        .where(catalogue.is_live(models.Book))
+        .group_by(models.Book.author)
     )
     if search is not None:
-        counted = counted.where(Book.author.ilike(contains_pattern(search)))
-    by_name = [func.lower(Book.author), Book.author]
+        counted = counted.where(models.Book.author.ilike(contains_pattern(search)))
+    by_name = [func.lower(models.Book.author), models.Book.author]
     order_by = by_name if ordering == "name" else [func.count().desc(), *by_name]
     return _grouped_page(session, counted, order_by, page, page_size)
 

@@ -30,5 +30,5 @@ router = APIGatewayRouter()
 )
 def ask_the_librarian(question: ChatRequest) -> Response[Envelope[ChatAnswer]]:
     user_id = caller().require_login()
-    with db.transaction() as session:
-        return ok(answers.answer(session, user_id, question.message).model_dump())
+    with db.reading() as connection:
+        return ok(answers.answer(connection, user_id, question.message).model_dump())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CTE,
@@ -30,9 +30,8 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
 
-from library_common import db, metrics, notices
+from library_common import db, metrics, models, notices
 from library_common.domain.availability import copies_free
 from library_common.domain.catalogue import book_not_found
 from library_common.domain.days import local_time_of
@@ -40,12 +39,15 @@ from library_common.domain.fines import ACTOR
 from library_common.domain.policy import policy_value
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, HoldStatus, NoticeKind
 from library_common.errors import Conflict, NotFound
-from library_common.models import Book, Hold, Policy
 from library_common.notices import queue_notice
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-def waiting_order(hold: Any = Hold) -> tuple[ColumnElement[Any], ...]:
-    """The queue's order: who asked first (then the lower id)."""
+
+def waiting_order(hold: Any = None) -> tuple[ColumnElement[Any], ...]:
+    """The queue's order: who asked first (then the lower id); of `Hold` unless other columns are given."""
+    hold = models.Hold if hold is None else hold
     return (hold.queued_on, hold.id)
 
 
@@ -53,22 +55,22 @@ def queue_position() -> ColumnElement[int | None]:
     """A hold's place in its title's queue (1 = next) while it waits, else NULL; for a query over `Hold`:
     the number of waiting holds of the title queued no later than it."""
     # A Core alias of the table: an ORM `aliased()` would configure every mapper at import time.
-    ahead = Hold.__table__.alias().c
+    ahead = models.holds.alias().c
     place = (
         select(func.count())
         .where(
-            ahead.book_id == Hold.book_id,
+            ahead.book_id == models.Hold.book_id,
             ahead.status == HoldStatus.WAITING,
-            tuple_(*waiting_order(ahead)) <= tuple_(*waiting_order(Hold)),
+            tuple_(*waiting_order(ahead)) <= tuple_(*waiting_order(models.Hold)),
         )
         .scalar_subquery()
     )
-    return case((Hold.status == HoldStatus.WAITING, place))
+    return case((models.Hold.status == HoldStatus.WAITING, place))
 
 
 def waiting_count(book_id: Any) -> ColumnElement[int]:
     """How many holds wait in the queue of the title `book_id` (a column or a value)."""
-    waiting = Hold.__table__.alias().c
+    waiting = models.holds.alias().c
     return (
         select(func.count()).where(waiting.book_id == book_id, waiting.status == HoldStatus.WAITING).scalar_subquery()
     )
@@ -76,11 +78,12 @@ def waiting_count(book_id: Any) -> ColumnElement[int]:
 
 def pickup_deadline() -> ColumnElement[datetime]:
     """Until when a hold that becomes ready now keeps its copy on the hold shelf."""
-    return func.now() + func.make_interval(0, 0, 0, policy_value(Policy.hold_pickup_days))
+    return func.now() + func.make_interval(0, 0, 0, policy_value(models.Policy.hold_pickup_days))
 
 
-def past_pickup(hold: Any = Hold) -> ColumnElement[bool]:
-    """A ready hold whose pickup time is over."""
+def past_pickup(hold: Any = None) -> ColumnElement[bool]:
+    """A ready hold whose pickup time is over; of `Hold` unless other columns are given."""
+    hold = models.Hold if hold is None else hold
     return and_(hold.status == HoldStatus.READY, hold.expires_on <= func.now())
 
 
@@ -96,17 +99,19 @@ class ReadyHold:
     expires_on: datetime
 
 
-LOCK_BOOK = (
-    select(Book)
-    .where(Book.id == bindparam("locked_book", type_=BigInteger))
-    .with_for_update(key_share=True)
-    .execution_options(populate_existing=True)
-)
+@cache  # built by the first request that locks a title (it loads the ORM), then one object a process
+def _lock_book() -> Select:
+    return (
+        select(models.Book)
+        .where(models.Book.id == bindparam("locked_book", type_=BigInteger))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
-def lock_book(session: Session, book_id: int) -> Book:
+def lock_book(session: Session, book_id: int) -> models.Book:
     """Locks a title's row (its counters and its hold queue) for the rest of the transaction."""
-    book = session.execute(LOCK_BOOK, {"locked_book": book_id}).scalar_one_or_none()
+    book = session.execute(_lock_book(), {"locked_book": book_id}).scalar_one_or_none()
     if book is None:
         raise book_not_found()
     return book
@@ -115,13 +120,13 @@ def lock_book(session: Session, book_id: int) -> Book:
 def _first_in_line(freed: CTE) -> CTE:
     """Of each title in `freed`, its first waiting holds, as many as it will have copies free (locked)."""
     free = (
-        select(freed.c.book_id, (copies_free(Book) + freed.c.copies).label("copies"))
-        .join_from(freed, Book, Book.id == freed.c.book_id)
+        select(freed.c.book_id, (copies_free(models.Book) + freed.c.copies).label("copies"))
+        .join_from(freed, models.Book, models.Book.id == freed.c.book_id)
         .cte("free")
     )
     first = (
-        select(Hold.id)
-        .where(Hold.book_id == free.c.book_id, Hold.status == HoldStatus.WAITING)
+        select(models.Hold.id)
+        .where(models.Hold.book_id == free.c.book_id, models.Hold.status == HoldStatus.WAITING)
         .order_by(*waiting_order())
         .limit(func.greatest(free.c.copies, 0))
         .with_for_update()
@@ -143,18 +148,18 @@ def serve_queues(freed: CTE, *, audited: bool) -> tuple[CTE, CTE]:
     if audited:
         ready["updated_by"] = ACTOR
     promoted = (
-        update(Hold)
-        .where(Hold.id.in_(select(_first_in_line(freed).c.id)))
+        update(models.Hold)
+        .where(models.Hold.id.in_(select(_first_in_line(freed).c.id)))
         .values(ready)
-        .returning(Hold.id, Hold.user_id, Hold.book_id, Hold.expires_on)
+        .returning(models.Hold.id, models.Hold.user_id, models.Hold.book_id, models.Hold.expires_on)
         .cte("promoted")
     )
     passed_on = select(func.count()).where(promoted.c.book_id == freed.c.book_id).scalar_subquery()
     shelved = (
-        update(Book)
-        .where(Book.id == freed.c.book_id)
-        .values(copies_on_hold_shelf=Book.copies_on_hold_shelf - freed.c.copies + passed_on)
-        .returning(Book.id, Book.title, Book.author)
+        update(models.Book)
+        .where(models.Book.id == freed.c.book_id)
+        .values(copies_on_hold_shelf=models.Book.copies_on_hold_shelf - freed.c.copies + passed_on)
+        .returning(models.Book.id, models.Book.title, models.Book.author)
         .cte("shelved")
     )
     return promoted, shelved
@@ -213,7 +218,7 @@ def announce_ready(work: Session | Connection, rows: Any) -> list[ReadyHold]:
     return ready
 
 
-_BOOKS = Book.__table__
+_BOOKS = models.books
 
 
 def copy_leaves(book_id: Any, *, from_hold_shelf: bool = False) -> Update:
@@ -240,15 +245,15 @@ def copy_comes_back(session: Session, book_id: int, *, from_hold_shelf: bool = F
     return served[0] if served else None
 
 
-def cancel_hold(session: Session, hold_id: int) -> Hold:
+def cancel_hold(session: Session, hold_id: int) -> models.Hold:
     """Cancels a waiting or ready hold under its book's lock; a ready hold's copy goes to the next in line or
     back on the shelf."""
-    book_id = session.scalar(select(Hold.book_id).where(Hold.id == hold_id))
+    book_id = session.scalar(select(models.Hold.book_id).where(models.Hold.id == hold_id))
     if book_id is None:
         raise NotFound("Hold not found", code="HOLD_NOT_FOUND")
     lock_book(session, book_id)
     hold = session.execute(
-        select(Hold).where(Hold.id == hold_id).with_for_update().execution_options(populate_existing=True)
+        select(models.Hold).where(models.Hold.id == hold_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()
     if hold.status not in ACTIVE_HOLD_STATUSES:
         raise Conflict("Only a waiting or ready hold can be cancelled", code="HOLD_NOT_ACTIVE")

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case
 
+from library_common import models
 from library_common.domain.days import TODAY
 from library_common.domain.statuses import LoanStatus
-from library_common.models import Loan
 
 
 def days_overdue(*, returned_on: Any, due_date: date, today: date) -> int:
@@ -27,16 +27,25 @@ def status(*, returned_on: Any, due_date: date, today: date) -> LoanStatus:
     return LoanStatus.OVERDUE if due_date < today else LoanStatus.ACTIVE
 
 
-def is_open(loan: Any = Loan) -> ColumnElement[bool]:
+def _mapped(loan: Any) -> Any:
+    """The loans an expression is over: `loan`, or the mapped class when none is given (looked up at the call, which
+    loads the ORM: a request over the table's columns never does)."""
+    return models.Loan if loan is None else loan
+
+
+def is_open(loan: Any = None) -> ColumnElement[bool]:
+    loan = _mapped(loan)
     return loan.returned_on.is_(None)
 
 
-def is_overdue(loan: Any = Loan) -> ColumnElement[bool]:
-    """Out past its due date today (SQL), for `Loan` or a table's columns."""
+def is_overdue(loan: Any = None) -> ColumnElement[bool]:
+    """Out past its due date today (SQL), for `Loan` (the default) or a table's columns."""
+    loan = _mapped(loan)
     return and_(loan.returned_on.is_(None), loan.due_date < TODAY)
 
 
-def status_sql(loan: Any = Loan) -> ColumnElement[str]:
+def status_sql(loan: Any = None) -> ColumnElement[str]:
+    loan = _mapped(loan)
     return case(
         (loan.returned_on.is_not(None), LoanStatus.RETURNED.value),
         (loan.due_date < TODAY, LoanStatus.OVERDUE.value),
@@ -44,8 +53,9 @@ def status_sql(loan: Any = Loan) -> ColumnElement[str]:
     )
 
 
-def status_condition(wanted: LoanStatus, loan: Any = Loan) -> ColumnElement[bool]:
+def status_condition(wanted: LoanStatus, loan: Any = None) -> ColumnElement[bool]:
     """The loans a `status` filter selects; `active` means still out, overdue ones included."""
+    loan = _mapped(loan)
     if wanted is LoanStatus.RETURNED:
         return loan.returned_on.is_not(None)
     if wanted is LoanStatus.OVERDUE:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, select
-from sqlalchemy.orm import Session
 
-from library_common.models import Policy
+from library_common import models
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 POLICY_ID = 1
-POLICIES = Policy.__table__
+POLICIES = models.policies
 # The join condition (or WHERE clause) that picks the policy row: `.join(Policy, THE_POLICY)`. Over the table's
 # column, so that Core statements joining the policy need no mapper configured (the ORM accepts it alike).
 THE_POLICY: ColumnElement[bool] = POLICIES.c.id == POLICY_ID
 
 
-def current_policy(session: Session) -> Policy:
-    return session.execute(select(Policy).where(THE_POLICY)).scalar_one()
+def current_policy(session: Session) -> models.Policy:
+    return session.execute(select(models.Policy).where(THE_POLICY)).scalar_one()
 
 
 def policy_value(column: Any) -> ScalarSelect[Any]:

@@ -7,26 +7,28 @@ unpaid fines reach the policy's `block_threshold` (a threshold of 0: any unpaid 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session
 
+from library_common import models
 from library_common.domain import loans
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus
-from library_common.models import Fine, Loan, Policy, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def overdue_loan_exists(user_id: Any) -> ColumnElement[bool]:
     """Whether the member has a loan out past its due date."""
-    return exists().where(Loan.user_id == user_id, loans.is_overdue())
+    return exists().where(models.loans.c.user_id == user_id, loans.is_overdue(models.loans.c))
 
 
 def unpaid_fines_total(user_id: Any) -> ColumnElement[Decimal]:
     return (
-        select(func.coalesce(func.sum(Fine.amount), 0))
-        .where(Fine.user_id == user_id, Fine.status == FineStatus.UNPAID)
+        select(func.coalesce(func.sum(models.fines.c.amount), 0))
+        .where(models.fines.c.user_id == user_id, models.fines.c.status == FineStatus.UNPAID)
         .scalar_subquery()
     )
 
@@ -35,10 +37,10 @@ def standing_columns(user_id: Any) -> tuple[ColumnElement[Any], ...]:
     """What `blocked_because` reads, for a query over `User` joined to the policy row: is_active, has_overdue,
     unpaid, block_threshold."""
     return (
-        User.is_active,
+        models.users.c.is_active,
         overdue_loan_exists(user_id).label("has_overdue"),
         unpaid_fines_total(user_id).label("unpaid"),
-        Policy.block_threshold,
+        models.policies.c.block_threshold,
     )
 
 
@@ -66,6 +68,8 @@ def blocked_because(facts: Any) -> str | None:
 def member_block_reason(session: Session, user_id: int) -> str | None:
     """Why the member may not borrow now, or None; an unknown member counts as not active."""
     facts = session.execute(
-        select(*standing_columns(user_id)).join_from(User, Policy, THE_POLICY).where(User.id == user_id)
+        select(*standing_columns(user_id))
+        .join_from(models.User, models.Policy, THE_POLICY)
+        .where(models.User.id == user_id)
     ).one_or_none()
     return blocked_because(facts) if facts is not None else NOT_ACTIVE

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
 from library_common.domain.catalogue import live_sql
 from library_common.domain.statuses import ImportStatus, values
-from library_common.models.base import Audited, Base, audit_columns
+from library_common.models.base import METADATA, audit_columns
 
 # Title outranks author, which outranks description; 'simple' keeps names and non-English titles intact.
 SEARCH_VECTOR_SQL = (
@@ -33,7 +33,7 @@ SEARCH_VECTOR_SQL = (
 
 books = Table(
     "books",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("title", String(500), nullable=False),
     Column("author", String(300), nullable=False),
@@ -87,7 +87,7 @@ books = Table(
 
 reviews = Table(
     "reviews",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("book_id", BigInteger, ForeignKey("books.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
@@ -100,7 +100,7 @@ reviews = Table(
 
 catalogue_counts = Table(
     "catalogue_counts",
-    Base.metadata,
+    METADATA,
     Column("id", SmallInteger, primary_key=True, server_default="1"),
     Column("live_books", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="single_row"),
@@ -108,7 +108,7 @@ catalogue_counts = Table(
 
 import_jobs = Table(
     "import_jobs",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("object_key", String(500), nullable=False, unique=True),
     Column("status", String(20), nullable=False, server_default=ImportStatus.PENDING.value),
@@ -126,26 +126,3 @@ import_jobs = Table(
     *audit_columns(),
     CheckConstraint(f"status IN {values(ImportStatus)}", name="status"),
 )
-
-
-class Book(Audited, Base):
-    __table__ = books
-
-
-class Review(Audited, Base):
-    __table__ = reviews
-
-
-class CatalogueCount(Base):
-    """How many books are not archived: one row (id 1), kept by triggers on `books` (see migration 0001).
-
-    The unfiltered catalogue list reads its total here instead of counting every row on every request.
-    """
-
-    __table__ = catalogue_counts
-
-
-class ImportJob(Audited, Base):
-    """A CSV import uploaded to S3 and run by the uploads function; `GET /books/imports/{id}` reports it."""
-
-    __table__ = import_jobs

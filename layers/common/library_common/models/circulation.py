@@ -19,14 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from library_common.domain.statuses import ACTIVE_HOLD_STATUSES, FineStatus, HoldStatus, values
-from library_common.models.base import Audited, Base, audit_columns
+from library_common.models.base import METADATA, audit_columns
 
 HOLD_STATUSES = values(HoldStatus)
 FINE_STATUSES = values(FineStatus)
 
 policies = Table(
     "policies",
-    Base.metadata,
+    METADATA,
     Column("id", SmallInteger, primary_key=True, server_default="1"),
     Column("loan_period_days", Integer, nullable=False, server_default="14"),
     Column("max_loans", Integer, nullable=False, server_default="3"),
@@ -46,7 +46,7 @@ policies = Table(
 
 loans = Table(
     "loans",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
     Column("book_id", BigInteger, ForeignKey("books.id"), nullable=False),
@@ -66,7 +66,7 @@ loans = Table(
 
 loan_counts = Table(
     "loan_counts",
-    Base.metadata,
+    METADATA,
     Column("month", Date, primary_key=True),
     Column("book_id", BigInteger, ForeignKey("books.id", ondelete="CASCADE"), primary_key=True),
     Column("loans", Integer, nullable=False),
@@ -74,7 +74,7 @@ loan_counts = Table(
 
 holds = Table(
     "holds",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
     Column("book_id", BigInteger, ForeignKey("books.id"), nullable=False),
@@ -98,7 +98,7 @@ holds = Table(
 
 fines = Table(
     "fines",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("loan_id", BigInteger, ForeignKey("loans.id"), nullable=False, unique=True),
     Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False, index=True),
@@ -113,7 +113,7 @@ fines = Table(
 
 idempotency_records = Table(
     "idempotency_records",
-    Base.metadata,
+    METADATA,
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
@@ -121,40 +121,3 @@ idempotency_records = Table(
     Column("response", JSONB, nullable=False),
     Column("created_on", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
-
-
-class Policy(Audited, Base):
-    """The library's lending rules: a single row (id 1), editable through PATCH /policies."""
-
-    __table__ = policies
-
-
-class Loan(Audited, Base):
-    __table__ = loans
-
-
-class LoanCount(Base):
-    """Loans begun per title per UTC calendar month, kept by triggers on `loans` (see migration 0001).
-
-    The most-borrowed report sums whole months here instead of counting every loan of a long range.
-    """
-
-    __table__ = loan_counts
-
-
-class Hold(Audited, Base):
-    """A member's place in a title's queue; positions are derived from `queued_on`, so they are always dense."""
-
-    __table__ = holds
-
-
-class Fine(Audited, Base):
-    """The late fee of one loan; accrues while the loan is overdue, then is paid or waived by staff."""
-
-    __table__ = fines
-
-
-class IdempotencyRecord(Base):
-    """The first answer to a request sent with an Idempotency-Key, replayed to retries."""
-
-    __table__ = idempotency_records

@@ -17,30 +17,29 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import relationship
 
 from library_common.domain.statuses import Role, values
-from library_common.models.base import Audited, Base, audit_columns
+from library_common.models.base import METADATA, audit_columns
 
 ROLES = values(Role)
 
 group_permissions = Table(
     "group_permissions",
-    Base.metadata,
+    METADATA,
     Column("group_id", BigInteger, ForeignKey("permission_groups.id", ondelete="CASCADE"), primary_key=True),
     Column("permission_id", BigInteger, ForeignKey("permissions.id", ondelete="CASCADE"), primary_key=True),
 )
 
 user_groups = Table(
     "user_groups",
-    Base.metadata,
+    METADATA,
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("group_id", BigInteger, ForeignKey("permission_groups.id", ondelete="CASCADE"), primary_key=True),
 )
 
 users = Table(
     "users",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("email", String(320), nullable=False),
@@ -59,7 +58,7 @@ users = Table(
 
 permissions = Table(
     "permissions",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("code", String(100), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -70,7 +69,7 @@ permissions = Table(
 
 permission_groups = Table(
     "permission_groups",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("description", Text, nullable=False, server_default=""),
@@ -80,7 +79,7 @@ permission_groups = Table(
 
 refresh_tokens = Table(
     "refresh_tokens",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("family_id", Uuid, nullable=False, index=True),
@@ -93,7 +92,7 @@ refresh_tokens = Table(
 
 login_attempts = Table(
     "login_attempts",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("email", String(320), nullable=False),
     Column("client_address", String(64), nullable=False, server_default=""),
@@ -104,7 +103,7 @@ login_attempts = Table(
 
 password_reset_tokens = Table(
     "password_reset_tokens",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -114,7 +113,7 @@ password_reset_tokens = Table(
 
 password_reset_requests = Table(
     "password_reset_requests",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("email", String(320), nullable=False),
     Column("client_address", String(64), nullable=False),
@@ -122,43 +121,3 @@ password_reset_requests = Table(
     Index("ix_password_reset_requests_email_requested_on", "email", "requested_on"),
     Index("ix_password_reset_requests_address_requested_on", "client_address", "requested_on"),
 )
-
-
-class Permission(Audited, Base):
-    __table__ = permissions
-
-
-class PermissionGroup(Audited, Base):
-    __table__ = permission_groups
-
-    permissions = relationship(Permission, secondary=group_permissions, lazy="selectin")
-
-
-class User(Audited, Base):
-    __table__ = users
-
-    groups = relationship(PermissionGroup, secondary=user_groups, lazy="selectin")
-
-
-class RefreshToken(Audited, Base):
-    """Opaque refresh tokens, stored only as a SHA-256 hash; a family is one login's chain of rotations."""
-
-    __table__ = refresh_tokens
-
-
-class LoginAttempt(Base):
-    """Failed logins per email and client address, kept in the database so the lockout holds across containers."""
-
-    __table__ = login_attempts
-
-
-class PasswordResetToken(Base):
-    """A single-use password reset token, stored only as its SHA-256; a newer request replaces it."""
-
-    __table__ = password_reset_tokens
-
-
-class PasswordResetRequest(Base):
-    """Every reset request, known email or not, so that requests are rate-limited per email and per address."""
-
-    __table__ = password_reset_requests

@@ -16,13 +16,13 @@ from sqlalchemy import (
 )
 
 from library_common.domain.statuses import NoticeStatus, values
-from library_common.models.base import Audited, Base, audit_columns
+from library_common.models.base import METADATA, audit_columns
 
 NOTICE_STATUSES = values(NoticeStatus)
 
 notifications = Table(
     "notifications",
-    Base.metadata,
+    METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
@@ -44,7 +44,3 @@ notifications = Table(
         "ix_notifications_deliverable", "next_attempt_on", postgresql_where=text(f"status = '{NoticeStatus.QUEUED}'")
     ),
 )
-
-
-class Notification(Audited, Base):
-    __table__ = notifications
