@@ -46,6 +46,18 @@ def library_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def library_currency(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets the library's currency (`LIBRARY_CURRENCY`) for the rest of the test, as a deployment would."""
+
+    def use(code: str) -> None:
+        monkeypatch.setenv("LIBRARY_CURRENCY", code)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("library-data")

@@ -7,15 +7,16 @@ The stub checks what the function sends back to the model: the tool results must
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from botocore.stub import ANY, Stubber
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from library_chat import answers as chat
 from library_chat import assistant
 from library_common import db
-from library_common.models import Book, Hold, Loan
+from library_common.models import Book, Hold, Loan, Policy
 
 MODEL_ID = "anthropic.claude-3-haiku-20240307-v1:0"
 TODAY = datetime.now(UTC).date()
@@ -177,6 +178,38 @@ def test_account_tools_return_only_the_callers_own_rows(bedrock, shelf):
 
     assert answer.intent == "my_loans"
     assert [book.title for book in answer.books] == ["Dune"], "the other member's Hobbit loan is not in the result"
+
+
+def test_the_rules_tool_gives_the_model_each_amount_in_the_librarys_currency(bedrock, shelf, library_currency):
+    library_currency("JPY")
+    with db.transaction() as session:
+        session.execute(update(Policy).values(fine_per_day=Decimal("20"), fine_cap=Decimal("500"), block_threshold=0))
+    question = {"role": "user", "content": [{"text": "What's the late fee?"}]}
+    asks_for_rules = {
+        "role": "assistant",
+        "content": [{"toolUse": {"toolUseId": "tool-3", "name": "lending_rules", "input": {}}}],
+    }
+    rules = {
+        "loan_period_days": 14,
+        "max_loans": 3,
+        "max_renewals": 2,
+        "fine_per_day": "JPY 20",
+        "fine_cap": "JPY 500",
+        "hold_pickup_days": 3,
+        "block_threshold": "JPY 0",
+    }
+    tool_result = {
+        "role": "user",
+        "content": [{"toolResult": {"toolUseId": "tool-3", "content": [{"json": rules}], "status": "success"}}],
+    }
+    bedrock.add_response("converse", reply(*asks_for_rules["content"], stop="tool_use"), converse_params([question]))
+    bedrock.add_response(
+        "converse",
+        reply({"text": "JPY 20 a day, at most JPY 500."}),
+        converse_params([question, asks_for_rules, tool_result]),
+    )
+
+    assert ask(shelf["member"], "What's the late fee?").intent == "rules"
 
 
 def test_a_malformed_tool_request_is_reported_back_to_the_model_as_an_error(bedrock, shelf):

@@ -206,7 +206,8 @@ def ask(library: Library, message: str, user_id: int | None = None) -> chat.Chat
 
 
 def money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+    """An amount as the librarian says it, in the library's currency (the default, USD, unless a test sets one)."""
+    return f"USD {amount:.2f}"
 
 
 # --- what each kind of answer must say, read from the database ---------------------------------------------
@@ -447,7 +448,27 @@ def test_when_any_unpaid_fine_blocks_borrowing_the_rules_and_the_account_say_so(
     assert ask(library, "when am I blocked from borrowing?").reply == (
         "Borrowing is blocked while you have an overdue book or any unpaid fine."
     )
-    assert "Borrowing is blocked for now: unpaid fines of 3.50" in ask(library, "do I owe?", library.others[0]).reply
+    assert (
+        "Borrowing is blocked for now: unpaid fines of USD 3.50" in ask(library, "do I owe?", library.others[0]).reply
+    )
+
+
+def test_the_librarian_names_amounts_in_the_librarys_currency(library, library_currency):
+    library_currency("EUR")
+    debtor = library.others[0]
+    with db.transaction() as session:
+        session.execute(
+            update(Policy).values(
+                fine_per_day=Decimal("0.40"), fine_cap=Decimal("8.00"), block_threshold=Decimal("3.50")
+            )
+        )
+    assert ask(library, "what's the late fee?").reply == (
+        "The late fee is EUR 0.40 per day late, capped at EUR 8.00 per loan."
+    )
+    assert ask(library, "when am I blocked from borrowing?").reply.endswith("once your unpaid fines reach EUR 3.50.")
+    owes = ask(library, "do I owe anything?", debtor).reply
+    assert "You owe EUR 3.50 in unpaid fines: EUR 3.50 for \u201cThe Silk Roads\u201d" in owes
+    assert "Borrowing is blocked for now: unpaid fines of EUR 3.50 reach the limit of EUR 3.50." in owes
 
 
 def test_a_member_with_nothing_out_or_owed_is_told_so(library, users):

@@ -81,7 +81,7 @@ def test_unknown_and_archived_books_are_404(local_api, users, engine):
         (
             "INSERT INTO loans (user_id, book_id, due_date, returned_on) VALUES (:u, :other_book, current_date, now());"
             "INSERT INTO fines (loan_id, user_id, amount) SELECT max(id), :u, 5.00 FROM loans",
-            "unpaid fines of 5.00",
+            "unpaid fines of USD 5.00",
         ),
     ],
     ids=["inactive", "overdue-loan", "fines-at-threshold"],

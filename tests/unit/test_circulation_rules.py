@@ -16,9 +16,9 @@ from tests.test_circulation_support import add_book, charge_fine, make_overdue, 
     [
         (True, False, "0.00", "5.00", None),
         (True, False, "4.99", "5.00", None),
-        (True, False, "5.00", "5.00", "unpaid fines of 5.00 reach the limit of 5.00"),
+        (True, False, "5.00", "5.00", "unpaid fines of USD 5.00 reach the limit of USD 5.00"),
         (True, False, "0.00", "0.00", None),
-        (True, False, "0.25", "0.00", "unpaid fines of 0.25 reach the limit of 0.00"),
+        (True, False, "0.25", "0.00", "unpaid fines of USD 0.25 reach the limit of USD 0.00"),
         (True, True, "0.00", "5.00", "an overdue loan must be returned first"),
         (False, False, "0.00", "5.00", "the account is not active"),
     ],
@@ -27,6 +27,22 @@ def test_block_reason(is_active, has_overdue, unpaid, threshold, blocked_because
     reason = block_reason(
         is_active=is_active, has_overdue=has_overdue, unpaid=Decimal(unpaid), threshold=Decimal(threshold)
     )
+    assert reason == blocked_because
+
+
+@pytest.mark.parametrize(
+    ("currency", "unpaid", "threshold", "blocked_because"),
+    [
+        ("EUR", "5.00", "5.00", "unpaid fines of EUR 5.00 reach the limit of EUR 5.00"),
+        ("JPY", "500", "300", "unpaid fines of JPY 500 reach the limit of JPY 300"),
+        ("KWD", "1.5", "1.25", "unpaid fines of KWD 1.500 reach the limit of KWD 1.250"),
+    ],
+)
+def test_a_fines_block_names_the_amounts_in_the_librarys_currency(
+    library_currency, currency, unpaid, threshold, blocked_because
+):
+    library_currency(currency)
+    reason = block_reason(is_active=True, has_overdue=False, unpaid=Decimal(unpaid), threshold=Decimal(threshold))
     assert reason == blocked_because
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import Date, Numeric, String, cast, literal, select
 
 from library_common import db, notices
 from library_common.domain.statuses import NoticeKind, values
-from library_common.settings import get_settings
 
 AWKWARD = 'Ada <Lovelace> & "Bob" O\'Brien $5 \\ 100%'
 
@@ -53,18 +52,6 @@ CONTEXTS = {
     },
     "borrow_receipt": {"name": "Ada", "title": AWKWARD, "author": "A", "due_date": date(2026, 3, 1)},
 }
-
-
-@pytest.fixture
-def library_currency(monkeypatch):
-    """Sets the library's currency (`LIBRARY_CURRENCY`) for the rest of the test, as a deployment would."""
-
-    def use(code: str) -> None:
-        monkeypatch.setenv("LIBRARY_CURRENCY", code)
-        get_settings.cache_clear()
-
-    yield use
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("currency", ["USD", "JPY", "KWD"])

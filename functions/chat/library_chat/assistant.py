@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from library_chat import queries
 from library_chat.queries import BookStatus
 from library_chat.schemas import ChatAnswer, ChatBook, Intent
+from library_common.money import money
+from library_common.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -34,7 +36,8 @@ SYSTEM_PROMPT = (
     "If the tools do not give the answer, say so briefly and mention what you can help with: book "
     "availability, an author's or a genre's books, the lending rules, and the member's own loans, holds and "
     "fines. The my_* tools return only this member's own account; you cannot see other members' data. "
-    "Reply in one to three short sentences of plain text, dates as YYYY-MM-DD, money with two decimals."
+    "Reply in one to three short sentences of plain text, dates as YYYY-MM-DD, amounts of money as the tools write "
+    "them, currency code included."
 )
 
 
@@ -135,7 +138,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        # Every amount a tool returns is money: the model repeats it as written, currency and all.
+        return money(value, get_settings().library_currency)
     return value
 
 

@@ -15,6 +15,8 @@ from library_chat.queries import BookStatus, Listing, Match, MyFine, MyHold, MyL
 from library_chat.schemas import ChatAnswer, ChatBook, Intent
 from library_chat.understanding import Question, RuleTopic, understand
 from library_common.domain.statuses import HoldStatus
+from library_common.money import money
+from library_common.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -67,7 +69,7 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+    return money(amount, get_settings().library_currency)
 
 
 def _quoted(title: str) -> str:

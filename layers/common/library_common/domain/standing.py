@@ -15,6 +15,8 @@ from library_common import models
 from library_common.domain import loans
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus
+from library_common.money import money
+from library_common.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,7 +56,8 @@ def block_reason(*, is_active: bool, has_overdue: bool, unpaid: Decimal, thresho
     if has_overdue:
         return "an overdue loan must be returned first"
     if unpaid > 0 and unpaid >= threshold:
-        return f"unpaid fines of {unpaid:.2f} reach the limit of {threshold:.2f}"
+        currency = get_settings().library_currency
+        return f"unpaid fines of {money(unpaid, currency)} reach the limit of {money(threshold, currency)}"
     return None
 
 
