@@ -330,8 +330,11 @@ def dispose_engine() -> None:
 # safely: PostgreSQL rolled back whatever it had sent; once a commit has started, it may have gone through.
 commits_started: ContextVar[int] = ContextVar("commits_started", default=0)
 
-# SQLSTATEs of a server that is going away or not there yet: shut down by an administrator, crashed, starting.
-UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+# SQLSTATEs of a server that is going away or not there yet (shut down by an administrator, crashed, starting), or
+# that has no connection slot free (53300: max_connections, a role's or database's CONNECTION LIMIT, RDS Proxy's
+# pool). Not 53400 configuration_limit_exceeded: PostgreSQL raises it for a statement (temp_file_limit, too many
+# grouping sets) that would fail again however long the caller waited.
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 def server_error_fields(error: DBAPIError) -> dict[str, str]:
