@@ -2,7 +2,7 @@
 
 The catalogue is generated set-based (one INSERT ... SELECT generate_series) from word lists, so titles,
 authors and genres repeat the way a real catalogue's do; a handful of well-known books are added on top
-so the questions have something to find. Each question runs through `chat.answer` inside a transaction,
+so the questions have something to find. Each question runs through `chat.answer` in `db.reading()` (a connection in a transaction),
 exactly as the route runs it, minus the HTTP and Lambda layers.
 """
 
@@ -165,13 +165,13 @@ def run() -> str:
         samples: dict[str, list[float]] = {question: [] for question in QUESTIONS}
         intents = {}
         for question in QUESTIONS:  # warm the connection pool and the plan caches
-            with db.transaction() as session:
-                intents[question] = chat.answer(session, member_id, question).intent
+            with db.reading() as connection:
+                intents[question] = chat.answer(connection, member_id, question).intent
         for _ in range(ROUNDS):
             for question in QUESTIONS:
                 began = time.perf_counter()
-                with db.transaction() as session:
-                    chat.answer(session, member_id, question)
+                with db.reading() as connection:
+                    chat.answer(connection, member_id, question)
                 samples[question].append(time.perf_counter() - began)
         every = [sample for values in samples.values() for sample in values]
         median, p99 = summary_ms(every)

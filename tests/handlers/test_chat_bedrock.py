@@ -100,8 +100,8 @@ def dune_facts() -> dict:
 
 
 def ask(user_id: int, message: str) -> chat.ChatAnswer:
-    with db.transaction() as session:
-        return chat.answer(session, user_id, message)
+    with db.reading() as connection:  # as the route runs it
+        return chat.answer(connection, user_id, message)
 
 
 def test_the_model_answers_from_the_availability_tool_it_called(bedrock, shelf):

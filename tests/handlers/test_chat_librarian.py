@@ -201,8 +201,8 @@ def library(users) -> Library:
 
 
 def ask(library: Library, message: str, user_id: int | None = None) -> chat.ChatAnswer:
-    with db.transaction() as session:
-        return chat.answer(session, user_id or library.member, message)
+    with db.reading() as connection:  # as the route runs it
+        return chat.answer(connection, user_id or library.member, message)
 
 
 def money(amount: Decimal) -> str:

@@ -137,3 +137,10 @@ def test_surrounding_whitespace_is_removed_within_the_limit(users, lambda_contex
     message = "  Is Dune available?\n" + " " * (MAX_MESSAGE_CHARACTERS - 30)
     status, envelope = chat(lambda_context, users.create("member"), {"message": message})
     assert status == 200 and envelope["data"]["intent"] == "availability"
+
+
+def test_a_question_on_the_lending_rules_is_answered_from_the_policy(users, lambda_context):
+    status, envelope = chat(lambda_context, users.create("member"), {"message": "how many books can I borrow?"})
+    assert status == 200, envelope
+    assert envelope["data"]["intent"] == "rules"
+    assert envelope["data"]["reply"] == "You can have up to 3 books on loan at a time."

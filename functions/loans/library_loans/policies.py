@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
 
 from library_common import db, models
 from library_common.domain.policy import THE_POLICY, current_policy
@@ -24,7 +24,7 @@ FIELDS = (
 )
 
 
-def _view(policy: models.Policy) -> dict[str, Any]:
+def _view(policy: Row[Any]) -> dict[str, Any]:
     return {**{name: getattr(policy, name) for name in FIELDS}, "currency": get_settings().library_currency}
 
 

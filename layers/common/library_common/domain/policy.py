@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, select
 
 from library_common import models
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
 POLICY_ID = 1
@@ -18,8 +19,10 @@ POLICIES = models.policies
 THE_POLICY: ColumnElement[bool] = POLICIES.c.id == POLICY_ID
 
 
-def current_policy(session: Session) -> models.Policy:
-    return session.execute(select(models.Policy).where(THE_POLICY)).scalar_one()
+def current_policy(work: Session | Connection) -> Row[Any]:
+    """The policy row's fields, read over the table: the same on a Session and on a Core Connection (where a
+    select of the mapped class would give rows of columns, not Policy objects), and without the ORM."""
+    return work.execute(select(POLICIES).where(THE_POLICY)).one()
 
 
 def policy_value(column: Any) -> ScalarSelect[Any]:
