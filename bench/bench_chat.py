@@ -2,8 +2,8 @@
 
 The catalogue is generated set-based (one INSERT ... SELECT generate_series) from word lists, so titles,
 authors and genres repeat the way a real catalogue's do; a handful of well-known books are added on top
-so the questions have something to find. Each question runs through `chat.answer` in `db.reading()` (a connection in a transaction),
-exactly as the route runs it, minus the HTTP and Lambda layers.
+so the questions have something to find. Each question runs through `chat.answer` in `db.reading()` (a
+connection in a transaction), exactly as the route runs it, minus the HTTP and Lambda layers.
 """
 
 from __future__ import annotations
