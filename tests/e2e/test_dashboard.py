@@ -1,17 +1,22 @@
 """The dashboard (reports.view) in headless Chromium: the tiles open the lists behind them, each chart draws the
-library's figures, the overdue list sorts, a period longer than the report allows is refused in words, and an
-empty library shows its empty state. axe-core on both."""
+library's figures, the overdue list sorts, a period longer than the report allows is refused in words, the
+default period is the library's days whatever the browser's, and an empty library shows its empty state.
+axe-core on both."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from devtools.local_api import Server
+from tests.e2e.conftest import TIMEOUT_MS, VIEWPORT, Console, _watch
 from tests.http.client import call
 from tests.test_circulation_support import make_overdue
 
@@ -118,6 +123,52 @@ def test_the_dashboard_charts_the_library_and_its_tiles_open_the_lists(console, 
     page.get_by_role("row").filter(has_text="Overdue by 40 days").wait_for()
     expect(page.get_by_role("row")).to_have_count(3)
     console.visit("loans-overdue")
+
+
+@pytest.fixture
+def library_on_another_day(database_url: str, data_dir, engine) -> Iterator[tuple[str, str]]:
+    """The local API of a library whose calendar day is not the UTC day right now (UTC+14 is already tomorrow from
+    10:00 UTC, UTC-12 still yesterday until 12:00 UTC): its URL and its zone."""
+    with engine.connect() as connection:
+        zone = (
+            "Etc/GMT-14"
+            if connection.scalar(text("SELECT extract(hour FROM now() AT TIME ZONE 'UTC')")) >= 12
+            else "Etc/GMT+12"
+        )
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LIBRARY_DATA_DIR": str(data_dir),
+        "LIBRARY_TIME_ZONE": zone,
+        "LOCAL_API_QUIET": "1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    server = Server(environment, port=0, concurrency=2).start()
+    yield server.url, zone
+    server.stop()
+
+
+def test_the_default_period_is_the_librarys_days_not_the_browsers(browser, library_on_another_day, users, engine):
+    """A browser on UTC time, a library whose today is another day: the charts' period ends on the library's today
+    (the API's default), not on the browser's."""
+    url, zone = library_on_another_day
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(TIMEOUT_MS)
+    console = Console(page=context.new_page(), url=url)
+    _watch(console.page, console.problems)
+    with engine.connect() as connection:
+        today, utc_today = connection.execute(
+            text("SELECT (now() AT TIME ZONE :zone)::date, (now() AT TIME ZONE 'UTC')::date"), {"zone": zone}
+        ).one()
+    assert today != utc_today
+    console.sign_in(users.create("librarian"))
+    console.heading("Dashboard").wait_for()
+    first = (today - timedelta(days=29)).strftime("%d/%m/%Y")
+    expect(console.page.get_by_role("textbox", name="From")).to_have_value(first)
+    expect(console.page.get_by_role("textbox", name="To")).to_have_value(today.strftime("%d/%m/%Y"))
+    console.page.get_by_text(f"Same period: {first} to {today.strftime('%d/%m/%Y')}").wait_for()
+    context.close()
+    assert not console.problems, "\n".join(console.problems)
 
 
 def test_an_empty_library_has_an_empty_dashboard_that_says_so(console, users):

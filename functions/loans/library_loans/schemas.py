@@ -167,7 +167,7 @@ class BorrowCount(Schema):
 
 class DayCount(Schema):
     day: date
-    loans: int = Field(description="Loans that began on this UTC day")
+    loans: int = Field(description="Loans that began on this day (the library's, in its `LibraryTimeZone`)")
 
 
 class DaysLateCount(Schema):

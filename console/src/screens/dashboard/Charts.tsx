@@ -94,7 +94,7 @@ export function LoansPerDayChart({ state, controls }: { state: Loaded<DayCount[]
     return (
         <ChartCard
             title="Loans per day"
-            description="Loans that began on each day of the period (UTC days)."
+            description="Loans that began on each day of the period (the library's days, in its time zone)."
             state={state}
             empty="No loans began in this period."
             controls={controls}

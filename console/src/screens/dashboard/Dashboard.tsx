@@ -13,7 +13,7 @@ import { DayField } from '../../layout/DayFields';
 import { useMoney } from '../../layout/Money';
 import { HoldQueuesChart, LoansPerDayChart, MostBorrowedChart, OverdueByDaysLateChart } from './Charts';
 import { OverdueReport } from './OverdueReport';
-import { type BorrowCount, type DayCount, type DaysLateCount, daysAgo, type HoldQueue, type Summary } from './figures';
+import { type BorrowCount, type DayCount, type DaysLateCount, type HoldQueue, type Period as Days, perDayQuery, periodShown, type Summary } from './figures';
 import { useReport } from './reports';
 
 const filtered = (path: string, filter: Record<string, string>) => `${path}?filter=${encodeURIComponent(JSON.stringify(filter))}`;
@@ -100,19 +100,24 @@ function Period({ from, to, onChange }: { from: string; to: string; onChange: (f
 }
 
 function Charts() {
-    const [period, setPeriod] = useState({ from: daysAgo(29), to: daysAgo(0) });
+    // Null: the library's default period, which only the API knows (its days are the library's, not the browser's).
+    const [chosen, setChosen] = useState<Days | null>(null);
     const [limit, setLimit] = useState(10);
-    const range = { from: period.from, to: period.to };
-    const perDay = useReport<DayCount[]>('loans-per-day', range);
-    const mostBorrowed = useReport<BorrowCount[]>('most-borrowed', { ...range, limit });
+    const perDay = useReport<DayCount[]>('loans-per-day', perDayQuery(chosen));
+    const period = periodShown(chosen, perDay.data);
+    const mostBorrowed = useReport<BorrowCount[]>('most-borrowed', { ...period, limit }, { enabled: period !== null });
     const overdue = useReport<DaysLateCount[]>('overdue-by-days-late');
     const queues = useReport<HoldQueue[]>('hold-queues', { limit: 10 });
-    const periodControls = <Period from={period.from} to={period.to} onChange={(from, to) => setPeriod({ from, to })} />;
+    // The default period unknown (loans per day refused): most borrowed has no period to ask for either.
+    const mostBorrowedState = period ? mostBorrowed : { data: undefined, error: perDay.error, isPending: !perDay.error };
+    const periodControls = period && <Period from={period.from} to={period.to} onChange={(from, to) => setChosen({ from, to })} />;
     const limitControl = (
         <Stack direction="row" spacing={2} alignItems="center" sx={{ my: 1 }}>
-            <Typography variant="body2">
-                Same period: {calendarDate(period.from)} to {calendarDate(period.to)}
-            </Typography>
+            {period && (
+                <Typography variant="body2">
+                    Same period: {calendarDate(period.from)} to {calendarDate(period.to)}
+                </Typography>
+            )}
             <TextField select label="Titles" size="small" value={limit} onChange={event => setLimit(Number(event.target.value))} sx={{ minWidth: 100 }}>
                 {[5, 10, 20].map(value => (
                     <MenuItem key={value} value={value}>
@@ -128,7 +133,7 @@ function Charts() {
                 <LoansPerDayChart state={perDay} controls={periodControls} />
             </Grid>
             <Grid size={{ xs: 12, lg: 6 }}>
-                <MostBorrowedChart state={mostBorrowed} controls={limitControl} />
+                <MostBorrowedChart state={mostBorrowedState} controls={limitControl} />
             </Grid>
             <Grid size={{ xs: 12, lg: 6 }}>
                 <OverdueByDaysLateChart state={overdue} />

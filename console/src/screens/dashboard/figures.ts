@@ -49,10 +49,24 @@ export interface OverdueLoan {
     fine_so_far: string;
 }
 
-/** A UTC calendar day `days` before today, as YYYY-MM-DD (the reports' days are UTC days). */
-export function daysAgo(days: number, from = new Date()): string {
-    const day = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() - days));
-    return day.toISOString().slice(0, 10);
+/** The days the period charts cover, YYYY-MM-DD, both included. */
+export interface Period {
+    from: string;
+    to: string;
+}
+
+/** What loans per day is asked: the period chosen, else nothing, for the API to default it to the library's days. */
+export function perDayQuery(chosen: Period | null): Partial<Period> {
+    return chosen ?? {};
+}
+
+/** The period shown: the one the librarian chose, else the library's default as loans per day answered it (asked
+ * without `from` and `to`, it covers the days up to the library's today, in the library's time zone, which the
+ * browser's clock and zone know nothing of): its first and last day. Null until that answer. */
+export function periodShown(chosen: Period | null, perDay: DayCount[] | undefined): Period | null {
+    if (chosen) return chosen;
+    if (!perDay || perDay.length === 0) return null;
+    return { from: perDay[0].day, to: perDay[perDay.length - 1].day };
 }
 
 export function binLabel(bin: DaysLateCount): string {
