@@ -19,8 +19,9 @@ DEFAULTS = {
     "fine_cap": "10.00",
     "hold_pickup_days": 3,
     "block_threshold": "5.00",
-    # Not a policy figure: the deployment's LIBRARY_CURRENCY, which the PATCH cannot change.
+    # Not policy figures: the deployment's LIBRARY_CURRENCY, which the PATCH cannot change, and its minor unit.
     "currency": "USD",
+    "currency_minor_digits": 2,
 }
 
 
@@ -70,6 +71,7 @@ def test_changing_the_policy_needs_policies_manage(local_api, users):
         ({"block_threshold": None}, "block_threshold"),
         ({"max_renewals": 2, "grace_days": 1}, "grace_days"),
         ({"currency": "EUR"}, "currency"),
+        ({"currency_minor_digits": 0}, "currency_minor_digits"),
         ({}, "body"),
     ],
 )

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, update
 
 from library_common import db, models
-from library_common.domain.policy import THE_POLICY, current_policy
+from library_common.domain.policy import THE_POLICY, check_amounts, current_policy
+from library_common.money import minor_digits
 from library_common.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ FIELDS = (
 
 
 def _view(policy: Row[Any]) -> dict[str, Any]:
-    return {**{name: getattr(policy, name) for name in FIELDS}, "currency": get_settings().library_currency}
+    currency = get_settings().library_currency
+    figures = {name: getattr(policy, name) for name in FIELDS}
+    return {**figures, "currency": currency, "currency_minor_digits": minor_digits(currency)}
 
 
 def read_policy(session: Session) -> dict[str, Any]:
@@ -33,11 +36,14 @@ def read_policy(session: Session) -> dict[str, Any]:
 
 
 def change_policy(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
-    """Applies the given fields; new values govern loans, renewals and fines from now on."""
+    """Applies the given fields; new values govern loans, renewals and fines from now on. Refused (and nothing
+    changed: the transaction rolls back) when an amount of the policy it leaves is finer than the currency."""
     session.execute(
         update(models.Policy)
         .where(THE_POLICY)
         .values(**changes, updated_by=db.current_actor.get())
         .execution_options(synchronize_session=False)
     )
-    return read_policy(session)
+    policy = current_policy(session)
+    check_amounts(policy, changes.keys(), get_settings().library_currency)
+    return _view(policy)

@@ -135,6 +135,13 @@ class Policy(Schema):
         "here): every amount of the API is in it, fines, fees and these figures alike",
         examples=["USD"],
     )
+    currency_minor_digits: int = Field(
+        description="The digits of the currency's minor unit (ISO 4217: USD 2, JPY 0, KWD 3): the notices write "
+        "every amount with as many decimals, and a client should too (the amounts here are decimal strings with "
+        "two places whatever the currency). The policy's amounts are whole numbers of that unit (PATCH refuses "
+        "JPY 0.25)",
+        examples=[2],
+    )
 
 
 class PolicyChange(Schema):

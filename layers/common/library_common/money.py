@@ -30,7 +30,25 @@ def minor_digits(currency: str) -> int:
     return _MINOR_DIGITS.get(currency, 2)
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of the currency: USD 0.01, JPY 1, KWD 0.001."""
+    return Decimal(1).scaleb(-minor_digits(currency))
+
+
+def in_minor_units(amount: Decimal, currency: str) -> bool:
+    """Whether the amount is a whole number of the currency's minor unit, so that `money` writes it as it is (JPY
+    0.25 would read "JPY 0")."""
+    return amount % minor_unit(currency) == 0
+
+
+def not_in_minor_units(currency: str) -> str:
+    """What an amount that is not `in_minor_units` is refused with."""
+    if minor_digits(currency) == 0:
+        return f"must be a whole number of {currency}, which has no minor unit"
+    return f"must be a whole number of {currency} {minor_unit(currency)}, the currency's minor unit"
+
+
 def money(amount: Decimal, currency: str) -> str:
     """`USD 0.75`: the code, a space, the amount rounded half up to the currency's minor unit (as PostgreSQL's
     numeric cast rounds, which `notices.money_text` uses)."""
-    return f"{currency} {amount.quantize(Decimal(1).scaleb(-minor_digits(currency)), ROUND_HALF_UP)}"
+    return f"{currency} {amount.quantize(minor_unit(currency), ROUND_HALF_UP)}"

@@ -27,7 +27,9 @@ def read_policy() -> Response[Envelope[Policy]]:
     summary="Change the lending policy",
     description=(
         "`policies.manage`. Send only the fields to change. New values apply from now on: to new loans, "
-        "renewals, fines charged or accruing, and holds becoming ready."
+        "renewals, fines charged or accruing, and holds becoming ready. The amounts are whole numbers of the "
+        "currency's minor unit (`currency_minor_digits`): JPY 0.25 is 422, and so is a change that would keep an "
+        "amount stored before the currency had no minor unit (the field named, to be sent with the change)."
     ),
     tags=TAGS,
     security=SECURED,
