@@ -55,9 +55,24 @@ export function parseCalendarDate(text: string, pattern: DayPattern = DAY_PATTER
     return day.toISOString().slice(0, 10);
 }
 
+/** The library's currency as GET /policies names it: the ISO 4217 code and the digits of its minor unit. */
+export interface Currency {
+    code: string;
+    /** ISO 4217's, which the notices write with; the browser's CLDR data differs for some (IQD 0, not 3; HUF 0). */
+    minorDigits: number;
+}
+
 /** An amount (the API's decimal string, "0.75") in the library's currency as notices write it, the ISO code first
- * (USD 0.75, JPY 1), in the browser's locale; the amount alone until the currency is known. */
-export function money(amount: string | number, currency: string | null | undefined, locale?: string): string {
+ * and the currency's minor-unit digits (USD 0.75, JPY 1, IQD 1.500), in the browser's locale; the amount alone
+ * until the currency is known. */
+export function money(amount: string | number, currency: Currency | null | undefined, locale?: string): string {
     if (!currency) return String(amount);
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' }).format(Number(amount));
+    const digits = currency.minorDigits;
+    return new Intl.NumberFormat(locale, { style: 'currency', currency: currency.code, currencyDisplay: 'code', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(amount));
+}
+
+/** The step of an amount typed: the currency's minor unit (JPY 1), never finer than the API's two decimals (KWD 0.01). */
+export function moneyStep(minorDigits: number | undefined): string {
+    const digits = Math.min(minorDigits ?? 2, 2);
+    return (10 ** -digits).toFixed(digits);
 }

@@ -1,19 +1,23 @@
 /**
  * Amounts in the library's currency, which the API names on GET /policies (`currency`, the deployment's
- * LibraryCurrency): asked once per session, then every amount is written with it (format.ts's money).
+ * LibraryCurrency, and `currency_minor_digits`, the decimals the notices write): asked once per session, then
+ * every amount is written with it (format.ts's money).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Typography } from '@mui/material';
 import { type FieldProps, useFieldValue } from 'react-admin';
 
-import { money } from '../format';
+import { type Currency, money } from '../format';
 import { api } from '../library';
 
 type Written = (amount: string | number) => string;
 
 const CURRENCY = {
     queryKey: ['library-currency'],
-    queryFn: async () => (await api.get<{ currency: string }>('policies')).currency,
+    queryFn: async (): Promise<Currency> => {
+        const policy = await api.get<{ currency: string; currency_minor_digits: number }>('policies');
+        return { code: policy.currency, minorDigits: policy.currency_minor_digits };
+    },
     staleTime: Infinity,
 };
 

@@ -6,13 +6,14 @@ import { Alert, Box, Button, Card, CardContent, InputAdornment, Stack, TextField
 import { useEffect, useState } from 'react';
 import { Title, useNotify } from 'react-admin';
 
+import { moneyStep } from '../../format';
 import { api, session } from '../../library';
 import { explain } from '../../messages';
 import { canAccess, whyNot } from '../../permissions';
 import { asHttpError } from '../../providers/dataProvider';
 
-// `currency` is the deployment's, not a policy figure: the money rules' unit.
-export type Policy = Record<PolicyField, number | string> & { currency?: string };
+// `currency` is the deployment's, not a policy figure: the money rules' unit, with the digits of its minor unit.
+export type Policy = Record<PolicyField, number | string> & { currency?: string; currency_minor_digits?: number };
 type PolicyField = 'loan_period_days' | 'max_loans' | 'max_renewals' | 'fine_per_day' | 'fine_cap' | 'hold_pickup_days' | 'block_threshold';
 
 export const POLICY_FIELDS: { name: PolicyField; label: string; unit: string; meaning: string; money?: boolean }[] = [
@@ -79,7 +80,7 @@ export function PolicyForm() {
                                     disabled={!mayChange}
                                     error={Boolean(errors[field.name])}
                                     helperText={errors[field.name] ?? field.meaning}
-                                    slotProps={{ htmlInput: { step: field.money ? '0.01' : '1', min: 0 }, input: { endAdornment: <InputAdornment position="end">{field.money ? `${saved.currency ?? 'money'} ${field.unit}` : field.unit}</InputAdornment> } }}
+                                    slotProps={{ htmlInput: { step: field.money ? moneyStep(saved.currency_minor_digits) : '1', min: 0 }, input: { endAdornment: <InputAdornment position="end">{field.money ? `${saved.currency ?? 'money'} ${field.unit}` : field.unit}</InputAdornment> } }}
                                 />
                             ))}
                         </Stack>
