@@ -35,23 +35,12 @@ SEEDED_TABLES = {"permissions", "permission_groups", "group_permissions", "polic
 
 
 @pytest.fixture
-def library_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Sets the library's time zone (`LIBRARY_TIME_ZONE`) for the rest of the test, as a deployment would."""
+def library_setting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Sets one of the library's settings by its environment variable (`LIBRARY_TIME_ZONE`, `LIBRARY_CURRENCY`,
+    ...) for the rest of the test, as a deployment would: `library_setting("LIBRARY_CURRENCY", "EUR")`."""
 
-    def use(zone: str) -> None:
-        monkeypatch.setenv("LIBRARY_TIME_ZONE", zone)
-        get_settings.cache_clear()
-
-    yield use
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def library_currency(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Sets the library's currency (`LIBRARY_CURRENCY`) for the rest of the test, as a deployment would."""
-
-    def use(code: str) -> None:
-        monkeypatch.setenv("LIBRARY_CURRENCY", code)
+    def use(variable: str, value: str) -> None:
+        monkeypatch.setenv(variable, value)
         get_settings.cache_clear()
 
     yield use

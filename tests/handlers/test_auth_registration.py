@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import text
 
-from library_common import db
 from tests.auth_support import invoke
 
 PASSWORD = "analytical engine"
@@ -26,14 +25,9 @@ def test_self_registration_makes_an_inactive_member(users, engine):
     assert stored.created_by is None
 
 
-def test_auto_activation_lets_self_registered_members_in_at_once(users, monkeypatch):
-    monkeypatch.setenv("AUTO_ACTIVATE_MEMBERS", "true")
-    db.get_settings.cache_clear()
-    try:
-        answer = invoke("register", body=registration())
-    finally:
-        monkeypatch.delenv("AUTO_ACTIVATE_MEMBERS")
-        db.get_settings.cache_clear()
+def test_auto_activation_lets_self_registered_members_in_at_once(users, library_setting):
+    library_setting("AUTO_ACTIVATE_MEMBERS", "true")
+    answer = invoke("register", body=registration())
     assert answer.status == 201 and answer.data["is_active"] is True
 
 

@@ -180,8 +180,8 @@ def test_account_tools_return_only_the_callers_own_rows(bedrock, shelf):
     assert [book.title for book in answer.books] == ["Dune"], "the other member's Hobbit loan is not in the result"
 
 
-def test_the_rules_tool_gives_the_model_each_amount_in_the_librarys_currency(bedrock, shelf, library_currency):
-    library_currency("JPY")
+def test_the_rules_tool_gives_the_model_each_amount_in_the_librarys_currency(bedrock, shelf, library_setting):
+    library_setting("LIBRARY_CURRENCY", "JPY")
     with db.transaction() as session:
         session.execute(update(Policy).values(fine_per_day=Decimal("20"), fine_cap=Decimal("500"), block_threshold=0))
     question = {"role": "user", "content": [{"text": "What's the late fee?"}]}

@@ -453,8 +453,8 @@ def test_when_any_unpaid_fine_blocks_borrowing_the_rules_and_the_account_say_so(
     )
 
 
-def test_the_librarian_names_amounts_in_the_librarys_currency(library, library_currency):
-    library_currency("EUR")
+def test_the_librarian_names_amounts_in_the_librarys_currency(library, library_setting):
+    library_setting("LIBRARY_CURRENCY", "EUR")
     debtor = library.others[0]
     with db.transaction() as session:
         session.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from library_common.envelope import MAX_ID
-from library_common.settings import get_settings
 from library_loans.app import lambda_handler
 from tests.conftest import api_event
 from tests.test_books_support import add_book
@@ -61,13 +60,9 @@ def test_patch_books_refuses_null_for_a_required_field(users, field):
     assert status == 422 and body["errors"][0]["field"] == field
 
 
-def test_the_policy_names_the_deployments_currency(monkeypatch, clean_db, lambda_context):
-    monkeypatch.setenv("LIBRARY_CURRENCY", "EUR")
-    get_settings.cache_clear()
-    try:
-        status, body = loans("get_policies", lambda_context)
-    finally:
-        get_settings.cache_clear()
+def test_the_policy_names_the_deployments_currency(library_setting, clean_db, lambda_context):
+    library_setting("LIBRARY_CURRENCY", "EUR")
+    status, body = loans("get_policies", lambda_context)
     assert status == 200 and body["data"]["currency"] == "EUR"
 
 

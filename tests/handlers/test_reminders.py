@@ -493,7 +493,7 @@ def test_the_daily_job_runs_the_same_statements_for_one_loan_or_many(ses, users,
         (datetime(2026, 3, 13, 5, 30, tzinfo=UTC), "America/Los_Angeles", "2026-03-12"),
     ],
 )
-def test_a_pickup_deadline_is_shown_as_the_librarys_day(database_url, library_time_zone, expires_on, zone, shown):
-    library_time_zone(zone)
+def test_a_pickup_deadline_is_shown_as_the_librarys_day(database_url, library_setting, expires_on, zone, shown):
+    library_setting("LIBRARY_TIME_ZONE", zone)
     with db.transaction() as session:
         assert session.scalar(select(pickup_by_text(literal(expires_on, DateTime(timezone=True))))) == shown

@@ -39,9 +39,9 @@ def test_block_reason(is_active, has_overdue, unpaid, threshold, blocked_because
     ],
 )
 def test_a_fines_block_names_the_amounts_in_the_librarys_currency(
-    library_currency, currency, unpaid, threshold, blocked_because
+    library_setting, currency, unpaid, threshold, blocked_because
 ):
-    library_currency(currency)
+    library_setting("LIBRARY_CURRENCY", currency)
     reason = block_reason(is_active=True, has_overdue=False, unpaid=Decimal(unpaid), threshold=Decimal(threshold))
     assert reason == blocked_because
 

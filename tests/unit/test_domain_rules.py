@@ -103,9 +103,9 @@ DAY_CASES = [
 
 @pytest.mark.parametrize(("moment", "zone", "day", "day_began"), DAY_CASES)
 def test_the_librarys_day_is_its_time_zones_whatever_the_sessions(
-    engine, library_time_zone, moment, zone, day, day_began
+    engine, library_setting, moment, zone, day, day_began
 ):
-    library_time_zone(zone)
+    library_setting("LIBRARY_TIME_ZONE", zone)
     with db.transaction() as session:
         session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
         assert session.scalar(select(day_of(literal(moment, DateTime(timezone=True))))) == day
@@ -156,7 +156,7 @@ def _library_zone_on_another_day(now: datetime) -> tuple[str, int]:
     return ("Etc/GMT-14", 0) if now.hour >= 12 else ("Etc/GMT+12", -1)
 
 
-def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_day(engine, users, library_time_zone):
+def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_day(engine, users, library_setting):
     """In a library whose day is not the UTC day, a loan's status, the member's standing and a borrow agree: the
     member is blocked by every route (history, loans, the chat's answer, the overdue report, borrowing) or by none."""
     member, staff = users.create("member"), users.create("librarian")
@@ -169,7 +169,7 @@ def test_around_midnight_every_route_blocks_or_allows_a_member_by_the_librarys_d
             text("INSERT INTO loans (user_id, book_id, due_date) VALUES (:u, :b, :d)"),
             {"u": member["id"], "b": lent, "d": due_date},
         )
-    library_time_zone(zone)
+    library_setting("LIBRARY_TIME_ZONE", zone)
     with db.transaction() as session:
         today = session.scalar(select(TODAY))
         assert today != utc_today  # the library's day really differs from the UTC day

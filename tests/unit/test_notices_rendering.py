@@ -56,8 +56,8 @@ CONTEXTS = {
 
 @pytest.mark.parametrize("currency", ["USD", "JPY", "KWD"])
 @pytest.mark.parametrize("kind", sorted(CONTEXTS))
-def test_sql_rendering_matches_python_rendering(database_url, library_currency, kind, currency):
-    library_currency(currency)
+def test_sql_rendering_matches_python_rendering(database_url, library_setting, kind, currency):
+    library_setting("LIBRARY_CURRENCY", currency)
     context = CONTEXTS[kind]
     assert _sql_render(kind, context) == notices.render(kind, context)
 
@@ -66,10 +66,10 @@ def test_sql_rendering_matches_python_rendering(database_url, library_currency, 
     ("currency", "written"),
     [("USD", "USD 1.50"), ("EUR", "EUR 1.50"), ("GBP", "GBP 1.50"), ("JPY", "JPY 2"), ("KWD", "KWD 1.500")],
 )
-def test_a_fine_charged_notice_writes_the_fee_in_the_currency(database_url, library_currency, currency, written):
+def test_a_fine_charged_notice_writes_the_fee_in_the_currency(database_url, library_setting, currency, written):
     """With the currency's minor unit (ISO 4217): none for the yen (1.50 rounds half up, as PostgreSQL rounds), three
     for the Kuwaiti dinar. The daily job renders this notice in SQL: both say the same."""
-    library_currency(currency)
+    library_setting("LIBRARY_CURRENCY", currency)
     context = {**CONTEXTS["fine_charged"], "title": "Dune"}
     subject, text_body, html_body = notices.render("fine_charged", context)
     assert subject == f'A late fee of {written} for "Dune"'
@@ -78,8 +78,8 @@ def test_a_fine_charged_notice_writes_the_fee_in_the_currency(database_url, libr
     assert _sql_render("fine_charged", context) == (subject, text_body, html_body)
 
 
-def test_an_overdue_notice_writes_every_amount_in_the_librarys_currency(database_url, library_currency):
-    library_currency("EUR")
+def test_an_overdue_notice_writes_every_amount_in_the_librarys_currency(database_url, library_setting):
+    library_setting("LIBRARY_CURRENCY", "EUR")
     _, text_body, _ = notices.render("overdue", CONTEXTS["overdue"])
     assert "The late fee so far is EUR 2.25 (EUR 0.25 a day, at most EUR 10.00)." in text_body
 
