@@ -1,10 +1,15 @@
 """Text fields are held to their documented maxLength, minLength and pattern as sent, then their surrounding
 whitespace is removed (`library_common.envelope.trimmed`): padding past the limit is a 422, as the OpenAPI document
-says, never a value accepted once stripped; whitespace alone where a value is required is a 422 too."""
+says, never a value accepted once stripped; whitespace alone where a value is required is a 422 too. A CSV import's
+cells follow the same rule (`library_common.envelope.stripped_within`): a cell padded past its limit fails its row."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
+from sqlalchemy import text as sa_text
 
 from tests.auth_support import invoke as auth
 from tests.test_books_support import invoke as books
@@ -114,3 +119,37 @@ def test_a_books_optional_text_of_whitespace_alone_is_cleared(users):
     librarian = users.create("librarian")
     status, envelope = books("create_book", users=users, user=librarian, body={**BOOK, "publisher": "   "})
     assert status == 201 and envelope["data"]["publisher"] is None
+
+
+def _imported(users, librarian, field: str, value: str) -> dict:
+    """POST /books/import of one row, the book `BOOK` with `field` set to `value`: the import's report."""
+    row = {**BOOK, field: value}
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(row), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(row)
+    event = {"body": text.getvalue(), "query": None, "headers": {"Content-Type": "text/csv"}}
+    status, envelope = books("import_books", users=users, user=librarian, **event)
+    assert status == 200, envelope
+    return envelope["data"]
+
+
+@pytest.mark.parametrize(("field", "limit"), BOOK_FIELDS)
+def test_a_csv_cell_padded_past_its_limit_fails_its_row_as_the_json_field_is_a_422(users, field, limit):
+    librarian = users.create("librarian")
+    padding = "\n" if field == "description" else " "
+    report = _imported(users, librarian, field, "x" * (limit - 1) + padding * 2)
+    assert (report["created"], report["failed"]) == (0, 1)
+    assert report["errors"] == [{"row": 2, "field": field, "message": f"at most {limit} characters"}]
+    report = _imported(users, librarian, field, "x" * limit)
+    assert (report["created"], report["failed"]) == (1, 0), report
+
+
+@pytest.mark.parametrize(("field", "limit"), BOOK_FIELDS)
+def test_a_csv_cell_within_its_limit_loses_its_surrounding_whitespace(users, engine, field, limit):
+    librarian = users.create("librarian")
+    report = _imported(users, librarian, field, " " + "x" * (limit - 2) + "\t")
+    assert (report["created"], report["failed"]) == (1, 0), report
+    with engine.connect() as connection:
+        stored = connection.execute(sa_text(f"SELECT {field} FROM books")).scalar_one()
+    assert stored == "x" * (limit - 2)

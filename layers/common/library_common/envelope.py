@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -16,11 +17,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 from library_common.errors import LibraryError
 
@@ -100,15 +102,41 @@ def _iso_day(value: object) -> object:
 CalendarDay = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
-def _trimmed(value: str) -> str:
+class TooLongAsSent(ValueError):
+    def __init__(self, max_length: int):
+        super().__init__(f"at most {max_length} characters")
+        self.max_length = max_length
+
+
+def stripped_within(value: str, max_length: int | None) -> str:
+    """The rule for text wherever it arrives, a JSON body's field or a CSV cell: its length limit counts it as sent,
+    its surrounding whitespace included (TooLongAsSent), and what is kept is it stripped."""
+    if max_length is not None and len(value) > max_length:
+        raise TooLongAsSent(max_length)
     return value.strip()
 
 
-def _trimmed_not_blank(value: str) -> str:
-    trimmed = value.strip()
-    if not trimmed:
-        raise PydanticCustomError("blank", "must not be empty or only whitespace")
-    return trimmed
+@dataclass(frozen=True)
+class _DocumentedMaxLength:
+    """The JSON Schema's maxLength of a text whose length `stripped_within` checks (pydantic does not see it)."""
+
+    max_length: int
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {**handler(schema), "maxLength": self.max_length}
+
+
+def _trimmed_validator(max_length: int | None, *, blank_refused: bool) -> Any:
+    def kept(value: str) -> str:
+        try:
+            trimmed = stripped_within(value, max_length)
+        except TooLongAsSent:
+            raise PydanticKnownError("string_too_long", {"max_length": max_length}) from None
+        if blank_refused and not trimmed:
+            raise PydanticCustomError("blank", "must not be empty or only whitespace")
+        return trimmed
+
+    return AfterValidator(kept)
 
 
 def trimmed(*, min_length: int | None = None, max_length: int | None = None, pattern: str | None = None) -> Any:
@@ -117,11 +145,14 @@ def trimmed(*, min_length: int | None = None, max_length: int | None = None, pat
 
     pydantic's own stripping (StringConstraints(strip_whitespace=True), str_strip_whitespace) strips first and
     counts after, so a value padded past its maxLength passed; and limits annotated around an AfterValidator count
-    what it returns. Here the limits sit on the str itself, before the stripping, whatever surrounds the type."""
+    what it returns. Here the limits sit on the str itself, before the stripping, whatever surrounds the type; the
+    maximum is `stripped_within`'s, the rule the CSV import follows too."""
+    documented = () if max_length is None else (_DocumentedMaxLength(max_length),)
     return Annotated[
         str,
-        StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern),
-        AfterValidator(_trimmed_not_blank if min_length else _trimmed),
+        StringConstraints(min_length=min_length, pattern=pattern),
+        _trimmed_validator(max_length, blank_refused=bool(min_length)),
+        *documented,
     ]
 
 

@@ -41,6 +41,7 @@ from library_common.domain import catalogue, holds
 from library_common.domain import text as stored_text
 from library_common.domain.availability import copies_out
 from library_common.domain.statuses import HoldStatus
+from library_common.envelope import TooLongAsSent, stripped_within
 from library_common.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -109,11 +110,12 @@ class ImportReport:
 
 def _text_cleaner(limit: int, problem: Callable[[str], str | None]) -> Callable[[str], str | None]:
     def clean(value: str) -> str | None:
-        value = value.strip()
+        try:
+            value = stripped_within(value, limit)
+        except TooLongAsSent as too_long:
+            raise _Rejected(str(too_long)) from None
         if not value:
             return None
-        if len(value) > limit:
-            raise _Rejected(f"at most {limit} characters")
         reason = problem(value)
         if reason is not None:
             raise _Rejected(reason)
