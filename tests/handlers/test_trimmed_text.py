@@ -153,3 +153,30 @@ def test_a_csv_cell_within_its_limit_loses_its_surrounding_whitespace(users, eng
     with engine.connect() as connection:
         stored = connection.execute(sa_text(f"SELECT {field} FROM books")).scalar_one()
     assert stored == "x" * (limit - 2)
+
+
+# 320 characters as sent, 321 once lower-cased: 'İ'.lower() is 'i' and a combining dot above.
+LENGTHENED_BY_LOWER_CASE = "a" * 307 + "\u0130" + "@example.org"
+
+
+def test_an_email_longer_than_its_limit_once_lower_cased_is_a_422_naming_it(users):
+    assert len(LENGTHENED_BY_LOWER_CASE) == 320 and len(LENGTHENED_BY_LOWER_CASE.lower()) == 321
+    admin_token = users.token(users.create("admin"))
+    body = {"name": "Ada", "email": LENGTHENED_BY_LOWER_CASE, "password": PASSWORD}
+    for event, token in (("register", None), ("create_user", admin_token)):
+        answer = auth(event, token=token, body=body)
+        assert answer.status == 422 and answer.body["code"] == "VALIDATION_ERROR", (event, answer.body)
+        assert answer.body["errors"] == [
+            {"field": "email", "message": "must be at most 320 characters once in lower case"}
+        ]
+    within = auth("register", body={**body, "email": LENGTHENED_BY_LOWER_CASE[1:]})
+    assert within.status == 201 and within.data["email"] == LENGTHENED_BY_LOWER_CASE[1:].lower()
+
+
+def test_an_email_to_match_longer_than_its_limit_once_lower_cased_is_a_422_naming_it(users):
+    for event, body in (
+        ("login", {"email": LENGTHENED_BY_LOWER_CASE, "password": PASSWORD}),
+        ("request_password_reset", {"email": LENGTHENED_BY_LOWER_CASE}),
+    ):
+        answer = auth(event, body=body)
+        assert answer.status == 422 and _errors(answer.body) == ["email"], (event, answer.body)
