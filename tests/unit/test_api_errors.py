@@ -138,6 +138,19 @@ def missing_name():
     return ok(None)
 
 
+@app.get("/refused-by-a-function")
+def refused_by_a_function():
+    with db.transaction() as session:
+        session.execute(
+            text(
+                "CREATE FUNCTION pg_temp.refuse(e text) RETURNS void LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused %', e USING DETAIL = e, COLUMN = 'name'; END $$"
+            )
+        )
+        session.execute(text("SELECT pg_temp.refuse(:e)"), {"e": SECRET})
+    return ok(None)
+
+
 def test_a_unique_violation_is_logged_by_sqlstate_and_constraint_never_by_its_values(database_url, log_lines):
     status, _body = _call("GET", "/duplicate-email")
     assert status == 409
@@ -147,12 +160,62 @@ def test_a_unique_violation_is_logged_by_sqlstate_and_constraint_never_by_its_va
 
 
 def test_an_unexpected_database_error_is_logged_with_its_stack_but_without_the_row(database_url, log_lines):
-    status, body = _call("GET", "/missing-name")
+    status, body = _call("GET", "/refused-by-a-function")
     assert (status, body["code"]) == (500, "INTERNAL_ERROR")
     (line,) = [json.loads(line) for line in log_lines]
-    assert (line["sqlstate"], line["column"], line["error_type"]) == ("23502", "name", "ProgrammingError")
-    assert "missing_name" in line["stack"]
+    assert (line["sqlstate"], line["column"], line["error_type"]) == ("P0001", "name", "ProgrammingError")
+    assert "refused_by_a_function" in line["stack"]
     assert SECRET not in "".join(log_lines)
+
+
+def test_a_not_null_violation_is_422_and_logged_without_the_row(database_url, log_lines):
+    # pg8000 raises it as ProgrammingError, not IntegrityError: the SQLSTATE (class 23) tells it.
+    status, body = _call("GET", "/missing-name")
+    assert (status, body["code"]) == (422, "INVALID_VALUE")
+    (line,) = [json.loads(line) for line in log_lines]
+    assert (line["sqlstate"], line["column"], line["error_type"]) == ("23502", "name", "ProgrammingError")
+    assert SECRET not in "".join(log_lines)
+
+
+@app.get("/out-of-bounds")
+def out_of_bounds():
+    with db.transaction() as session:
+        session.execute(text("CREATE TEMP TABLE bounded (n int CONSTRAINT small CHECK (n < 10))"))
+        session.execute(text("INSERT INTO bounded VALUES (11)"))
+    return ok(None)
+
+
+@app.get("/dangling")
+def dangling():
+    with db.transaction() as session:
+        session.execute(text("CREATE TEMP TABLE parent (id int PRIMARY KEY)"))
+        session.execute(text("CREATE TEMP TABLE child (parent_id int CONSTRAINT to_parent REFERENCES parent)"))
+        session.execute(text("INSERT INTO child VALUES (1)"))
+    return ok(None)
+
+
+@app.get("/by-a-vanished-actor")
+def by_a_vanished_actor():
+    with db.transaction() as session:
+        session.execute(text("INSERT INTO permissions (code, name, created_by) VALUES ('notes.keep', 'Keep', -1)"))
+    return ok(None)
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "sqlstate", "constraint"),
+    [
+        ("/out-of-bounds", (422, "INVALID_VALUE"), "23514", "small"),
+        ("/dangling", (409, "CONFLICT"), "23503", "to_parent"),
+        ("/by-a-vanished-actor", (401, "TOKEN_REVOKED"), "23503", "fk_permissions_created_by_users"),
+    ],
+)
+def test_an_unanticipated_integrity_violation_is_a_4xx_not_500(
+    database_url, log_lines, path, answer, sqlstate, constraint
+):
+    status, body = _call("GET", path)
+    assert (status, body["code"]) == answer
+    (line,) = [json.loads(line) for line in log_lines]
+    assert (line["sqlstate"], line["constraint"], line["error_type"]) == (sqlstate, constraint, "ProgrammingError")
 
 
 def test_the_engine_keeps_bind_values_out_of_exception_text(database_url):

@@ -45,7 +45,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-from library_common import cold_start, db, metrics, token_version
+from library_common import cold_start, db, metrics, models, token_version
 from library_common.caller import ANONYMOUS, Caller, from_authorizer_context, from_claims
 from library_common.envelope import JSON, error_body, error_response
 from library_common.errors import Forbidden, LibraryError, Unauthorized
@@ -86,7 +86,6 @@ def _validation_failed(error: RequestValidationError) -> Response:
     return Response(422, JSON, error_body(422, "VALIDATION_ERROR", "Validation failed", fields))
 
 
-UNIQUE_VIOLATION = "23505"
 # What a client is told to wait when the database is unavailable (a restart or failover takes seconds).
 DATABASE_RETRY_AFTER_SECONDS = 5
 # Set by the database error handler when the request may be run again on a new connection (see `_resolve`).
@@ -246,13 +245,38 @@ def _database_refused(error: DBAPIError) -> Response:
         # Input that passed validation but that PostgreSQL cannot store or compare, e.g. an id beyond bigint.
         logger.info("database rejected a value", extra=logged)
         return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
-    if state == UNIQUE_VIOLATION:
-        # A race the domain code did not anticipate still ends as a conflict, never as a duplicate row.
-        logger.warning("unique violation reached the API", extra=logged)
-        return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with existing data"))
+    if db.integrity_violation(error):
+        return _integrity_refused(error, logged)
     # Where it failed (the stack), not the exception's text: that quotes the server's message and detail.
     logger.error("database error", extra={**logged, "stack": "".join(traceback.format_tb(error.__traceback__))})
     return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
+
+
+# Integrity violations a value sent can cause (a NULL or a value a CHECK refuses) where validation let it through.
+VALUE_VIOLATIONS = frozenset({"23502", "23514"})
+
+
+@functools.cache
+def _audit_keys() -> frozenset[str]:
+    """The foreign keys of the audit columns (fk_books_created_by_users, ...), which name the request's caller."""
+    return frozenset(
+        str(key.name)
+        for table in models.METADATA.tables.values()
+        for key in table.foreign_key_constraints
+        if key.column_keys in (["created_by"], ["updated_by"])
+    )
+
+
+def _integrity_refused(error: DBAPIError, logged: dict[str, str]) -> Response:
+    """An integrity violation (SQLSTATE class 23) the domain code did not turn into its own answer: a race it did
+    not anticipate still ends as a 4xx, never as a duplicate or dangling row, nor a 500. A write whose audit key
+    fails names a caller whose account is gone since the request's token check: that check's own 401."""
+    logger.warning("integrity violation reached the API", extra=logged)
+    if db.violated_constraint(error) in _audit_keys():
+        return error_response(token_version.revoked())
+    if db.integrity_violation(error) in VALUE_VIOLATIONS:
+        return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is missing or not allowed here"))
+    return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with the current data"))
 
 
 def _connection_lost(error: ConnectionError) -> Response:

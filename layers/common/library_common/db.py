@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import Compiled
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.util import LRUCache
 
 from library_common.settings import Settings, get_settings
@@ -335,6 +335,7 @@ commits_started: ContextVar[int] = ContextVar("commits_started", default=0)
 # pool). Not 53400 configuration_limit_exceeded: PostgreSQL raises it for a statement (temp_file_limit, too many
 # grouping sets) that would fail again however long the caller waited.
 UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+INTEGRITY_VIOLATION_CLASS = "23"
 
 
 def server_error_fields(error: DBAPIError) -> dict[str, str]:
@@ -479,7 +480,7 @@ def _fill_audit_columns(session: Session, _flush_context: object, _instances: ob
 
 def copy_from(session: Session, statement: str, data: bytes) -> None:
     """Runs `COPY ... FROM STDIN` of `data` on the session's connection. A server error is raised as SQLAlchemy's
-    exception, as Session.execute would (IntegrityError for a unique index, for violated_constraint)."""
+    exception, as Session.execute would (a DBAPIError, for integrity_violation and violated_constraint)."""
     connection = session.connection()
     dbapi = connection.dialect.loaded_dbapi
     try:
@@ -490,7 +491,15 @@ def copy_from(session: Session, statement: str, data: bytes) -> None:
         raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
-def violated_constraint(error: IntegrityError) -> str | None:
-    """Which constraint (or unique index) a write broke, so a lost race becomes the same 409 as the check it
-    raced. pg8000 reports the server's error fields as a dict; "n" is the constraint name."""
-    return server_error_fields(error).get("n")
+def integrity_violation(error: DBAPIError) -> str | None:
+    """The SQLSTATE of an integrity constraint violation (class 23: unique 23505, foreign key 23503, not-null
+    23502, check 23514, exclusion 23P01), or None for any other error. By the SQLSTATE, not the exception's class:
+    pg8000 raises only a unique violation as IntegrityError and every other as ProgrammingError."""
+    state = server_error_fields(error).get("C", "")
+    return state if state.startswith(INTEGRITY_VIOLATION_CLASS) else None
+
+
+def violated_constraint(error: DBAPIError) -> str | None:
+    """Which constraint (or unique index) a write broke, so a lost race becomes the same answer as the check it
+    raced; None when the error is no integrity violation. "n" of the server's error fields is the constraint."""
+    return server_error_fields(error).get("n") if integrity_violation(error) else None

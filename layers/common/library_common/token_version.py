@@ -27,11 +27,16 @@ HELD_VERSION = bindparam("held_token_version", type_=Integer)
 IS_CURRENT = VERSION_NOW.scalar_subquery() == HELD_VERSION
 
 
+def revoked() -> Unauthorized:
+    """The refusal of a token that has ended (or whose account is gone)."""
+    return Unauthorized("This session has ended; sign in again", code="TOKEN_REVOKED")
+
+
 def refuse_if_stale(token_version: int, version_now: int | None) -> None:
     """A token is current while its version is the account's; an inactive account's own refusals (e.g.
     BORROWING_BLOCKED) stay the routes' to give."""
     if version_now != token_version:
-        raise Unauthorized("This session has ended; sign in again", code="TOKEN_REVOKED")
+        raise revoked()
 
 
 def refuse_if_stale_now(connection: Connection, user_id: int, token_version: int) -> None:

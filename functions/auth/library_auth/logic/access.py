@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Connection, Select, bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_auth.schemas import GroupCreate, GroupUpdate, PermissionCreate
 from library_common import models
@@ -133,7 +133,7 @@ def create_permission(session: Session, request: PermissionCreate) -> dict[str, 
     session.add(permission)
     try:
         session.flush()
-    except IntegrityError as error:
+    except DBAPIError as error:
         if violated_constraint(error) != "uq_permissions_code":
             raise
         raise Conflict(f"Permission '{request.code}' already exists", code="PERMISSION_EXISTS") from error
@@ -216,7 +216,7 @@ def read_group(session: Session, group_id: int) -> dict[str, Any]:
 def _flush_group(session: Session, name: str) -> None:
     try:
         session.flush()
-    except IntegrityError as error:
+    except DBAPIError as error:
         if violated_constraint(error) != "uq_permission_groups_name":
             raise
         raise Conflict(f"A group named '{name}' already exists", code="GROUP_EXISTS") from error

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Connection, bindparam, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_auth.logic import access
 from library_auth.schemas import AccountCreate, AccountUpdate, ProfileUpdate, Registration
@@ -188,7 +188,7 @@ def set_password(session: Session, user: models.User, password: str) -> None:
 def _flush_account(session: Session, email: str) -> None:
     try:
         session.flush()
-    except IntegrityError as error:
+    except DBAPIError as error:
         if violated_constraint(error) == "uq_users_email_lower":
             raise Conflict(f"An account with the email {email} already exists", code="EMAIL_TAKEN") from error
         raise

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_books import isbn as isbns
 from library_books.logic import covers
@@ -106,7 +106,7 @@ def _isbn_stays_unique() -> Iterator[None]:
     # The partial unique index decides, so two requests racing for one ISBN cannot both win.
     try:
         yield
-    except IntegrityError as error:
+    except DBAPIError as error:
         if violated_constraint(error) == ISBN_INDEX:
             raise Conflict("Another book in the catalogue already has this ISBN", code="DUPLICATE_ISBN") from None
         raise

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_books import isbn as isbns
 from library_books.logic.books import ISBN_INDEX, WRITTEN_COLUMNS
@@ -407,7 +407,7 @@ class _Import:
         try:
             with self.session.begin_nested():
                 db.copy_from(self.session, _COPY_NEW, chunk.new_books)
-        except IntegrityError as error:
+        except DBAPIError as error:
             if violated_constraint(error) != ISBN_INDEX:
                 raise
             return False
@@ -427,7 +427,7 @@ class _Import:
             with session.begin_nested():
                 updated, queues_to_serve = session.execute(text(_UPDATE_EXISTING), actor).one()
                 created, raced = session.execute(text(_INSERT_NEW), actor).rowcount, 0
-        except IntegrityError as error:
+        except DBAPIError as error:
             if violated_constraint(error) != ISBN_INDEX:
                 raise
             # Another transaction added one of these ISBNs: again, seeing it now, and upserting the rest.
