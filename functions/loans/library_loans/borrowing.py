@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_common import db, metrics, models, notices, token_version
 from library_common.caller import Caller
@@ -55,7 +55,7 @@ from library_common.domain.days import TODAY
 from library_common.domain.fines import ACTOR
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import HoldStatus, NoticeKind
-from library_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from library_common.errors import Conflict, Forbidden, LibraryError, ValidationFailed
 from library_loans import schemas
 from library_loans.loan_view import loan_view
 
@@ -141,7 +141,7 @@ def borrow(
     if member is None:
         # No row to carry the version: the check runs on its own, on this refusal's path only.
         token_version.refuse_if_stale_now(connection, caller_id, caller.token_version)
-        raise NotFound("Member not found", code="USER_NOT_FOUND")
+        raise standing.member_not_found()
     token_version.refuse_if_stale(caller.token_version, member.caller_token_version)
     asked = {"caller": caller_id, "borrower": member_id, "borrowed_book": book_id, "idempotency_key": idempotency_key}
     facts = connection.execute(FACTS, asked).one_or_none()
@@ -231,8 +231,11 @@ def _take_copy_and_record(
         parameters.update(zip(ANSWER_PARAMETERS, stored, strict=True))
     try:
         outcome = connection.execute(_take_copy_statement(from_hold_shelf, stored is not None), parameters).one()
-    except IntegrityError as error:
-        raise _conflict_for(error) from error
+    except DBAPIError as error:
+        refusal = _refusal_for(error)
+        if refusal is None:
+            raise
+        raise refusal from error
     if not outcome.copies_taken:
         raise Conflict("No copy of this title is free", code="BOOK_UNAVAILABLE")
     if from_hold_shelf and not outcome.holds_fulfilled:
@@ -313,7 +316,8 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     ).add_cte(*writes)
 
 
-def _conflict_for(error: IntegrityError) -> Exception:
+def _refusal_for(error: DBAPIError) -> LibraryError | None:
+    """The answer to a write the database refused: the check it raced, for the constraints a race can break."""
     constraint = violated_constraint(error)
     if constraint == "uq_loans_open_user_book":
         return Conflict("A copy of this title is already on loan to this member", code="ALREADY_BORROWED")
@@ -322,4 +326,8 @@ def _conflict_for(error: IntegrityError) -> Exception:
             "Another request with this Idempotency-Key is in progress; retry to get its answer",
             code="IDEMPOTENCY_KEY_IN_USE",
         )
-    return error
+    if constraint == "fk_idempotency_records_user_id_users":
+        # The stored answer is the caller's, as the audit columns name them: their account went after the token
+        # check read it (the API answers an audit key's failure so too).
+        return token_version.revoked()
+    return None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from library_common import db, metrics, models
 from library_common.caller import Caller
@@ -80,7 +80,7 @@ def _check_may_queue(session: Session, member_id: int, book: models.Book) -> Non
         .where(models.User.id == member_id)
     ).one_or_none()
     if facts is None:
-        raise NotFound("Member not found", code="USER_NOT_FOUND")
+        raise standing.member_not_found()
     # A member who may not borrow would only keep a copy from others on the hold shelf.
     reason = standing.blocked_because(facts)
     if reason:
@@ -109,9 +109,13 @@ def _join_queue(session: Session, member_id: int, book_id: int) -> int:
             )
             .returning(models.Hold.id)
         ).scalar_one()
-    except IntegrityError as error:
-        if violated_constraint(error) == "uq_holds_active_user_book":
+    except DBAPIError as error:
+        constraint = violated_constraint(error)
+        if constraint == "uq_holds_active_user_book":
             raise Conflict(ALREADY_QUEUED, code="ALREADY_QUEUED") from error
+        if constraint == "fk_holds_user_id_users":
+            # The member's row went after _check_may_queue read it (the book's is locked, the member's is not).
+            raise standing.member_not_found() from error
         raise
 
 

@@ -268,14 +268,16 @@ def delete_group(session: Session, group_id: int) -> None:
 
 
 def groups_by_reference(session: Session, references: Sequence[int | str]) -> list[models.PermissionGroup]:
-    """Groups named by id (number) or name (string); any unknown one fails validation (422) naming it."""
+    """Groups named by id (number) or name (string); any unknown one fails validation (422) naming it. Each found is
+    kept (FOR KEY SHARE) until the transaction ends: a DELETE /groups/{id} meanwhile waits, and one that was first
+    leaves its group unknown here, never a membership of a deleted group for the foreign key to refuse."""
     ids = {ref for ref in references if isinstance(ref, int)}
     names = {ref for ref in references if isinstance(ref, str)}
     found = list(
         session.scalars(
-            select(models.PermissionGroup).where(
-                models.PermissionGroup.id.in_(ids) | models.PermissionGroup.name.in_(names)
-            )
+            select(models.PermissionGroup)
+            .where(models.PermissionGroup.id.in_(ids) | models.PermissionGroup.name.in_(names))
+            .with_for_update(key_share=True)
         )
     )
     unknown = sorted(map(str, (ids - {g.id for g in found}) | (names - {g.name for g in found})))

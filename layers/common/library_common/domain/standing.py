@@ -15,11 +15,17 @@ from library_common import models
 from library_common.domain import loans
 from library_common.domain.policy import THE_POLICY
 from library_common.domain.statuses import FineStatus
+from library_common.errors import NotFound
 from library_common.money import money
 from library_common.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+
+def member_not_found() -> NotFound:
+    """What a loan or hold for a member without an account is answered."""
+    return NotFound("Member not found", code="USER_NOT_FOUND")
 
 
 def overdue_loan_exists(user_id: Any) -> ColumnElement[bool]:
