@@ -21,16 +21,16 @@ def admin(users, engine, clean_db):
 
 
 @pytest.mark.parametrize(("currency", "digits"), [("USD", 2), ("JPY", 0), ("KWD", 3), ("IQD", 3)])
-def test_the_policy_names_the_currencys_minor_digits(library_currency, clean_db, lambda_context, currency, digits):
-    library_currency(currency)
+def test_the_policy_names_the_currencys_minor_digits(library_setting, clean_db, lambda_context, currency, digits):
+    library_setting("LIBRARY_CURRENCY", currency)
     status, body = policies("get_policies", lambda_context)
     assert status == 200
     assert (body["data"]["currency"], body["data"]["currency_minor_digits"]) == (currency, digits)
 
 
 @pytest.mark.parametrize("field", ["fine_per_day", "fine_cap", "block_threshold"])
-def test_an_amount_finer_than_a_yen_is_refused_naming_the_field(library_currency, admin, lambda_context, field):
-    library_currency("JPY")
+def test_an_amount_finer_than_a_yen_is_refused_naming_the_field(library_setting, admin, lambda_context, field):
+    library_setting("LIBRARY_CURRENCY", "JPY")
     whole = {"fine_per_day": 20, "fine_cap": 500, "block_threshold": 300}
     assert policies("update_policies", lambda_context, authorizer=admin, body=whole)[0] == 200
 
@@ -41,21 +41,21 @@ def test_an_amount_finer_than_a_yen_is_refused_naming_the_field(library_currency
     assert policies("get_policies", lambda_context)[1]["data"][field] == f"{whole[field]}.00"
 
 
-def test_whole_yen_are_taken_and_cents_where_the_currency_has_them(library_currency, admin, lambda_context):
-    library_currency("JPY")
+def test_whole_yen_are_taken_and_cents_where_the_currency_has_them(library_setting, admin, lambda_context):
+    library_setting("LIBRARY_CURRENCY", "JPY")
     status, body = policies(
         "update_policies", lambda_context, authorizer=admin, body={"fine_per_day": "20", "fine_cap": 500}
     )
     assert status == 200 and (body["data"]["fine_per_day"], body["data"]["fine_cap"]) == ("20.00", "500.00")
-    library_currency("KWD")
+    library_setting("LIBRARY_CURRENCY", "KWD")
     status, body = policies("update_policies", lambda_context, authorizer=admin, body={"fine_per_day": "0.25"})
     assert status == 200 and body["data"]["fine_per_day"] == "0.25"
 
 
-def test_a_stored_amount_finer_than_the_currency_is_named_by_the_next_change(library_currency, admin, lambda_context):
+def test_a_stored_amount_finer_than_the_currency_is_named_by_the_next_change(library_setting, admin, lambda_context):
     """The seeded 0.25 a day, in a library deployed with JPY: no change keeps it; the one that sends it whole is
     taken."""
-    library_currency("JPY")
+    library_setting("LIBRARY_CURRENCY", "JPY")
     status, body = policies("update_policies", lambda_context, authorizer=admin, body={"max_loans": 5})
     assert status == 422
     assert body["errors"] == [
