@@ -12,9 +12,9 @@
 
 The unique index of one open loan per member and title backs the second check up.
 
-The statements are built once and run on the connection of a `db.writing()` block, without the ORM session:
-SQLAlchemy then neither rebuilds nor re-keys them per request, nor wraps ORM result processing around them; a
-request only binds its values. They fill the audit columns themselves (`ACTOR`).
+The statements are built once (`db.Prebuilt`) and run on the connection of a `db.writing()` block, without the
+ORM session: compiled at their first run, they are then run on the driver's cursor, a request only binding its
+values. They fill the audit columns themselves (`ACTOR`).
 Parameter names differ from every column name of the tables the statements update, which SQLAlchemy would
 otherwise read as extra SET values.
 """
@@ -33,7 +33,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Row,
-    Select,
     String,
     and_,
     bindparam,
@@ -66,7 +65,7 @@ BOOK = bindparam("borrowed_book", type_=BigInteger)
 CALLER = bindparam("caller", type_=BigInteger)
 NEW_LOAN = bindparam("new_loan", type_=BigInteger)
 
-LOCK_MEMBER = (
+LOCK_MEMBER = db.Prebuilt(
     select(
         models.users.c.name,
         models.users.c.email,
@@ -84,7 +83,7 @@ LOCK_MEMBER = (
     .with_for_update(of=models.users, key_share=True)
 )
 _MEMBERS_OPEN_LOANS = (models.loans.c.user_id == MEMBER, loans.is_open(models.loans.c))
-FACTS = (
+FACTS = db.Prebuilt(
     select(
         models.books.c.title,
         models.books.c.author,
@@ -137,14 +136,14 @@ def borrow(
     connection: Connection, *, caller: Caller, member_id: int, book_id: int, idempotency_key: str | None
 ) -> Answer:
     caller_id = caller.user_id
-    member = connection.execute(LOCK_MEMBER, {"borrower": member_id, "token_holder": caller_id}).one_or_none()
+    member = LOCK_MEMBER.one_or_none(connection, {"borrower": member_id, "token_holder": caller_id})
     if member is None:
         # No row to carry the version: the check runs on its own, on this refusal's path only.
         token_version.refuse_if_stale_now(connection, caller_id, caller.token_version)
         raise standing.member_not_found()
     token_version.refuse_if_stale(caller.token_version, member.caller_token_version)
     asked = {"caller": caller_id, "borrower": member_id, "borrowed_book": book_id, "idempotency_key": idempotency_key}
-    facts = connection.execute(FACTS, asked).one_or_none()
+    facts = FACTS.one_or_none(connection, asked)
     if facts is None or (not facts.live and facts.response is None):
         raise catalogue.book_not_found()
     if facts.response is not None:
@@ -230,7 +229,7 @@ def _take_copy_and_record(
     if stored is not None:
         parameters.update(zip(ANSWER_PARAMETERS, stored, strict=True))
     try:
-        outcome = connection.execute(_take_copy_statement(from_hold_shelf, stored is not None), parameters).one()
+        outcome = _take_copy_statement(from_hold_shelf, stored is not None).one(connection, parameters)
     except DBAPIError as error:
         refusal = _refusal_for(error)
         if refusal is None:
@@ -286,7 +285,7 @@ def _stored_answer(copy_taken):
 
 
 @cache
-def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
+def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> db.Prebuilt:
     """Step 3: one statement per combination, built on first use; every write depends on the copy being taken."""
     taken, hold_to_fulfil = _copy_taken(from_hold_shelf)
     copy_taken = exists(select(taken.c.id))
@@ -310,10 +309,12 @@ def _take_copy_statement(from_hold_shelf: bool, store_answer: bool) -> Select:
     writes = [new_loan.cte("new_loan"), receipt.cte("receipt")]
     if store_answer:
         writes.append(_stored_answer(copy_taken))
-    return select(
-        select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
-        select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),
-    ).add_cte(*writes)
+    return db.Prebuilt(
+        select(
+            select(func.count()).select_from(taken).scalar_subquery().label("copies_taken"),
+            select(func.count()).select_from(fulfilled).scalar_subquery().label("holds_fulfilled"),
+        ).add_cte(*writes)
+    )
 
 
 def _refusal_for(error: DBAPIError) -> LibraryError | None:

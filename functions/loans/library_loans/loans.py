@@ -3,7 +3,7 @@
 A return and a renewal of the same loan both lock the loan row first, so whichever comes second sees the
 first one's outcome (a renewal after the return is refused; a return after the renewal fines from the new date).
 
-A return is two statements of one transaction, built once (the convention of `borrowing`):
+A return is two statements of one transaction, built once (`db.Prebuilt`, the convention of `borrowing`):
 
 1. Close the loan, fine a late return and take the copy off the title's loan counter, in one statement whose
    writes all hang on the loan's UPDATE: it closes an open loan only while the caller's token is current
@@ -72,7 +72,8 @@ def _loan_rows() -> Select:
 LOAN = bindparam("the_loan", type_=BigInteger)
 LOAN_ROWS = _loan_rows()
 LOAN_VIEW = LOAN_ROWS.where(LOANS.c.id == LOAN)
-LOCK_LOAN = (
+READ_LOAN = db.Prebuilt(LOAN_VIEW)
+LOCK_LOAN = db.Prebuilt(
     select(LOANS.c.user_id, LOANS.c.book_id, LOANS.c.returned_on, LOANS.c.renewals)
     .where(LOANS.c.id == LOAN)
     .with_for_update(key_share=True)
@@ -80,7 +81,7 @@ LOCK_LOAN = (
 
 
 @cache
-def _return_statements() -> tuple[Select, Select]:
+def _return_statements() -> tuple[db.Prebuilt, db.Prebuilt]:
     """The return's two statements (see the module's docstring), built by the first return, not at the function's
     import; one object each all the process's life, so SQLAlchemy compiles them once. Writes go to the tables, not
     the mapped classes, so the ORM does not try to synchronise loaded objects."""
@@ -102,12 +103,12 @@ def _return_statements() -> tuple[Select, Select]:
     served = holds.serving_rows(bindparam("served_book", type_=BigInteger)).subquery("served")
     # The returned loan, once per hold its copy was served to (their columns NULL when it went back on the shelf).
     returned = LOAN_VIEW.add_columns(*served.c).outerjoin(served, true()).order_by(served.c.hold_id)
-    return close_loan, returned
+    return db.Prebuilt(close_loan), db.Prebuilt(returned)
 
 
 LOAN_COLUMNS = tuple(LOAN_ROWS.selected_columns.keys())
 BORROWER = bindparam("borrower", type_=BigInteger)
-RENEWAL_FACTS = (
+RENEWAL_FACTS = db.Prebuilt(
     select(
         *standing.standing_columns(BORROWER),
         exists()
@@ -122,7 +123,7 @@ RENEWAL_FACTS = (
     .join_from(models.users, models.policies, THE_POLICY)
     .where(models.users.c.id == BORROWER)
 )
-RENEW = (
+RENEW = db.Prebuilt(
     update(LOANS)
     .where(LOANS.c.id == LOAN)
     .values(
@@ -140,7 +141,7 @@ def _view(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read(connection: Connection, loan_id: int) -> dict[str, Any]:
-    return _view(connection.execute(LOAN_VIEW, {"the_loan": loan_id}).one()._mapping)
+    return _view(READ_LOAN.one(connection, {"the_loan": loan_id})._mapping)
 
 
 def _not_open(connection: Connection, loan_id: int, who: Caller) -> Exception:
@@ -162,7 +163,7 @@ def return_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, 
         "held_token_version": who.token_version,
     }
     close_loan, read_back = _return_statements()
-    closed = connection.execute(close_loan, parameters).one()
+    closed = close_loan.one(connection, parameters)
     token_version.refuse_if_stale(who.token_version, closed.caller_token_version)
     if closed.borrower is None:
         raise _not_open(connection, loan_id, who)
@@ -170,7 +171,7 @@ def return_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, 
     who.require_self_or(closed.borrower, LOANS_MANAGE)
     # The daily job announces a late return's final fine (notice `fine_charged`), so none is queued here.
     served_parameters = {"the_loan": loan_id, "served_book": closed.returned_book, "actor": parameters["actor"]}
-    rows = connection.execute(read_back, served_parameters).all()
+    rows = read_back.all(connection, served_parameters)
     served = holds.announce_ready(connection, [row for row in rows if row.hold_id is not None])
     metrics.count_on_commit(connection, metrics.LOANS_RETURNED)
     return {**_view(rows[0]._mapping), "copy_destination": "hold_shelf" if served else "shelf"}
@@ -178,11 +179,11 @@ def return_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, 
 
 def renew(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
     """Extends the due date by one loan period, counted from the current due date."""
-    loan = connection.execute(LOCK_LOAN, {"the_loan": loan_id}).one_or_none()
+    loan = LOCK_LOAN.one_or_none(connection, {"the_loan": loan_id})
     if loan is None or loan.returned_on is not None:
         raise _not_open(connection, loan_id, who)
     who.require_self_or(loan.user_id, LOANS_MANAGE)
-    facts = connection.execute(RENEWAL_FACTS, {"borrower": loan.user_id, "wanted_book": loan.book_id}).one()
+    facts = RENEWAL_FACTS.one(connection, {"borrower": loan.user_id, "wanted_book": loan.book_id})
     reason = standing.blocked_because(facts)
     if reason:
         raise Forbidden(f"Renewing is blocked: {reason}", code="BORROWING_BLOCKED")
@@ -190,13 +191,13 @@ def renew(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
         raise Conflict(f"All {facts.max_renewals} renewals are used", code="RENEWAL_LIMIT_REACHED")
     if facts.someone_waiting:
         raise Conflict("Another member is waiting for this title", code="HOLDS_WAITING")
-    connection.execute(RENEW, {"the_loan": loan_id, "actor": db.current_actor.get()})
+    RENEW.run(connection, {"the_loan": loan_id, "actor": db.current_actor.get()})
     metrics.count_on_commit(connection, metrics.LOANS_RENEWED)
     return _read(connection, loan_id)
 
 
 def read_loan(connection: Connection, loan_id: int, who: Caller) -> dict[str, Any]:
-    row = connection.execute(LOAN_VIEW, {"the_loan": loan_id}).one_or_none()
+    row = READ_LOAN.one_or_none(connection, {"the_loan": loan_id})
     if row is None:
         raise NotFound("Loan not found", code="LOAN_NOT_FOUND")
     who.require_self_or(row.user_id, LOANS_VIEW_ALL)

@@ -17,9 +17,16 @@ from functools import cache, lru_cache
 from itertools import count
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
-from sqlalchemy.engine import Compiled
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import URL, Connection, Engine, Row, create_engine, event, make_url
+from sqlalchemy.engine import Compiled, Dialect
+from sqlalchemy.engine.result import SimpleResultMetaData
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    MultipleResultsFound,
+    NoResultFound,
+    OperationalError,
+)
 from sqlalchemy.util import LRUCache
 
 from library_common.settings import Settings, get_settings
@@ -290,6 +297,149 @@ def _parameter_plan(compiled: Any) -> _ParameterPlan | None:
 @cache
 def _planned(compiler: type) -> type:
     return type(f"Planned{compiler.__name__}", (_PlannedParameters, compiler), {})
+
+
+_UNSET = object()
+
+
+class _Bind(NamedTuple):
+    """Where one positional value of a prebuilt statement comes from: the values passed, under the bind's key (which
+    also overrides a bind's own value, as in SQLAlchemy), else the bind's constant (processed once) or callable."""
+
+    key: str
+    bind: Any
+    processor: Callable[[Any], Any] | None
+    constant: Any  # _UNSET for a value passed or called for at each run
+
+
+class _Plan(NamedTuple):
+    dialect: Dialect
+    sql: str
+    binds: tuple[_Bind, ...]
+    metadata: SimpleResultMetaData
+    result_types: tuple[Any, ...]  # the type of each result column, by position
+
+
+class Prebuilt:
+    """A Core statement built once (a module constant, or one per variant), compiled once, and run on the driver's
+    cursor of a connection in a transaction (`reading()`, `writing()`).
+
+    For such a statement SQLAlchemy's execute (an execution context, a cursor result and its metadata) redoes on
+    every run what cannot change: the SQL, the order and processors of its bound values, its result keys: ~100,000
+    instructions a statement beyond the driver's own work, ~0.3 M of a borrow's three statements. A Prebuilt works
+    that out at its first run; a run then binds the values, calls the driver (through the dialect, whose
+    `do_execute` listeners hear it) and builds SQLAlchemy `Row`s. A failure goes through SQLAlchemy's own handling:
+    wrapped as `IntegrityError` and the like, a dead connection invalidated (`may_retry` sees it). On a connection
+    with events or echo, or outside a transaction, it runs through `connection.execute`, as any statement.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._plan: _Plan | None = None
+        self._processors: list[Any] | object | None = _UNSET  # the result's, known at the first run
+
+    def all(self, connection: Connection, values: dict[str, Any]) -> list[Row]:
+        if _runs_through_sqlalchemy(connection):
+            return list(connection.execute(self.statement, values))
+        plan = self._plan
+        if plan is None or plan.dialect is not connection.dialect:
+            plan = self._plan = _plan(self.statement, connection.dialect)
+            self._processors = _UNSET
+        parameters = _parameters(plan.binds, values)
+        if parameters is None:  # a value missing: SQLAlchemy's own error
+            return list(connection.execute(self.statement, values))
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            _execute(plan.dialect, cursor, plan.sql, parameters)
+            fetched = cursor.fetchall() if cursor.description is not None else ()
+        except BaseException as error:  # noqa: BLE001 - re-raised, wrapped, by SQLAlchemy's handling
+            connection._handle_dbapi_exception(error, plan.sql, parameters, cursor, None)
+        if self._processors is _UNSET and cursor.description is not None:
+            self._processors = _result_processors(plan, cursor.description)
+        return [Row(plan.metadata, self._processors, plan.metadata._key_to_index, row) for row in fetched]
+
+    def run(self, connection: Connection, values: dict[str, Any]) -> None:
+        """A statement run for what it writes (no RETURNING)."""
+        self.all(connection, values)
+
+    def one_or_none(self, connection: Connection, values: dict[str, Any]) -> Row | None:
+        rows = self.all(connection, values)
+        if len(rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when one or none was required")
+        return rows[0] if rows else None
+
+    def one(self, connection: Connection, values: dict[str, Any]) -> Row:
+        row = self.one_or_none(connection, values)
+        if row is None:
+            raise NoResultFound("No row was found when one was required")
+        return row
+
+
+def _runs_through_sqlalchemy(connection: Connection) -> bool:
+    """What SQLAlchemy's execute does and a Prebuilt's run would not: call execution listeners, echo, autobegin."""
+    if connection._echo or not connection.in_transaction():
+        return True
+    if not (connection._has_events or connection.engine._has_events):
+        return False
+    # Listened to once, an engine says so for the rest of its life: ask whether anything still listens.
+    heard = connection.dispatch
+    return bool(
+        heard.before_execute or heard.after_execute or heard.before_cursor_execute or heard.after_cursor_execute
+    )
+
+
+def _plan(statement: Any, dialect: Dialect) -> _Plan:
+    compiled = statement.compile(dialect=dialect)
+    if not compiled.positional or compiled.post_compile_params or compiled.literal_execute_params:
+        raise ValueError("A prebuilt statement binds plain positional values only (no IN lists to expand)")
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise ValueError("A prebuilt statement writes no column whose default Python computes per execution")
+    binds = tuple(_bind(compiled.binds[name], compiled._bind_processors.get(name)) for name in compiled.positiontup)
+    columns = compiled._result_columns
+    metadata = SimpleResultMetaData([column.keyname for column in columns])
+    return _Plan(dialect, compiled.string, binds, metadata, tuple(column.type for column in columns))
+
+
+def _bind(bind: Any, processor: Callable[[Any], Any] | None) -> _Bind:
+    if bind.required or bind.callable is not None:
+        return _Bind(bind.key, bind, processor, _UNSET)
+    return _Bind(bind.key, bind, processor, bind.value if processor is None else processor(bind.value))
+
+
+def _parameters(binds: tuple[_Bind, ...], values: dict[str, Any]) -> list[Any] | None:
+    """The values in the statement's order, processed; None when a required one is missing."""
+    parameters = []
+    for key, bind, processor, constant in binds:
+        if key in values:
+            value = values[key]
+        elif constant is not _UNSET:
+            parameters.append(constant)
+            continue
+        elif bind.required:
+            return None
+        else:
+            value = bind.effective_value
+        parameters.append(value if processor is None else processor(value))
+    return parameters
+
+
+def _execute(dialect: Dialect, cursor: Any, sql: str, parameters: list[Any]) -> None:
+    """The driver's execute as SQLAlchemy calls it: a `do_execute` listener may run it instead."""
+    if dialect._has_events:
+        for listener in dialect.dispatch.do_execute:
+            if listener(cursor, sql, parameters, None):
+                return
+    dialect.do_execute(cursor, sql, parameters, None)
+
+
+def _result_processors(plan: _Plan, description: Any) -> list[Any] | None:
+    """The result columns' processors, from their types and the driver's type codes (as SQLAlchemy picks them);
+    None where no column needs one (pg8000 converts every type the layer reads itself)."""
+    processors = [
+        column_type._cached_result_processor(plan.dialect, column[1])
+        for column_type, column in zip(plan.result_types, description, strict=True)
+    ]
+    return processors if any(processors) else None
 
 
 @lru_cache(maxsize=1)
