@@ -152,14 +152,35 @@ def test_what_it_does_not_cover_runs_through_sqlalchemy(database_url, case, thro
     assert [context is not None for context in contexts] == [through_sqlalchemy]
 
 
-def test_an_in_list_to_expand_is_refused_at_the_first_run(database_url):
+def _run_through_sqlalchemy(statement: db.Prebuilt, values: dict) -> list[bool]:
+    """Whether each execution of the statement's run had SQLAlchemy's execution context (None from its own)."""
+    contexts = []
+
+    def do_execute(_cursor, _statement, _parameters, context):
+        contexts.append(context)
+
+    event.listen(db.get_engine(), "do_execute", do_execute)
+    try:
+        with db.writing() as connection:
+            connection.execute(text("CREATE TEMPORARY TABLE stamped (code text, stamp int) ON COMMIT DROP"))
+            rows = statement.all(connection, values)
+    finally:
+        event.remove(db.get_engine(), "do_execute", do_execute)
+    return rows, [context is not None for context in contexts]
+
+
+def test_an_in_list_to_expand_runs_through_sqlalchemy(database_url):
     statement = db.Prebuilt(select(literal(1).label("one")).where(literal(1).in_(bindparam("wanted", expanding=True))))
-    with db.reading() as connection, pytest.raises(ValueError, match="no IN lists"):
-        statement.all(connection, {"wanted": [1, 2]})
+    rows, through_sqlalchemy = _run_through_sqlalchemy(statement, {"wanted": [1, 2]})
+    assert [tuple(row) for row in rows] == [(1,)]
+    assert through_sqlalchemy == [True, True]  # the CREATE TABLE, then the statement
 
 
-def test_a_write_of_a_column_whose_default_python_computes_is_refused_at_the_first_run(database_url):
+def test_a_column_default_python_computes_runs_through_sqlalchemy(database_url):
     stamped = Table("stamped", MetaData(), Column("code", String), Column("stamp", Integer, default=lambda: 5))
-    statement = db.Prebuilt(insert(stamped).values(code=bindparam("given_code", type_=String)))
-    with db.reading() as connection, pytest.raises(ValueError, match="default Python computes"):
-        statement.run(connection, {"given_code": "A1"})
+    statement = db.Prebuilt(
+        insert(stamped).values(code=bindparam("given_code", type_=String)).returning(stamped.c.stamp)
+    )
+    rows, through_sqlalchemy = _run_through_sqlalchemy(statement, {"given_code": "A1"})
+    assert [tuple(row) for row in rows] == [(5,)]
+    assert through_sqlalchemy == [True, True]

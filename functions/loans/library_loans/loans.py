@@ -226,10 +226,10 @@ def list_loans(
         counted_in_passing, book_id is not None, LoanStatus(status) if status is not None else None
     )
     values = {"listed_user": user_id, "listed_book": book_id, "page_size": page_size, "skipped": (page - 1) * page_size}
-    result = connection.execute(page_rows, values)
+    found = page_rows.all(connection, values)
     # Each row as a dict from the result's keys and the row's values: a Row's `_mapping` cost ~3 us a loan more.
-    keys = tuple(result.keys())
-    rows = [dict(zip(keys, row, strict=True)) for row in result]
+    keys = found[0]._fields if found else ()
+    rows = [dict(zip(keys, row, strict=True)) for row in found]
     if counted_in_passing and (rows or not values["skipped"]):
         total = rows[0]["total"] if rows else 0
     else:
@@ -238,7 +238,7 @@ def list_loans(
 
 
 @lru_cache(maxsize=32)
-def _list_statements(by_user: bool, by_book: bool, status: LoanStatus | None) -> tuple[Select, Select]:
+def _list_statements(by_user: bool, by_book: bool, status: LoanStatus | None) -> tuple[db.Prebuilt, Select]:
     """A loans page (newest first) and the count of its loans, built once per kind of filter, values bound. One
     member's page also counts its loans in passing (`total`)."""
     conditions = []
@@ -255,4 +255,4 @@ def _list_statements(by_user: bool, by_book: bool, status: LoanStatus | None) ->
         .limit(bindparam("page_size", type_=Integer))
         .offset(bindparam("skipped", type_=Integer))
     )
-    return page_rows, select(func.count()).select_from(LOANS).where(*conditions)
+    return db.Prebuilt(page_rows), select(func.count()).select_from(LOANS).where(*conditions)

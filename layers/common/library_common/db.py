@@ -314,7 +314,7 @@ class _Bind(NamedTuple):
 
 class _Plan(NamedTuple):
     dialect: Dialect
-    sql: str
+    sql: str | None  # None: a statement SQLAlchemy runs (values it expands or computes at each execution)
     binds: tuple[_Bind, ...]
     metadata: SimpleResultMetaData
     result_types: tuple[Any, ...]  # the type of each result column, by position
@@ -330,8 +330,8 @@ class Prebuilt:
     that out at its first run; a run then binds the values, calls the driver (through the dialect, whose
     `do_execute` listeners hear it) and builds SQLAlchemy `Row`s. A failure goes through SQLAlchemy's own handling:
     wrapped as `IntegrityError` and the like, a dead connection invalidated (`may_retry` sees it). On a connection
-    with events or echo, or outside a transaction, it runs through `connection.execute`, as any statement.
-    """
+    with events or echo, or outside a transaction, and for a statement with values SQLAlchemy expands or computes
+    at each execution (an IN list, a column default in Python), it runs through `connection.execute`."""
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
@@ -345,8 +345,8 @@ class Prebuilt:
         if plan is None or plan.dialect is not connection.dialect:
             plan = self._plan = _plan(self.statement, connection.dialect)
             self._processors = _UNSET
-        parameters = _parameters(plan.binds, values)
-        if parameters is None:  # a value missing: SQLAlchemy's own error
+        parameters = _parameters(plan.binds, values) if plan.sql is not None else None
+        if parameters is None:  # a statement it cannot run itself, or a value missing (SQLAlchemy's own error)
             return list(connection.execute(self.statement, values))
         cursor = connection.connection.dbapi_connection.cursor()
         try:
@@ -390,10 +390,14 @@ def _runs_through_sqlalchemy(connection: Connection) -> bool:
 
 def _plan(statement: Any, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)
-    if not compiled.positional or compiled.post_compile_params or compiled.literal_execute_params:
-        raise ValueError("A prebuilt statement binds plain positional values only (no IN lists to expand)")
-    if compiled.insert_prefetch or compiled.update_prefetch:
-        raise ValueError("A prebuilt statement writes no column whose default Python computes per execution")
+    if (
+        not compiled.positional
+        or compiled.post_compile_params  # an IN list to expand
+        or compiled.literal_execute_params
+        or compiled.insert_prefetch  # a column default Python computes at each execution
+        or compiled.update_prefetch
+    ):
+        return _Plan(dialect, None, (), SimpleResultMetaData([]), ())
     binds = tuple(_bind(compiled.binds[name], compiled._bind_processors.get(name)) for name in compiled.positiontup)
     columns = compiled._result_columns
     metadata = SimpleResultMetaData([column.keyname for column in columns])

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from library_books.logic.books import BOOKS, SHOWN_COLUMNS, present
-from library_common import models
+from library_common import db, models
 from library_common.domain import catalogue
 from library_common.domain.availability import copies_free
 from library_common.envelope import page_of
@@ -251,9 +251,9 @@ def _list_books(
         values["total"] = connection.scalar(count_statement, values)
         if values["skipped"] >= values["total"]:
             return page_of([], page, page_size, values["total"])
-    result = connection.execute(page_statement, values)
-    keys = tuple(result.keys())
-    books = [dict(zip(keys, row, strict=True)) for row in result]
+    rows = page_statement.all(connection, values)
+    keys = rows[0]._fields if rows else ()
+    books = [dict(zip(keys, row, strict=True)) for row in rows]
     if books:
         total = books[0]["total"]
     elif shape.counted_by == "live book counter":
@@ -328,7 +328,7 @@ def _chosen_after_counting(matched: Any, conditions: list[ColumnElement[bool]], 
 
 
 @lru_cache(maxsize=256)
-def _statements(shape: _Shape) -> tuple[Select, Select]:
+def _statements(shape: _Shape) -> tuple[db.Prebuilt, Select]:
     """The page of `shape` (each book's SHOWN_COLUMNS and the total) and the count of its matches."""
     # The page is chosen among the matching books, then joined to everything a book response shows.
     match, rank = _search_match(MATCHED, shape) if shape.words else (None, None)
@@ -348,7 +348,7 @@ def _statements(shape: _Shape) -> tuple[Select, Select]:
         .join(chosen_page, BOOKS.c.id == chosen_page.c.id)
         .order_by(*_order_by(BOOKS, shape.ordering, chosen_page.c.rank if shape.ordering == "relevance" else None))
     )
-    return page_statement, select(func.count()).where(*conditions)
+    return db.Prebuilt(page_statement), select(func.count()).where(*conditions)
 
 
 def genres(session: Session, page: int, page_size: int) -> dict[str, Any]:
