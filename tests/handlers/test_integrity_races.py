@@ -4,7 +4,8 @@ Each test deletes a row in a transaction of its own and leaves it open, runs the
 PostgreSQL shows the request waiting on that transaction's lock (`pg_blocking_pids`), then commits the deletion.
 The request read the row before it went, so its write reaches the foreign key's check (SQLSTATE 23503, which pg8000
 raises as ProgrammingError, not IntegrityError) unless it locked the row it refers to; either way its answer is the
-one its ordinary check gives for a row that is not there, never a 500.
+one its ordinary check gives for a row that is not there, never a 500. A login also reads its account again after
+checking the password, which must find it gone as an unknown email is.
 """
 
 from __future__ import annotations
@@ -130,3 +131,35 @@ def test_a_group_deleted_while_a_user_joins_it_is_an_unknown_group(users, engine
     assert (answer.status, answer.body["code"]) == (422, "UNKNOWN_GROUP"), answer.body
     assert answer.body["errors"] == [{"field": "permission_groups", "message": f"unknown group: {group['id']}"}]
     assert _count(engine, "user_groups") == 0
+
+
+@pytest.mark.parametrize(
+    "deletion",
+    [
+        # Committed while the login writes its refresh token (fk_refresh_tokens_user_id_users).
+        "DELETE FROM users WHERE id = :id",
+        # Committed before the login reads the account again: the login waits on the earlier failed attempt it
+        # wipes, which this deletion deletes too.
+        "WITH attempts AS (DELETE FROM login_attempts WHERE email = :email) DELETE FROM users WHERE id = :id",
+    ],
+    ids=["while-issuing-the-token", "before-reading-the-account"],
+)
+def test_a_login_to_an_account_that_goes_meanwhile_is_the_unknown_accounts_401(users, engine, deletion):
+    member = users.create("member")
+    assert auth("login", body={"email": member["email"], "password": "not the password"}).status == 401
+    credentials = {"email": member["email"], "password": member["password"]}
+    with deleted_meanwhile(engine, deletion, {"id": member["id"], "email": member["email"]}) as race:
+        answer = race(lambda: auth("login", body=credentials))
+    assert (answer.status, answer.body["code"]) == (401, "INVALID_CREDENTIALS"), answer.body
+    assert answer.body == auth("login", body=credentials).body
+    assert _count(engine, "refresh_tokens") == 0
+
+
+def test_a_password_reset_for_an_account_that_goes_meanwhile_is_the_uniform_answer(users, engine):
+    member = users.create("member")
+    with deleted_meanwhile(engine, "DELETE FROM users WHERE id = :id", {"id": member["id"]}) as race:
+        answer = race(lambda: auth("request_password_reset", body={"email": member["email"]}))
+    unknown = auth("request_password_reset", body={"email": "nobody@example.org"})
+    assert answer.status == unknown.status == 202, answer.body
+    assert answer.body == unknown.body
+    assert _count(engine, "password_reset_tokens") == 0

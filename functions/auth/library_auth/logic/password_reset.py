@@ -69,7 +69,13 @@ def _send_code(session: Session, email: str) -> None:
         delete(models.PasswordResetToken).where(models.PasswordResetToken.user_id.in_(_active_account(email)))
     )
     expires_at = func.now() + func.make_interval(0, 0, 0, 0, 0, int(RESET_TOKEN_LIFETIME.total_seconds() // 60))
-    account = _active_account(email).add_columns(literal(digest(raw), String), expires_at)
+    # The account is locked as the code's foreign key would lock it, but before: one deleted meanwhile is then
+    # simply not found (no code, no notice, the same answer), not a row the key refuses.
+    account = (
+        _active_account(email)
+        .add_columns(literal(digest(raw), String), expires_at)
+        .with_for_update(read=True, key_share=True)
+    )
     session.execute(insert(models.PasswordResetToken).from_select(["user_id", "token_hash", "expires_at"], account))
     minutes = str(int(RESET_TOKEN_LIFETIME.total_seconds() // 60))
     rows = select(

@@ -144,23 +144,32 @@ def _login(email: str, password: str, client_address: str) -> dict[str, Any]:
         raise _invalid_credentials()
 
     with db.transaction() as session:
-        # A success wipes this address's failures for the email, this attempt's reservation among them; other
-        # addresses' stay counted, so an attacker gains nothing from the owner signing in.
-        session.execute(
-            delete(models.LoginAttempt).where(
-                models.LoginAttempt.email == email, models.LoginAttempt.client_address == client_address
-            )
-        )
-        user = session.get(models.User, user_id)
-        if not user.is_active:
-            pair = None
-        else:
+        # Locked as the refresh token's foreign key locks it: an account deleted since the password was checked
+        # is gone here, never a token the key refuses; this attempt then stays counted, as for an unknown email.
+        user = session.get(models.User, user_id, with_for_update={"read": True, "key_share": True})
+        gone = user is None
+        active = not gone and user.is_active
+        if not gone:
+            _forget_failures(session, email, client_address)
+        if active:
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
             pair = token_pair(session, user)
-    if pair is None:
+    if gone:
+        raise _invalid_credentials()
+    if not active:
         raise Forbidden("This account is not active yet (or was closed)", code="ACCOUNT_INACTIVE")
     return pair
+
+
+def _forget_failures(session: Session, email: str, client_address: str) -> None:
+    """A success wipes this address's failures for the email, this attempt's reservation among them; other
+    addresses' stay counted, so an attacker gains nothing from the owner signing in."""
+    session.execute(
+        delete(models.LoginAttempt).where(
+            models.LoginAttempt.email == email, models.LoginAttempt.client_address == client_address
+        )
+    )
 
 
 def refresh(raw_token: str) -> dict[str, Any]:
