@@ -10,18 +10,19 @@ from pathlib import Path
 from devtools import database
 from devtools.local_api import Server
 from devtools.template import ROOT
+from library_common import settings
 
 # Built by `make console` (which `make run` calls when npm is there) into the console function's package.
 CONSOLE_INDEX = ROOT / "functions" / "console" / "library_console" / "static" / "index.html"
 
 
 def main() -> None:
+    admin_email = settings.admin_email(os.environ.get("ADMIN_EMAIL", "admin@library.local"))
     data_dir = Path(os.environ.get("LIBRARY_DATA_DIR", ".data")).resolve()
     server_url = database.server_url(data_dir)
     url = database.ensure_database(server_url, os.environ.get("DATABASE_NAME", "library"))
     database.migrate_database(url)
 
-    admin_email = os.environ.get("ADMIN_EMAIL", "admin@library.local")
     generated = database.ensure_admin(url, admin_email, os.environ.get("ADMIN_PASSWORD"))
     if generated:
         print(

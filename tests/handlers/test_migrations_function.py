@@ -108,6 +108,17 @@ def test_create_migrates_a_new_database_and_creates_an_admin_who_can_log_in(empt
     assert login.status == 200 and login.data["user"]["role"] == "admin"
 
 
+def test_the_admin_email_is_stored_in_lower_case_as_every_accounts_is(
+    empty_database, admin_secret, responses, monkeypatch
+):
+    monkeypatch.setenv("ADMIN_EMAIL", "Head.Librarian@Example.ORG")
+    db.reset()
+    assert deploy("create", responses)["Status"] == "SUCCESS"
+    (admin,) = users(empty_database)
+    assert admin["email"] == ADMIN_EMAIL
+    assert invoke("login", body={"email": "HEAD.librarian@example.org", "password": ADMIN_PASSWORD}).status == 200
+
+
 def test_an_update_migrates_again_and_keeps_the_password_the_admin_chose(empty_database, admin_secret, responses):
     deploy("create", responses)
     (admin,) = users(empty_database)

@@ -62,3 +62,39 @@ def test_the_librarys_currency_is_usd_unless_set_to_an_iso_4217_code():
     assert load_settings({"DATABASE_URL": "postgresql://x/y"}).library_currency == "USD"
     assert load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": ""}).library_currency == "USD"
     assert load_settings({"DATABASE_URL": "postgresql://x/y", "LIBRARY_CURRENCY": "EUR"}).library_currency == "EUR"
+
+
+@pytest.mark.parametrize(
+    "email, complaint",
+    [
+        ("admin", "ADMIN_EMAIL must be an email address"),
+        # Every account's email has a dot after its @, as registering one requires.
+        ("admin@localhost", "ADMIN_EMAIL must be an email address"),
+        (" admin@library.example", "ADMIN_EMAIL must be an email address"),
+        ("a" * 309 + "@example.org", "ADMIN_EMAIL must be at most 320 characters, not"),
+        # 312 characters as given, 612 lower-cased ('İ' becomes two).
+        ("İ" * 300 + "@example.org", "ADMIN_EMAIL must be at most 320 characters once in lower case"),
+    ],
+)
+def test_a_first_admin_email_that_no_account_could_have_fails_naming_admin_email(email, complaint):
+    with pytest.raises(SettingsError, match=complaint):
+        load_settings({"DATABASE_URL": "postgresql://x/y", "ADMIN_EMAIL": email})
+
+
+def test_the_first_admin_email_is_kept_in_lower_case_as_every_accounts_is():
+    settings = load_settings({"DATABASE_URL": "postgresql://x/y", "ADMIN_EMAIL": "Head.Librarian@Library.Example"})
+    assert settings.admin_email == "head.librarian@library.example"
+    longest = "a" * 308 + "@example.org"
+    assert load_settings({"DATABASE_URL": "postgresql://x/y", "ADMIN_EMAIL": longest}).admin_email == longest
+
+
+def test_make_run_stops_at_a_bad_admin_email_before_starting_the_database(monkeypatch):
+    from devtools import run
+
+    def started(_data_dir):
+        raise AssertionError("the database was started")
+
+    monkeypatch.setattr(run.database, "server_url", started)
+    monkeypatch.setenv("ADMIN_EMAIL", "admin@localhost")
+    with pytest.raises(SettingsError, match="ADMIN_EMAIL must be an email address"):
+        run.main()

@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from library_common import models
-from library_common.domain import statuses
+from library_common.domain import emails, statuses
 from library_common.domain import text as stored_text
 from library_common.domain.statuses import Role as RoleName
 from library_common.domain.statuses import values
@@ -40,23 +39,21 @@ NO_CONTROL_CHARACTERS = stored_text.SINGLE_LINE_PATTERN
 NO_NUL = r"^[^\x00]*$"
 Name = trimmed(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
 Description = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
-MAX_EMAIL = models.users.c.email.type.length
+MAX_EMAIL = emails.MAX_LENGTH
 
 
 def _lower_case(email: str) -> str:
-    """The email as it is stored and matched. Lower-casing may lengthen it ('İ' becomes two characters), and the
-    limit holds for what is stored as well as for what was sent."""
-    lowered = email.lower()
-    if len(lowered) > MAX_EMAIL:
+    try:
+        return emails.lowered(email)
+    except emails.EmailTooLong:
         raise PydanticCustomError(
-            "string_too_long", "must be at most {max_length} characters once in lower case", {"max_length": MAX_EMAIL}
-        )
-    return lowered
+            "string_too_long", emails.TOO_LONG_LOWERED, {"max_length": emails.MAX_LENGTH}
+        ) from None
 
 
 # Its pattern has no whitespace at all: surrounding spaces are refused as sent (422), as the document states.
 Email = Annotated[
-    trimmed(max_length=MAX_EMAIL, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"),
+    trimmed(max_length=MAX_EMAIL, pattern=emails.PATTERN),
     AfterValidator(_lower_case),
     Field(description="Unique, case-insensitive; stored in lower case"),
 ]

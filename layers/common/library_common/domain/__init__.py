@@ -11,7 +11,8 @@
 - `fines`: the late fee and charging it;
 - `holds`: the hold queue and where a copy goes when it comes back (returns, cancellations, expiries);
 - `grants`: who may grant which permissions;
-- `text`: what text the library stores (single-line fields, multi-line text).
+- `text`: what text the library stores (single-line fields, multi-line text);
+- `emails`: an account's email (its shape, its length, its stored lower-case form), the first admin's too.
 
 Locking discipline (every writer follows it, so concurrent requests serialise instead of deadlocking):
 - a title's book row is the lock of its copy counters and of its hold queue: whoever moves a copy or changes

@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from library_common.domain import emails
 from library_common.domain.statuses import Role, values
 from library_common.models.base import METADATA, audit_columns
 
@@ -42,7 +43,7 @@ users = Table(
     METADATA,
     Column("id", BigInteger, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=False),
+    Column("email", String(emails.MAX_LENGTH), nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("role", String(20), nullable=False, server_default=Role.MEMBER.value),
     Column("is_active", Boolean, nullable=False, server_default="false"),
