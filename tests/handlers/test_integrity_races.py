@@ -163,3 +163,21 @@ def test_a_password_reset_for_an_account_that_goes_meanwhile_is_the_uniform_answ
     assert answer.status == unknown.status == 202, answer.body
     assert answer.body == unknown.body
     assert _count(engine, "password_reset_tokens") == 0
+
+
+def test_a_group_deleted_while_a_user_leaves_it_is_left(users, engine):
+    admin = users.token(users.create("admin"))
+    member = users.create("member")
+    group = auth("create_group", token=admin, body={"name": "auditors"}).data
+    joined = auth("update_user", token=admin, path={"id": member["id"]}, body={"permission_groups": [group["id"]]})
+    assert joined.status == 200, joined.body
+    with deleted_meanwhile(engine, "DELETE FROM permission_groups WHERE id = :id", {"id": group["id"]}) as race:
+        answer = race(
+            lambda: auth("update_user", token=admin, path={"id": member["id"]}, body={"permission_groups": []})
+        )
+    # The membership the request removes went with the group (ON DELETE CASCADE): the user is out of it all the
+    # same. A deletion by hand; DELETE /groups/{id} first bumps its members' token versions, so it waits on the
+    # request's lock of the user instead.
+    assert answer.status == 200, answer.body
+    assert answer.data["groups"] == []
+    assert _count(engine, "user_groups") == 0

@@ -290,6 +290,15 @@ def groups_by_reference(session: Session, references: Sequence[int | str]) -> li
     return sorted(found, key=lambda group: group.name)
 
 
+def lock_memberships(session: Session, user: models.User) -> None:
+    """Locks the user's memberships before they are replaced, then reads them again. A DELETE /groups/{id} takes its
+    memberships with it (ON DELETE CASCADE): one it took after they were read left the replacement a row to delete
+    that is gone (SQLAlchemy's StaleDataError, a 500); now it waits for this transaction, or this one for it."""
+    memberships = models.user_groups.c
+    session.execute(select(memberships.group_id).where(memberships.user_id == user.id).with_for_update())
+    session.expire(user, ["groups"])
+
+
 def librarians_group(session: Session) -> models.PermissionGroup:
     return session.scalars(
         select(models.PermissionGroup).where(

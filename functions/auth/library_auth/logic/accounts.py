@@ -331,6 +331,7 @@ def _apply(session: Session, user: models.User, changes: dict[str, Any]) -> None
         user.role = new_role
         access.end_sessions(session, [user.id])
     if "permission_groups" in changes:
+        access.lock_memberships(session, user)
         user.groups = access.groups_by_reference(session, changes["permission_groups"])
         access.touch(user)
         access.end_sessions(session, [user.id])
