@@ -181,3 +181,30 @@ def test_a_group_deleted_while_a_user_leaves_it_is_left(users, engine):
     assert answer.status == 200, answer.body
     assert answer.data["groups"] == []
     assert _count(engine, "user_groups") == 0
+
+
+def test_joining_a_group_does_not_wait_on_a_change_of_the_group_that_keeps_it(users, engine):
+    admin = users.token(users.create("admin"))
+    member = users.create("member")
+    group = auth("create_group", token=admin, body={"name": "auditors"}).data
+    with engine.connect() as changing:
+        changing.execute(text("UPDATE permission_groups SET description = 'kept' WHERE id = :id"), {"id": group["id"]})
+        changer = changing.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        answers: list[Any] = []
+        body = {"permission_groups": [group["id"]]}
+        thread = threading.Thread(
+            target=lambda: answers.append(auth("update_user", token=admin, path={"id": member["id"]}, body=body))
+        )
+        thread.start()
+        # The group is kept FOR KEY SHARE, which only its deletion (or a change of its key) waits on.
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+        while thread.is_alive():
+            with engine.connect() as connection:
+                blocked = connection.execute(waiting, {"pid": changer}).scalar_one()
+            if blocked:
+                changing.commit()
+                thread.join()
+                raise AssertionError("joining the group waited on a change that keeps it")
+            thread.join(0.1)
+        changing.commit()
+    assert answers and answers[0].status == 200, answers

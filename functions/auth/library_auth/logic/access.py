@@ -277,7 +277,7 @@ def groups_by_reference(session: Session, references: Sequence[int | str]) -> li
         session.scalars(
             select(models.PermissionGroup)
             .where(models.PermissionGroup.id.in_(ids) | models.PermissionGroup.name.in_(names))
-            .with_for_update(key_share=True)
+            .with_for_update(read=True, key_share=True)
         )
     )
     unknown = sorted(map(str, (ids - {g.id for g in found}) | (names - {g.name for g in found})))
