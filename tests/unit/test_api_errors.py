@@ -264,3 +264,33 @@ def test_an_unreachable_database_is_503_database_unavailable_with_retry_after(mo
     body = json.loads(response["body"])
     assert (response["statusCode"], body["code"], body["status"]) == (503, "DATABASE_UNAVAILABLE", 503)
     assert response["multiValueHeaders"]["Retry-After"] == ["5"]
+
+
+attempts: list[int] = []
+# A deadlock's victim as PostgreSQL reports it: its SQLSTATE, the transaction rolled back.
+DEADLOCK_VICTIM = "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+
+
+@app.get("/deadlocked")
+def deadlocked():
+    """Chosen as a deadlock's victim on the first attempt only; with ?committed=1 after a commit of its own."""
+    attempts.append(len(attempts) + 1)
+    if app.current_event.get_query_string_value("committed"):
+        with db.transaction() as session:
+            session.execute(text("SELECT 1"))
+    if len(attempts) == 1:
+        with db.transaction() as session:
+            session.execute(text(DEADLOCK_VICTIM))
+    return ok({"attempts": len(attempts)})
+
+
+@pytest.mark.parametrize(("committed", "answer"), [(None, (200, None)), ("1", (409, "CONFLICT"))])
+def test_a_deadlocks_victim_is_run_again_once_unless_it_had_committed(database_url, committed, answer):
+    attempts.clear()
+    event = load_event("service/health.json", httpMethod="GET", path="/deadlocked", resource="/deadlocked")
+    event["queryStringParameters"] = {"committed": committed} if committed else None
+    event["multiValueQueryStringParameters"] = {"committed": [committed]} if committed else None
+    response = lambda_handler_for(app)(event, LambdaContext())
+    body = json.loads(response["body"])
+    assert (response["statusCode"], body.get("code")) == answer
+    assert len(attempts) == (2 if committed is None else 1)

@@ -229,7 +229,8 @@ def _unsupported_media_type(_error: RequestUnsupportedContentType) -> Response:
 
 
 def _database_refused(error: DBAPIError) -> Response:
-    """A database error as the envelope: unavailable 503, a bad value 422, a race 409, anything else 500."""
+    """A database error as the envelope: unavailable 503, a bad value 422, a race or a deadlock 409, anything else
+    500."""
     state = _sqlstate(error)
     logged = database_error_log_fields(error)
     if db.is_unavailable(error):
@@ -247,6 +248,8 @@ def _database_refused(error: DBAPIError) -> Response:
         return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is out of range or malformed"))
     if db.integrity_violation(error):
         return _integrity_refused(error, logged)
+    if state in db.ROLLED_BACK_STATES:
+        return _rolled_back(logged)
     # Where it failed (the stack), not the exception's text: that quotes the server's message and detail.
     logger.error("database error", extra={**logged, "stack": "".join(traceback.format_tb(error.__traceback__))})
     return Response(500, JSON, error_body(500, "INTERNAL_ERROR", "Internal server error"))
@@ -277,6 +280,15 @@ def _integrity_refused(error: DBAPIError, logged: dict[str, str]) -> Response:
     if db.integrity_violation(error) in VALUE_VIOLATIONS:
         return Response(422, JSON, error_body(422, "INVALID_VALUE", "A value is missing or not allowed here"))
     return Response(409, JSON, error_body(409, "CONFLICT", "Conflicts with the current data"))
+
+
+def _rolled_back(logged: dict[str, str]) -> Response:
+    """PostgreSQL chose this transaction as a deadlock's victim (or a serialization failure) and rolled it back:
+    nothing of it was kept, so the request runs once more when it had started no commit, as for a dead connection;
+    otherwise, or again, a 409 the caller may retry."""
+    _retry_wanted.set(db.commits_started.get() == 0)
+    logger.warning("transaction rolled back by the database", extra={**logged, "retry": _retry_wanted.get()})
+    return Response(409, JSON, error_body(409, "CONFLICT", "Ran into another request changing the same data; retry"))
 
 
 def _connection_lost(error: ConnectionError) -> Response:

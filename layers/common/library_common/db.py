@@ -489,6 +489,8 @@ commits_started: ContextVar[int] = ContextVar("commits_started", default=0)
 # pool). Not 53400 configuration_limit_exceeded: PostgreSQL raises it for a statement (temp_file_limit, too many
 # grouping sets) that would fail again however long the caller waited.
 UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# SQLSTATEs of a transaction the server rolled back to let another go on: serialization_failure, deadlock_detected.
+ROLLED_BACK_STATES = frozenset({"40001", "40P01"})
 INTEGRITY_VIOLATION_CLASS = "23"
 
 
