@@ -311,7 +311,7 @@ def _raised_in_driver(error: BaseException) -> bool:
 
 
 def _database_gone(error: OSError, *, retry: bool) -> Response:
-    db.get_engine().dispose()  # SQLAlchemy did not see a disconnect: drop the pool's connections ourselves
+    db.drop_connections()  # SQLAlchemy did not see a disconnect: drop the connections ourselves
     _retry_wanted.set(retry)
     logger.warning("database connection lost", extra={"error_type": type(error).__name__, "retry": retry})
     return Response(

@@ -29,6 +29,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.util import LRUCache
 
+from library_common import kept_connection
 from library_common.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -463,7 +464,8 @@ def get_engine() -> Engine:
     engine = create_engine(
         url,
         connect_args=connect_args,
-        pool_recycle=300,
+        poolclass=kept_connection.ReclaimingPool,
+        pool_recycle=kept_connection.RECYCLE_SECONDS,
         hide_parameters=True,
         query_cache_size=0,  # the cache below instead
         execution_options={"compiled_cache": CompiledStatements(COMPILED_STATEMENTS)},
@@ -474,9 +476,16 @@ def get_engine() -> Engine:
     return engine
 
 
+def drop_connections() -> None:
+    """Every open connection of the process closed (the kept one and the pool's), the engine kept: for when the
+    server was lost in a way SQLAlchemy did not see."""
+    kept_connection.release()
+    get_engine().dispose()
+
+
 def dispose_engine() -> None:
     if get_engine.cache_info().currsize:
-        get_engine().dispose()
+        drop_connections()
         get_engine.cache_clear()
 
 
@@ -564,8 +573,9 @@ def transaction() -> Iterator[Session]:
 def reading() -> Iterator[Connection]:
     """A unit of work that only reads, with Core statements: a connection in a transaction, without the ORM session
     around it (whose bookkeeping cost ~0.1 ms of every list request). Committed when the block ends, rolled back when
-    it raises; run again like any request whose connection was found dead (it changed nothing)."""
-    with get_engine().begin() as connection:
+    it raises; run again like any request whose connection was found dead (it changed nothing). Its connection is the
+    one the last Core unit of work kept, where there is one (`library_common.kept_connection`)."""
+    with kept_connection.unit_connection(get_engine()) as connection, connection.begin():
         check = _first_transaction_check()
         if check is not None:
             check(connection)
@@ -582,8 +592,8 @@ def writing() -> Iterator[Connection]:
     around it (whose bookkeeping cost every borrow ~0.26 M instructions, ~0.1 ms). Committed when the block ends,
     rolled back when it raises. Its commit counts in `commits_started` as a session's does, and what `after_commit`
     was handed runs once it has committed. No ORM flush runs here: its statements fill the audit columns themselves
-    (`ACTOR`)."""
-    with get_engine().connect() as connection:
+    (`ACTOR`). Its connection is the one the last Core unit of work kept, as for `reading()`."""
+    with kept_connection.unit_connection(get_engine()) as connection:
         callbacks = _AFTER_COMMIT[connection] = []
         try:
             with connection.begin():
