@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import count
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -316,8 +316,14 @@ class _Bind(NamedTuple):
 class _Plan(NamedTuple):
     dialect: Dialect
     sql: str | None  # None: a statement SQLAlchemy runs (values it expands or computes at each execution)
-    binds: tuple[_Bind, ...]
+    binds: tuple[_Bind, ...]  # every positional value, for a run that passes a value over a bind's own
+    constants: list[Any]  # the values in the statement's order, the constants' (processed) in their places
+    passed: tuple[tuple[int, str, Callable[[Any], Any] | None], ...]  # (position, key, processor) of each passed
+    called: tuple[tuple[int, Callable[[], Any], Callable[[Any], Any] | None], ...]  # (position, callable, processor)
+    required: frozenset[str]  # the keys of the values passed
+    own_keys: frozenset[str]  # the keys of binds with a value of their own, which a value passed overrides
     metadata: SimpleResultMetaData
+    key_to_index: dict[Any, int]  # the metadata's
     result_types: tuple[Any, ...]  # the type of each result column, by position
 
 
@@ -337,7 +343,7 @@ class Prebuilt:
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._plan: _Plan | None = None
-        self._processors: list[Any] | object | None = _UNSET  # the result's, known at the first run
+        self._row: Callable[[Any], Row] | None = None  # a driver's row as a Row, known at the first run
 
     def all(self, connection: Connection, values: dict[str, Any]) -> list[Row]:
         if _runs_through_sqlalchemy(connection):
@@ -345,19 +351,18 @@ class Prebuilt:
         plan = self._plan
         if plan is None or plan.dialect is not connection.dialect:
             plan = self._plan = _plan(self.statement, connection.dialect)
-            self._processors = _UNSET
-        parameters = _parameters(plan.binds, values) if plan.sql is not None else None
+            self._row = None
+        parameters = _parameters(plan, values) if plan.sql is not None else None
         if parameters is None:  # a statement it cannot run itself, or a value missing (SQLAlchemy's own error)
             return list(connection.execute(self.statement, values))
         cursor = connection.connection.dbapi_connection.cursor()
         try:
             _execute(plan.dialect, cursor, plan.sql, parameters)
-            fetched = cursor.fetchall() if cursor.description is not None else ()
         except BaseException as error:  # noqa: BLE001 - re-raised, wrapped, by SQLAlchemy's handling
             connection._handle_dbapi_exception(error, plan.sql, parameters, cursor, None)
-        if self._processors is _UNSET and cursor.description is not None:
-            self._processors = _result_processors(plan, cursor.description)
-        return [Row(plan.metadata, self._processors, plan.metadata._key_to_index, row) for row in fetched]
+        if self._row is None and cursor.description is not None:
+            self._row = partial(Row, plan.metadata, _result_processors(plan, cursor.description), plan.key_to_index)
+        return list(map(self._row, _fetched(cursor)))
 
     def run(self, connection: Connection, values: dict[str, Any]) -> None:
         """A statement run for what it writes (no RETURNING)."""
@@ -378,7 +383,8 @@ class Prebuilt:
 
 def _runs_through_sqlalchemy(connection: Connection) -> bool:
     """What SQLAlchemy's execute does and a Prebuilt's run would not: call execution listeners, echo, autobegin."""
-    if connection._echo or not connection.in_transaction():
+    transaction = connection._transaction  # in_transaction(), without its call
+    if connection._echo or transaction is None or not transaction.is_active:
         return True
     if not (connection._has_events or connection.engine._has_events):
         return False
@@ -398,11 +404,29 @@ def _plan(statement: Any, dialect: Dialect) -> _Plan:
         or compiled.insert_prefetch  # a column default Python computes at each execution
         or compiled.update_prefetch
     ):
-        return _Plan(dialect, None, (), SimpleResultMetaData([]), ())
+        return _Plan(dialect, None, (), [], (), (), frozenset(), frozenset(), SimpleResultMetaData([]), {}, ())
     binds = tuple(_bind(compiled.binds[name], compiled._bind_processors.get(name)) for name in compiled.positiontup)
+    passed = tuple((position, bind.key, bind.processor) for position, bind in enumerate(binds) if bind.bind.required)
+    called = tuple(
+        (position, bind.bind.callable, bind.processor)
+        for position, bind in enumerate(binds)
+        if bind.constant is _UNSET and not bind.bind.required
+    )
     columns = compiled._result_columns
     metadata = SimpleResultMetaData([column.keyname for column in columns])
-    return _Plan(dialect, compiled.string, binds, metadata, tuple(column.type for column in columns))
+    return _Plan(
+        dialect,
+        compiled.string,
+        binds,
+        [bind.constant for bind in binds],
+        passed,
+        called,
+        frozenset(key for _position, key, _processor in passed),
+        frozenset(bind.key for bind in binds if not bind.bind.required),
+        metadata,
+        metadata._key_to_index,
+        tuple(column.type for column in columns),
+    )
 
 
 def _bind(bind: Any, processor: Callable[[Any], Any] | None) -> _Bind:
@@ -411,8 +435,23 @@ def _bind(bind: Any, processor: Callable[[Any], Any] | None) -> _Bind:
     return _Bind(bind.key, bind, processor, bind.value if processor is None else processor(bind.value))
 
 
-def _parameters(binds: tuple[_Bind, ...], values: dict[str, Any]) -> list[Any] | None:
-    """The values in the statement's order, processed; None when a required one is missing."""
+def _parameters(plan: _Plan, values: dict[str, Any]) -> list[Any] | None:
+    """The values in the statement's order, processed; None when a required one is missing. The plan's list of
+    constants copied, only the values passed (and a callable's) put in their places."""
+    if not plan.own_keys.isdisjoint(values):
+        return _parameters_one_by_one(plan.binds, values)
+    if not values.keys() >= plan.required:
+        return None
+    parameters = plan.constants.copy()
+    for position, key, processor in plan.passed:
+        parameters[position] = values[key] if processor is None else processor(values[key])
+    for position, asked, processor in plan.called:  # the bind's effective_value, without its property
+        parameters[position] = asked() if processor is None else processor(asked())
+    return parameters
+
+
+def _parameters_one_by_one(binds: tuple[_Bind, ...], values: dict[str, Any]) -> list[Any] | None:
+    """The values in the statement's order, a value passed under a bind's key overriding the bind's own."""
     parameters = []
     for key, bind, processor, constant in binds:
         if key in values:
@@ -426,6 +465,14 @@ def _parameters(binds: tuple[_Bind, ...], values: dict[str, Any]) -> list[Any] |
             value = bind.effective_value
         parameters.append(value if processor is None else processor(value))
     return parameters
+
+
+def _fetched(cursor: Any) -> list[Any] | tuple[()]:
+    """The rows pg8000 read, as its cursor holds them (none for a statement without a result): its `description`
+    builds a list of 7-tuples to be asked that, and its `fetchall` goes through a Python `__next__` row by row to
+    the StopIteration it raises and catches, ~10,000 instructions a statement between them."""
+    context = cursor._context
+    return () if context is None or context.rows is None else context.rows
 
 
 def _execute(dialect: Dialect, cursor: Any, sql: str, parameters: list[Any]) -> None:
