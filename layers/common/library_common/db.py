@@ -551,9 +551,16 @@ INTEGRITY_VIOLATION_CLASS = "23"
 
 
 def server_error_fields(error: DBAPIError) -> dict[str, str]:
-    """pg8000 reports every server error as ProgrammingError with PostgreSQL's fields in its first argument."""
-    details = error.orig.args[0] if error.orig is not None and error.orig.args else None
-    return details if isinstance(details, dict) else {}
+    """pg8000 reports every server error as ProgrammingError with PostgreSQL's fields in its first argument. A
+    server that refuses a connection (53300) closes its end at once, and pg8000's goodbye on that socket can fail
+    as InterfaceError("network error") raised while handling the refusal: the fields are then the refusal's."""
+    cause: BaseException | None = error.orig
+    while cause is not None:
+        details = cause.args[0] if cause.args else None
+        if isinstance(details, dict):
+            return details
+        cause = cause.__cause__ or cause.__context__
+    return {}
 
 
 def is_unavailable(error: DBAPIError) -> bool:
